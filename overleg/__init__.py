@@ -1,0 +1,142 @@
+"""overleg: the meeting manager for the Flemish lokaal woonoverleg."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from overleg.config import INSTANCE_DIR, PROJECT_ROOT, Config, ProductionConfig
+from overleg.config import config_from_environment as _config_from_environment
+from overleg.extensions import babel, csrf, db, login_manager, migrate
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, a busy timeout and enforced foreign keys on every SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """The application factory.
+
+    `config` is a config class, or a mapping of overrides applied on top of the configuration
+    chosen by OVERLEG_ENV (as the Flask tutorial does for tests).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(_config_from_environment())
+        if config:
+            app.config.update(config)
+    if isinstance(config, type) and issubclass(config, ProductionConfig):
+        config.check()
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_headers(app)
+
+    from overleg import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from overleg import i18n
+    from overleg.auth import permissions
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # type: ignore[assignment]
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: "Europe/Brussels",
+    )
+    i18n.init_app(app)
+    permissions.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # One blueprint per feature; a feature module adds its own line here.
+    from overleg import api, auth, core, directory, meetings
+
+    for module in (core, auth, directory, meetings, api):
+        app.register_blueprint(module.bp)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = _(
+            "Het formulier was verlopen of kwam niet van deze site. Laad de pagina opnieuw en "
+            "probeer nog eens."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return {"error": error.name, "status": error.code}, error.code
+        return render_template("errors/error.html", code=error.code, message=None), error.code
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,3 @@
+from overleg.api.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,223 @@
+"""The one place that decides who may do what.
+
+Two layers, both here:
+- route level: every view is classified with @access(...); a before-request hook enforces it and
+  refuses any endpoint that was not classified (fail closed);
+- object level: views fetch municipality-owned objects through the helpers below, which answer 404
+  for what the user may not see (no information leak) and 403 for what they may see but not change.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+from overleg.extensions import db
+from overleg.models import (
+    Contact,
+    Meeting,
+    Municipality,
+    Organisation,
+    Role,
+    User,
+    organisation_municipality,
+    user_municipality,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+F = TypeVar("F", bound=Callable)
+
+
+class Access(enum.StrEnum):
+    PUBLIC = "public"  # anyone, also housing actors without an account
+    USER = "user"  # any logged-in user; object checks decide the rest
+    EDITOR = "editor"  # coordinators and secretaries
+    COORDINATOR = "coordinator"
+
+
+ROLES_FOR: dict[Access, frozenset[Role]] = {
+    Access.USER: frozenset(Role),
+    Access.EDITOR: frozenset({Role.COORDINATOR, Role.SECRETARY}),
+    Access.COORDINATOR: frozenset({Role.COORDINATOR}),
+}
+
+_ACCESS_ATTR = "_overleg_access"
+
+
+def access(level: Access) -> Callable[[F], F]:
+    """Classify a view. A view without this decorator cannot be reached."""
+
+    def decorate(view: F) -> F:
+        setattr(view, _ACCESS_ATTR, level)
+        return view
+
+    return decorate
+
+
+def endpoint_access(app: Flask, endpoint: str | None) -> Access | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return Access.PUBLIC
+    view = app.view_functions.get(endpoint)
+    view = getattr(view, "view_class", view)
+    return getattr(view, _ACCESS_ATTR, None)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def enforce_route_access():  # type: ignore[no-untyped-def]
+        if request.url_rule is None:  # 404 / 405 handled by Flask
+            return None
+        level = endpoint_access(app, request.endpoint)
+        if level is None:
+            app.logger.error("endpoint %s has no access classification", request.endpoint)
+            abort(403)
+        if level is Access.PUBLIC:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if current_user.role not in ROLES_FOR[level]:
+            abort(403)
+        return None
+
+
+# --- object level -------------------------------------------------------------------------
+
+
+def sees_all_municipalities(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def visible_municipality_ids(user: User) -> sa.Select:
+    """A subquery of the ids of the municipalities this user may see."""
+    if sees_all_municipalities(user):
+        return sa.select(Municipality.id).where(Municipality.platform_id == user.platform_id)
+    return sa.select(user_municipality.c.municipality_id).where(
+        user_municipality.c.user_id == user.id
+    )
+
+
+def municipality_filter(user: User, column: sa.Column | ColumnElement) -> ColumnElement:
+    """A WHERE clause restricting `column` (a municipality id) to what the user may see."""
+    return column.in_(visible_municipality_ids(user))
+
+
+def can_view_municipality(user: User, municipality: Municipality) -> bool:
+    if municipality.platform_id != user.platform_id:
+        return False
+    if sees_all_municipalities(user):
+        return True
+    return any(m.id == municipality.id for m in user.municipalities)
+
+
+def can_edit_municipality(user: User, municipality: Municipality) -> bool:
+    """Coordinators edit every municipality of the platform, secretaries their own."""
+    if user.role is Role.READER:
+        return False
+    return can_view_municipality(user, municipality)
+
+
+def can_plan(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def can_view_audit(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def can_edit_directory(user: User) -> bool:
+    return user.role in (Role.COORDINATOR, Role.SECRETARY)
+
+
+def can_edit_themes(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def can_view_outbox(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def visible_organisations_filter(user: User) -> ColumnElement:
+    """Organisations of the platform that serve at least one municipality the user sees.
+
+    Coordinators also see organisations that serve no municipality yet.
+    """
+    platform_clause = Organisation.platform_id == user.platform_id
+    if sees_all_municipalities(user):
+        return platform_clause
+    serving = sa.select(organisation_municipality.c.organisation_id).where(
+        municipality_filter(user, organisation_municipality.c.municipality_id)
+    )
+    return sa.and_(platform_clause, Organisation.id.in_(serving))
+
+
+def can_view_organisation(user: User, organisation: Organisation) -> bool:
+    if organisation.platform_id != user.platform_id:
+        return False
+    if sees_all_municipalities(user):
+        return True
+    own = {m.id for m in user.municipalities}
+    return any(m.id in own for m in organisation.municipalities)
+
+
+def can_edit_organisation(user: User, organisation: Organisation) -> bool:
+    return can_edit_directory(user) and can_view_organisation(user, organisation)
+
+
+def _require(visible: bool, editable: bool | None = None) -> None:
+    if not visible:
+        abort(404)
+    if editable is False:
+        abort(403)
+
+
+def get_municipality(user: User, slug: str, *, edit: bool = False) -> Municipality:
+    municipality = db.session.scalar(sa.select(Municipality).where(Municipality.slug == slug))
+    if municipality is None:
+        abort(404)
+    _require(
+        can_view_municipality(user, municipality),
+        can_edit_municipality(user, municipality) if edit else None,
+    )
+    return municipality
+
+
+def get_meeting(user: User, meeting_id: int, *, edit: bool = False) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    _require(
+        can_view_municipality(user, meeting.municipality),
+        can_edit_municipality(user, meeting.municipality) if edit else None,
+    )
+    return meeting
+
+
+def get_organisation(user: User, organisation_id: int, *, edit: bool = False) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    _require(
+        can_view_organisation(user, organisation),
+        can_edit_organisation(user, organisation) if edit else None,
+    )
+    return organisation
+
+
+def get_contact(user: User, contact_id: int, *, edit: bool = False) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.erased_at is not None:
+        abort(404)
+    _require(
+        can_view_organisation(user, contact.organisation),
+        can_edit_organisation(user, contact.organisation) if edit else None,
+    )
+    return contact

@@ -1,0 +1,130 @@
+"""Passwords, login sessions and the failed-login limit. No request or session in here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from overleg.extensions import db
+from overleg.models import LoginAttempt, LoginSession, User
+from overleg.models.types import utcnow
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+    session_lifetime: timedelta = timedelta(hours=12)
+
+
+def password_hasher(time_cost: int = 3, memory_cost: int = 65536) -> PasswordHasher:
+    """argon2id with the given cost."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def hash_password(password: str, hasher: PasswordHasher) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(user: User, password: str, hasher: PasswordHasher) -> bool:
+    try:
+        return hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_throttled(email: str, ip_address: str, policy: LoginPolicy, now: datetime) -> bool:
+    """True when the account or the address has had too many failures inside the window."""
+    since = now - policy.window
+    failures = sa.select(sa.func.count()).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+    )
+    per_account = db.session.scalar(failures.where(LoginAttempt.email == normalise_email(email)))
+    if per_account >= policy.max_failures_per_account:
+        return True
+    per_address = db.session.scalar(failures.where(LoginAttempt.ip_address == ip_address))
+    return per_address >= policy.max_failures_per_address
+
+
+class LoginRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "throttled" or "invalid"
+
+
+def authenticate(
+    email: str,
+    password: str,
+    ip_address: str,
+    hasher: PasswordHasher,
+    policy: LoginPolicy,
+    now: datetime | None = None,
+) -> User:
+    """Check the credentials and record the attempt; raises LoginRefused."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    if is_throttled(email, ip_address, policy, now):
+        raise LoginRefused("throttled")
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    ok = user is not None and user.active and verify_password(user, password, hasher)
+    db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok, at=now))
+    if not ok:
+        db.session.commit()
+        raise LoginRefused("invalid")
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(
+    user: User, ip_address: str, user_agent: str, policy: LoginPolicy, now: datetime | None = None
+) -> str:
+    """Create a server-side login session and return its secret token (for the cookie)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + policy.session_lifetime,
+            ip_address=ip_address[:45],
+            user_agent=user_agent[:300],
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def user_for_session(token: str, now: datetime | None = None) -> User | None:
+    now = now or utcnow()
+    row = db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    )
+    if row is None or row.expires_at <= now or not row.user.active:
+        return None
+    user = row.user
+    user.session_token = token
+    return user
+
+
+def close_session(token: str) -> None:
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    db.session.commit()

@@ -1,0 +1,19 @@
+"""flask --app overleg <command>."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from overleg.services.reference_data import ensure_reference_data
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Insert the reference data (organisation types, theme catalogue); idempotent."""
+    ensure_reference_data()
+    click.echo("Referentiegegevens staan klaar.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)

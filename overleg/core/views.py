@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from overleg.auth.permissions import Access, access
+from overleg.core import services
+from overleg.extensions import db
+from overleg.i18n import BRUSSELS, current_locale
+from overleg.models.types import utcnow
+
+bp = Blueprint("core", __name__)
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField()
+    next = HiddenField()
+
+
+@bp.route("/healthz")
+@access(Access.PUBLIC)
+def healthz():  # type: ignore[no-untyped-def]
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return "database unreachable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/")
+@access(Access.USER)
+def dashboard():  # type: ignore[no-untyped-def]
+    now = utcnow()
+    start, end = services.half_year_bounds(now.astimezone(BRUSSELS).date())
+    return render_template(
+        "core/dashboard.html",
+        upcoming=services.upcoming_meetings(current_user, now),
+        unplanned=services.municipalities_without_meeting(current_user, start, end),
+        half_start=start,
+        half_end=end,
+    )
+
+
+@bp.route("/taal", methods=["POST"])
+@access(Access.PUBLIC)
+def set_language():  # type: ignore[no-untyped-def]
+    form = LanguageForm()
+    target = url_for("core.dashboard")
+    if form.validate_on_submit():
+        if form.language.data in current_app.config["LANGUAGES"]:
+            session["locale"] = form.language.data
+            if current_user.is_authenticated:
+                current_user.locale = form.language.data
+                db.session.commit()
+        nxt = form.next.data or ""
+        if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
+            target = nxt
+    return redirect(target)
+
+
+@bp.app_context_processor
+def layout_context() -> dict:
+    def has_endpoint(name: str) -> bool:
+        return name in current_app.view_functions
+
+    return {
+        "language_form": LanguageForm(),
+        "current_path": request.full_path.rstrip("?"),
+        "has_endpoint": has_endpoint,
+        "current_locale": current_locale(),
+    }

@@ -1,0 +1,3 @@
+from overleg.directory.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from overleg.meetings.views import bp
+
+__all__ = ["bp"]

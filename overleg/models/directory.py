@@ -1,0 +1,173 @@
+"""Platform, municipalities, organisations, contacts, standing invitees and themes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from overleg.extensions import db
+from overleg.models.types import UTCDateTime, enum_type, utcnow
+
+
+class InviteeRole(enum.StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+
+
+class Platform(db.Model):
+    """The inter-municipal housing project (IGS) that runs overleg."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    organiser_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    organiser_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # Where minutes go for the agency Wonen in Vlaanderen (the decree asks for it).
+    agency_email: Mapped[str] = mapped_column(sa.String(254), default="")
+
+    municipalities: Mapped[list[Municipality]] = relationship(
+        back_populates="platform", order_by="Municipality.name"
+    )
+
+
+class Municipality(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    nis_code: Mapped[str | None] = mapped_column(sa.String(5))
+    meetings_per_year: Mapped[int] = mapped_column(default=2)
+    # Planning preferences: ISO weekdays (1 = Monday) as "2,4", a time window, spacing.
+    preferred_weekdays: Mapped[str] = mapped_column(sa.String(20), default="1,2,3,4")
+    window_start: Mapped[time] = mapped_column(sa.Time, default=time(9, 0))
+    window_end: Mapped[time] = mapped_column(sa.Time, default=time(17, 0))
+    meeting_duration_minutes: Mapped[int] = mapped_column(default=120)
+    usual_location: Mapped[str] = mapped_column(sa.String(300), default="")
+    min_spacing_days: Mapped[int] = mapped_column(default=90)
+
+    platform: Mapped[Platform] = relationship(back_populates="municipalities")
+    standing_invitees: Mapped[list[StandingInvitee]] = relationship(
+        back_populates="municipality", cascade="all, delete-orphan"
+    )
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary="organisation_municipality", back_populates="municipalities"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("platform_id", "name"),
+        sa.CheckConstraint("meetings_per_year BETWEEN 1 AND 12", name="meetings_per_year"),
+        sa.CheckConstraint("min_spacing_days >= 0", name="min_spacing_days"),
+    )
+
+    @property
+    def preferred_weekday_list(self) -> list[int]:
+        return [int(d) for d in self.preferred_weekdays.split(",") if d.strip()]
+
+
+class OrganisationType(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # Social housing organisations must take part when invited (Vlaamse Codex Wonen).
+    must_attend: Mapped[bool] = mapped_column(default=False)
+    sort_order: Mapped[int] = mapped_column(default=100)
+
+
+organisation_municipality = sa.Table(
+    "organisation_municipality",
+    db.metadata,
+    sa.Column(
+        "organisation_id",
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "municipality_id",
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Organisation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
+    type_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation_type.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    platform: Mapped[Platform] = relationship()
+    type: Mapped[OrganisationType] = relationship()
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=organisation_municipality,
+        back_populates="organisations",
+        order_by="Municipality.name",
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="organisation", order_by="Contact.last_name"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("platform_id", "name"),)
+
+
+class Contact(db.Model):
+    """A person who works for an organisation and may be invited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # GDPR erasure: the row stays so minutes keep their shape, the person is gone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Secret token of the personal calendar feed; None when revoked.
+    feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class StandingInvitee(db.Model):
+    """A contact on a municipality's standing invitee list."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id"), index=True)
+    role: Mapped[InviteeRole] = mapped_column(
+        enum_type(InviteeRole, "invitee_role"), default=InviteeRole.REQUIRED
+    )
+
+    municipality: Mapped[Municipality] = relationship(back_populates="standing_invitees")
+    contact: Mapped[Contact] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "contact_id"),)
+
+
+class Theme(db.Model):
+    """An agenda theme; the five topics of the decree are flagged mandatory."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    is_mandatory: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=100)

@@ -1,0 +1,152 @@
+"""Meetings, their agenda items and invitations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from overleg.extensions import db
+from overleg.models.directory import Contact, InviteeRole, Municipality, Theme
+from overleg.models.types import UTCDateTime, enum_type, utcnow
+
+
+class MeetingStatus(enum.StrEnum):
+    PLANNED = "planned"
+    INVITED = "invited"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class AgendaItemKind(enum.StrEnum):
+    WELCOME = "welcome"
+    APPROVAL = "approval"  # goedkeuring vorig verslag
+    FOLLOW_UP = "follow_up"  # opvolging actiepunten
+    THEME = "theme"
+    VARIA = "varia"
+    NEXT_MEETING = "next_meeting"
+    OTHER = "other"
+
+
+class RsvpStatus(enum.StrEnum):
+    NEEDS_ACTION = "needs-action"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TENTATIVE = "tentative"
+    DELEGATED = "delegated"
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+def new_ical_uid() -> str:
+    return f"{uuid.uuid4()}@overleg"
+
+
+class Meeting(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[MeetingStatus] = mapped_column(
+        enum_type(MeetingStatus, "meeting_status"), default=MeetingStatus.PLANNED, index=True
+    )
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    ical_uid: Mapped[str] = mapped_column(sa.String(120), unique=True, default=new_ical_uid)
+    ical_sequence: Mapped[int] = mapped_column(default=0)
+    invitations_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="end_after_start"),
+        sa.Index("ix_meeting_municipality_start", "municipality_id", "start_at"),
+    )
+
+
+class AgendaItem(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[AgendaItemKind] = mapped_column(
+        enum_type(AgendaItemKind, "agenda_item_kind"), default=AgendaItemKind.OTHER
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id"), index=True)
+    presenter: Mapped[str] = mapped_column(sa.String(200), default="")
+    duration_minutes: Mapped[int] = mapped_column(default=15)
+    # Shown in the invitation under the item.
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+    theme: Mapped[Theme | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
+
+
+class Invitation(db.Model):
+    """A person invited to (or, as a guest, present at) one meeting."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
+    role: Mapped[InviteeRole] = mapped_column(
+        enum_type(InviteeRole, "invitation_role"), default=InviteeRole.REQUIRED
+    )
+    rsvp_status: Mapped[RsvpStatus] = mapped_column(
+        enum_type(RsvpStatus, "rsvp_status"), default=RsvpStatus.NEEDS_ACTION
+    )
+    rsvp_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Personal link: unguessable, revocable.
+    token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    token_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_sequence: Mapped[int | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance: Mapped[Attendance | None] = mapped_column(enum_type(Attendance, "attendance"))
+    # A substitute named by an invitee, or a guest who was not invited.
+    substitute_for_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="SET NULL")
+    )
+    is_guest: Mapped[bool] = mapped_column(default=False)
+    guest_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    guest_organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitations")
+    contact: Mapped[Contact | None] = relationship()
+    substitute_for: Mapped[Invitation | None] = relationship(remote_side="Invitation.id")
+
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "contact_id"),
+        sa.CheckConstraint(
+            "contact_id IS NOT NULL OR guest_name <> ''", name="contact_or_guest_name"
+        ),
+    )
+
+    @property
+    def display_name(self) -> str:
+        if self.contact is not None:
+            return self.contact.full_name
+        return self.guest_name

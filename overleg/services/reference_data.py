@@ -1,0 +1,86 @@
+"""Reference data every platform needs: organisation types and the theme catalogue."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from overleg.extensions import db
+from overleg.models import OrganisationType, Theme
+
+# (code, Dutch name, must attend when invited, sort order)
+ORGANISATION_TYPES: list[tuple[str, str, bool, int]] = [
+    ("gemeente", "Gemeente", False, 10),
+    ("ocmw", "OCMW / bijzonder comité voor de sociale dienst", False, 20),
+    ("woonmaatschappij", "Woonmaatschappij", True, 30),
+    ("caw", "CAW (centrum algemeen welzijnswerk)", False, 40),
+    ("wonen_in_vlaanderen", "Wonen in Vlaanderen", False, 50),
+    ("igs", "Intergemeentelijk project (IGS)", False, 60),
+    ("vlaams_woningfonds", "Vlaams Woningfonds", False, 70),
+    ("politie", "Politie", False, 80),
+    ("huurdersbond", "Huurdersbond", False, 90),
+    ("provincie", "Provinciale woondienst", False, 100),
+    ("andere", "Andere", False, 200),
+]
+
+# (code, Dutch name, mandatory by the decree, description)
+THEMES: list[tuple[str, str, bool, str]] = [
+    (
+        "sociale_woonprojecten",
+        "Geplande sociale woonprojecten",
+        True,
+        "De sociale woonprojecten die in de gemeente gepland zijn.",
+    ),
+    (
+        "lokale_toewijzingsreglementen",
+        "Lokale toewijzingsreglementen",
+        True,
+        "Lokale toewijzingsregels voor sociale en bescheiden huurwoningen.",
+    ),
+    (
+        "woningkwaliteit",
+        "Gemeentelijke reglementen woningkwaliteit",
+        True,
+        "Kwaliteitsbewaking, conformiteitsonderzoek en leegstand.",
+    ),
+    (
+        "woonnood_wachtlijsten",
+        "Lokale woonnoden en wachtlijsten",
+        True,
+        "De lokale woonnood en de wachtlijsten voor sociale huur.",
+    ),
+    (
+        "kerncijfers",
+        "Kerncijfers wonen en premies",
+        True,
+        "Woningmarkt, woningkwaliteit, Vlaamse, provinciale en gemeentelijke woonpremies.",
+    ),
+    ("woonbeleidsvisie", "Gemeentelijke woonbeleidsvisie", False, ""),
+    ("projecten_woonmaatschappij", "Projecten van de woonmaatschappij", False, ""),
+    ("kwaliteitsbewaking", "Kwaliteitsbewaking en handhaving", False, ""),
+    ("dak_en_thuisloosheid", "Dak- en thuisloosheid", False, ""),
+    ("huurpremie_huursubsidie", "Huurpremie en huursubsidie", False, ""),
+    ("energie_renovatie", "Energie en renovatie", False, ""),
+]
+
+
+def ensure_reference_data() -> None:
+    """Insert the missing organisation types and themes; existing rows are left alone."""
+    have_types = set(db.session.scalars(sa.select(OrganisationType.code)))
+    for code, name, must_attend, order in ORGANISATION_TYPES:
+        if code not in have_types:
+            db.session.add(
+                OrganisationType(code=code, name=name, must_attend=must_attend, sort_order=order)
+            )
+    have_themes = set(db.session.scalars(sa.select(Theme.code)))
+    for order, (code, name, mandatory, description) in enumerate(THEMES, start=1):
+        if code not in have_themes:
+            db.session.add(
+                Theme(
+                    code=code,
+                    name=name,
+                    is_mandatory=mandatory,
+                    description=description,
+                    sort_order=order * 10,
+                )
+            )
+    db.session.commit()

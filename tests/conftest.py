@@ -1,0 +1,127 @@
+"""Fixtures in the style of the Flask tutorial: a fresh app and database per test."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from overleg import create_app
+from overleg.config import TestingConfig
+from overleg.extensions import db
+from overleg.models import InviteeRole, Municipality, Platform, Role, User
+from overleg.services.reference_data import ensure_reference_data
+from tests import factories
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, `g` and database session, as in production.
+
+    The test itself runs inside an app context (for factories and queries); without this, requests
+    would share the test's `g` and session and hide bugs. After each request the test's session
+    is expired, so assertions read what the request committed.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if db.session.is_active:
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app() -> Flask:
+    app = create_app(TestingConfig)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.create_all()
+        ensure_reference_data()
+        yield app
+        db.session.remove()
+        db.drop_all()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a rendered form."""
+    response = client.get(path, follow_redirects=True)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """POST like a browser does: with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(path, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, user: User, password: str = factories.TEST_PASSWORD):  # type: ignore[no-untyped-def]
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@dataclass
+class World:
+    """Two municipalities on one platform, a third on another, and a user of every kind."""
+
+    platform: Platform
+    north: Municipality  # the secretary's and the reader's municipality
+    south: Municipality  # same platform, not assigned to the secretary
+    elsewhere: Municipality  # another platform altogether
+    coordinator: User
+    secretary: User
+    reader: User
+    outsider: User  # coordinator of the other platform
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    platform = factories.PlatformFactory(name="Kempens Testplatform", slug="kempen-test")
+    north = factories.MunicipalityFactory(platform=platform, name="Noorderdorp", slug="noorderdorp")
+    south = factories.MunicipalityFactory(platform=platform, name="Zuiderdorp", slug="zuiderdorp")
+    other_platform = factories.PlatformFactory(name="Ander platform", slug="ander")
+    elsewhere = factories.MunicipalityFactory(platform=other_platform, name="Verweg", slug="verweg")
+    for municipality in (north, south, elsewhere):
+        org = factories.OrganisationFactory(
+            platform=municipality.platform, name=f"Woonmaatschappij {municipality.name}"
+        )
+        org.municipalities.append(municipality)
+        contact = factories.ContactFactory(organisation=org)
+        factories.StandingInviteeFactory(
+            municipality=municipality, contact=contact, role=InviteeRole.REQUIRED
+        )
+    coordinator = factories.UserFactory(
+        platform=platform, email="coordinator@example.be", role=Role.COORDINATOR
+    )
+    secretary = factories.UserFactory(
+        platform=platform,
+        email="secretaris@example.be",
+        role=Role.SECRETARY,
+        municipalities=[north],
+    )
+    reader = factories.UserFactory(
+        platform=platform, email="lezer@example.be", role=Role.READER, municipalities=[north]
+    )
+    outsider = factories.UserFactory(
+        platform=other_platform, email="ander@example.be", role=Role.COORDINATOR
+    )
+    db.session.commit()
+    return World(platform, north, south, elsewhere, coordinator, secretary, reader, outsider)

@@ -1,0 +1,146 @@
+"""factory_boy factories for the domain model (cookiecutter-flask style)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from overleg.auth.services import hash_password, password_hasher
+from overleg.extensions import db
+from overleg.models import (
+    AgendaItem,
+    Contact,
+    Invitation,
+    InviteeRole,
+    Meeting,
+    MeetingStatus,
+    Municipality,
+    Organisation,
+    OrganisationType,
+    Platform,
+    Role,
+    StandingInvitee,
+    User,
+)
+
+TEST_PASSWORD = "correct horse battery staple"
+_HASHER = password_hasher(time_cost=1, memory_cost=1024)
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class PlatformFactory(BaseFactory):
+    class Meta:
+        model = Platform
+
+    name = factory.Sequence(lambda n: f"Woonplatform {n}")
+    slug = factory.Sequence(lambda n: f"woonplatform-{n}")
+    organiser_name = "Coördinator woonoverleg"
+    organiser_email = factory.Sequence(lambda n: f"coordinator{n}@example.be")
+    agency_email = "woonoverleg@wonen-in-vlaanderen.example.be"
+
+
+class MunicipalityFactory(BaseFactory):
+    class Meta:
+        model = Municipality
+
+    platform = factory.SubFactory(PlatformFactory)
+    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    slug = factory.Sequence(lambda n: f"gemeente-{n}")
+    usual_location = "Gemeentehuis, raadzaal"
+
+
+def organisation_type(code: str = "woonmaatschappij") -> OrganisationType:
+    """The seeded organisation type with this code (reference data is loaded in every test)."""
+    return db.session.query(OrganisationType).filter_by(code=code).one()
+
+
+class OrganisationFactory(BaseFactory):
+    class Meta:
+        model = Organisation
+
+    platform = factory.SubFactory(PlatformFactory)
+    type = factory.LazyFunction(organisation_type)
+    name = factory.Sequence(lambda n: f"Woonmaatschappij {n}")
+    email = factory.Sequence(lambda n: f"info{n}@woonmaatschappij.example.be")
+
+
+class ContactFactory(BaseFactory):
+    class Meta:
+        model = Contact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    first_name = factory.Sequence(lambda n: f"An{n}")
+    last_name = factory.Sequence(lambda n: f"Peeters{n}")
+    email = factory.Sequence(lambda n: f"an{n}@example.be")
+
+
+class StandingInviteeFactory(BaseFactory):
+    class Meta:
+        model = StandingInvitee
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    contact = factory.SubFactory(ContactFactory)
+    role = InviteeRole.REQUIRED
+
+
+def _next_month() -> datetime:
+    return (datetime.now(UTC) + timedelta(days=30)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+
+
+class MeetingFactory(BaseFactory):
+    class Meta:
+        model = Meeting
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    title = factory.LazyAttribute(lambda o: f"Lokaal woonoverleg {o.municipality.name}")
+    start_at = factory.LazyFunction(_next_month)
+    end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=2))
+    location = "Gemeentehuis, raadzaal"
+    status = MeetingStatus.PLANNED
+
+
+class AgendaItemFactory(BaseFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Agendapunt {n}")
+    duration_minutes = 15
+
+
+class InvitationFactory(BaseFactory):
+    class Meta:
+        model = Invitation
+
+    meeting = factory.SubFactory(MeetingFactory)
+    contact = factory.SubFactory(ContactFactory)
+    role = InviteeRole.REQUIRED
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    platform = factory.SubFactory(PlatformFactory)
+    email = factory.Sequence(lambda n: f"user{n}@example.be")
+    name = factory.Sequence(lambda n: f"Gebruiker {n}")
+    password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD, _HASHER))
+    role = Role.COORDINATOR
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if extracted:
+            self.municipalities.extend(extracted)
+            if create:
+                db.session.commit()

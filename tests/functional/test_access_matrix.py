@@ -1,0 +1,126 @@
+"""Every route against every role, generated from the URL map.
+
+A new route fails `test_every_route_is_classified` until it is added to CASES below. Each case
+says how to build its URL for an object of the user's own municipality ("own": Noorderdorp, the
+secretary's) and of another municipality on the same platform ("other": Zuiderdorp). Expected
+answers follow from the route's @access level (overleg.auth.permissions) and the case's scope:
+- anonymous: public routes answer, the rest redirect to /login;
+- a role below the route's level: 403;
+- a scoped route for an object the user may not see: 404 (no information leak);
+- a scoped route with edit=True for a reader: 403 (the reader is stopped earlier by EDITOR routes);
+- otherwise: no 403, no 404, no 5xx and no redirect to /login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from overleg.auth.permissions import ROLES_FOR, Access, endpoint_access
+from overleg.models import Role
+from tests import factories
+from tests.conftest import World, csrf_token, login
+
+Side = str  # "own" or "other"
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Callable[[dict[str, Any], Side], str]
+    method: str = "GET"
+    scoped: bool = False  # the URL names an object that belongs to a municipality
+    edit: bool = False  # changing the object: readers may see but not do this
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _static(path: str) -> Callable[[dict[str, Any], Side], str]:
+    return lambda objects, side: path
+
+
+# Objects the cases refer to, built per municipality: BUILDERS[name](world, municipality).
+BUILDERS: dict[str, Callable[[World, Any], Any]] = {
+    "municipality": lambda world, municipality: municipality,
+    "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
+}
+
+CASES: dict[str, Case] = {
+    "core.healthz": Case(_static("/healthz")),
+    "core.dashboard": Case(_static("/")),
+    "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
+    "auth.login": Case(_static("/login")),
+    "auth.logout": Case(_static("/logout"), method="POST"),
+}
+
+ROLES = ("anonymous", "coordinator", "secretary", "reader", "outsider")
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    missing = sorted(endpoints - set(CASES))
+    assert not missing, f"routes without an access-matrix case: {missing}"
+    unclassified = sorted(e for e in endpoints if endpoint_access(app, e) is None)
+    assert not unclassified, f"routes without @access(...): {unclassified}"
+
+
+def _objects(world: World) -> dict[str, dict[Side, Any]]:
+    return {
+        name: {"own": build(world, world.north), "other": build(world, world.south)}
+        for name, build in BUILDERS.items()
+    }
+
+
+def _expected(level: Access, case: Case, role: str, side: Side) -> str:
+    if level is Access.PUBLIC:
+        return "ok"
+    if role == "anonymous":
+        return "login"
+    role_enum = Role.COORDINATOR if role == "outsider" else Role(role)
+    if role_enum not in ROLES_FOR[level]:
+        return "forbidden"
+    if case.scoped:
+        sees = role == "coordinator" or (role in ("secretary", "reader") and side == "own")
+        if not sees:
+            return "hidden"
+        if case.edit and role == "reader":
+            return "forbidden"
+    return "ok"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(app, client, world, role):
+    objects = _objects(world)
+    users = {
+        "coordinator": world.coordinator,
+        "secretary": world.secretary,
+        "reader": world.reader,
+        "outsider": world.outsider,
+    }
+    failures = []
+    for endpoint, case in sorted(CASES.items()):
+        level = endpoint_access(app, endpoint)
+        assert level is not None, endpoint
+        for side in ("own", "other") if case.scoped else ("own",):
+            client.delete_cookie("session")
+            if role != "anonymous":
+                login(client, users[role])
+            path = case.path(objects, side)
+            if case.method == "GET":
+                response = client.get(path)
+            else:
+                data = {"csrf_token": csrf_token(client), **case.data}
+                response = client.open(path, method=case.method, data=data)
+            status = response.status_code
+            to_login = status == 302 and "/login?next=" in response.headers.get("Location", "")
+            expected = _expected(level, case, role, side)
+            ok = {
+                "ok": status < 500 and status not in (401, 403, 404) and not to_login,
+                "login": to_login,
+                "forbidden": status == 403,
+                "hidden": status == 404,
+            }[expected]
+            if not ok:
+                failures.append(f"{case.method} {path} ({endpoint}, {side}): {status}, {expected}")
+    assert not failures, "\n".join(failures)
