@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -41,7 +43,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         upcoming=services.upcoming_meetings(current_user, now),
         unplanned=services.municipalities_without_meeting(current_user, start, end),
         half_start=start,
-        half_end=end,
+        half_last_day=end.astimezone(BRUSSELS).date() - timedelta(days=1),
     )
 
 
