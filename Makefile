@@ -13,11 +13,15 @@ run:
 	$(FLASK) demo-data --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The whole suite twice: on SQLite, then on a temporary PostgreSQL cluster that the test setup
+# starts and removes (the bootstrap installs PostgreSQL; tests/support/pgcluster.py).
 test:
 	@bash scripts/bootstrap.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/bandit -q -c pyproject.toml -r overleg
+	$(BIN)/pytest --db=sqlite
+	$(BIN)/pytest --db=postgres
 
 lint:
 	@bash scripts/bootstrap.sh test
@@ -32,6 +36,12 @@ format:
 bench:
 	@bash scripts/bootstrap.sh test
 	$(BIN)/python -m bench
+
+# Two gunicorn workers on SQLite (WAL) and on PostgreSQL under wrk; merges a "load" key into
+# bench/results.json.
+load:
+	@bash scripts/bootstrap.sh load
+	$(BIN)/python -m bench.load
 
 # Extract the user-facing strings and update the English catalogue.
 translations:

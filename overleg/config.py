@@ -88,7 +88,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret"  # noqa: S105 - test only
+    SECRET_KEY = "testing-secret"  # noqa: S105  # nosec B105 - test only
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -1,7 +1,12 @@
-"""Fixtures in the style of the Flask tutorial: a fresh app and database per test."""
+"""Fixtures in the style of the Flask tutorial: a fresh app and database per test.
+
+`pytest` runs on SQLite; `pytest --db=postgres` runs the same suite on a temporary PostgreSQL
+cluster (see tests/support/databases.py).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -15,8 +20,33 @@ from overleg.extensions import db
 from overleg.models import InviteeRole, Municipality, Platform, Role, User
 from overleg.services.reference_data import ensure_reference_data
 from tests import factories
+from tests.support import databases
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default=os.environ.get("OVERLEG_TEST_DB", "sqlite"),
+        help="the database the suite runs on (postgres: a temporary cluster, or TEST_DATABASE_URL)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--db") == "postgres":
+        url = databases.start_postgres(os.environ.get("TEST_DATABASE_URL"))
+        # Subprocesses started by tests (servers, CLI) find the same server.
+        os.environ["TEST_DATABASE_URL"] = url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    databases.stop_postgres()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"overleg database: {databases.backend()}"
 
 
 class IsolatedClient(FlaskClient):
@@ -40,11 +70,10 @@ def app() -> Flask:
     app = create_app(TestingConfig)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        db.create_all()
+        databases.prepare_schema(db)
         ensure_reference_data()
         yield app
-        db.session.remove()
-        db.drop_all()
+        databases.clean(db)
 
 
 @pytest.fixture

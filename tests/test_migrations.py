@@ -8,13 +8,13 @@ from sqlalchemy import create_engine
 
 from overleg import create_app
 from overleg.config import PROJECT_ROOT, TestingConfig
+from tests.support import databases
 
 
 @pytest.fixture
 def alembic_app(tmp_path):  # type: ignore[no-untyped-def]
-    url = TestingConfig.SQLALCHEMY_DATABASE_URI
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
+    # Its own empty database (a file on SQLite, a new database on PostgreSQL), never the suite's.
+    url = databases.fresh_database_url("overleg_migrations", tmp_path)
     app = create_app(
         {
             **{k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()},

@@ -1,0 +1,1 @@
+"""Test infrastructure shared by the suite, the browser tests and the load test."""
