@@ -1,0 +1,645 @@
+"""Meetings, their agenda and invitee list: the rules, without HTTP.
+
+None of these functions commits: they add to (and flush) the caller's database session, so several
+changes (e.g. the planner creating many meetings) form one transaction and the caller commits.
+Each change made by a user records an audit entry in that same transaction.
+
+Hooks for other features: `update_meeting` and `cancel_meeting` return a `MeetingChange`; when its
+`needs_new_sequence` is true the iCalendar SEQUENCE has already been raised, and updated
+invitations should be sent for it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from overleg.extensions import db
+from overleg.i18n import BRUSSELS
+from overleg.models import (
+    AgendaItem,
+    AgendaItemKind,
+    Contact,
+    Invitation,
+    InviteeRole,
+    Meeting,
+    MeetingStatus,
+    Municipality,
+    StandingInvitee,
+    Theme,
+    User,
+)
+from overleg.services import audit
+from overleg.services.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
+
+# Column sizes, for forms and checks.
+TITLE_MAX = 200
+LOCATION_MAX = 300
+PRESENTER_MAX = 200
+NOTES_MAX = 5000
+CANCEL_REASON_MAX = 2000
+MAX_DURATION_MINUTES = 600
+
+# Roles that make an invitee indispensable: an overlap with another meeting is a conflict.
+REQUIRED_ROLES = frozenset({InviteeRole.REQUIRED, InviteeRole.CHAIR})
+
+# The standard agenda of a woonoverleg: (kind, title, minutes). Stored as data, in Dutch.
+STANDARD_AGENDA: tuple[tuple[AgendaItemKind, str, int], ...] = (
+    (AgendaItemKind.WELCOME, "Verwelkoming", 5),
+    (AgendaItemKind.APPROVAL, "Goedkeuring verslag vorige vergadering", 10),
+    (AgendaItemKind.FOLLOW_UP, "Opvolging actiepunten", 15),
+    (AgendaItemKind.THEME, "Thema's", 60),
+    (AgendaItemKind.VARIA, "Varia", 10),
+    (AgendaItemKind.NEXT_MEETING, "Datum volgende vergadering", 5),
+)
+
+# Items that close the agenda; new items are inserted before them.
+_CLOSING_KINDS = frozenset({AgendaItemKind.VARIA, AgendaItemKind.NEXT_MEETING})
+
+
+class MeetingError(ValueError):
+    """A change the rules refuse. `field` names the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def default_title(municipality: Municipality) -> str:
+    return f"Lokaal woonoverleg {municipality.name}"
+
+
+def default_times(municipality: Municipality, day: date) -> tuple[datetime, datetime]:
+    """Start and end on `day` at the municipality's usual hour and duration, in UTC."""
+    start = datetime.combine(day, municipality.window_start, tzinfo=BRUSSELS)
+    end = start + timedelta(minutes=municipality.meeting_duration_minutes)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_datetime(day: date, clock: time) -> datetime:
+    """The Brussels wall-clock time `clock` on `day`, as an aware UTC datetime.
+
+    zoneinfo resolves the hour that does not exist or exists twice at the DST change with
+    fold=0 (the offset before the change), as python's datetime does.
+    """
+    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def _check_times(start_at: datetime, end_at: datetime) -> None:
+    if start_at.tzinfo is None or end_at.tzinfo is None:
+        raise ValueError("naive datetime")
+    if end_at <= start_at:
+        raise MeetingError("Het einde moet na het begin liggen.", "end_time")
+
+
+def _check_text(value: str, limit: int, field_name: str) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise MeetingError(f"Maximaal {limit} tekens.", field_name)
+    return value
+
+
+def _editable(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError("Een geannuleerde vergadering kan niet meer gewijzigd worden.")
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+def standard_agenda() -> list[AgendaItem]:
+    """Fresh, unsaved agenda items of the standard agenda, in order."""
+    return [
+        AgendaItem(position=index, kind=kind, title=title, duration_minutes=minutes)
+        for index, (kind, title, minutes) in enumerate(STANDARD_AGENDA)
+    ]
+
+
+def create_meeting(
+    municipality: Municipality,
+    *,
+    start_at: datetime,
+    end_at: datetime,
+    now: datetime,
+    title: str | None = None,
+    location: str | None = None,
+    status: MeetingStatus = MeetingStatus.PLANNED,
+    user: User | None = None,
+    with_standard_agenda: bool = True,
+    with_standing_invitees: bool = True,
+) -> Meeting:
+    """Add a meeting with the standard agenda and the standing invitee list; does not commit.
+
+    Title and location default to "Lokaal woonoverleg <gemeente>" and the usual location. A
+    planned (or invited) meeting must start after `now`; past meetings can be recorded as held.
+    Raises MeetingError when the rules refuse.
+    """
+    _check_times(start_at, end_at)
+    if status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and start_at <= now:
+        raise MeetingError(
+            "Een geplande vergadering kan niet in het verleden liggen.", "start_date"
+        )
+    if status is MeetingStatus.CANCELLED:
+        raise MeetingError("Een nieuwe vergadering kan niet geannuleerd zijn.")
+    title = _check_text(
+        title if title is not None else default_title(municipality), TITLE_MAX, "title"
+    )
+    location = _check_text(
+        location if location is not None else municipality.usual_location, LOCATION_MAX, "location"
+    )
+    meeting = Meeting(
+        municipality=municipality,
+        title=title or default_title(municipality),
+        start_at=start_at,
+        end_at=end_at,
+        location=location,
+        status=status,
+    )
+    if with_standard_agenda:
+        meeting.agenda_items.extend(standard_agenda())
+    if with_standing_invitees:
+        standing = db.session.scalars(
+            sa.select(StandingInvitee)
+            .join(Contact, Contact.id == StandingInvitee.contact_id)
+            .where(
+                StandingInvitee.municipality_id == municipality.id,
+                Contact.archived_at.is_(None),
+                Contact.erased_at.is_(None),
+            )
+            .order_by(StandingInvitee.id)
+        )
+        for entry in standing:
+            meeting.invitations.append(Invitation(contact_id=entry.contact_id, role=entry.role))
+    db.session.add(meeting)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "meeting.create",
+            meeting,
+            municipality_id=municipality.id,
+            summary=f"{meeting.title} op {_local_text(meeting.start_at)}",
+            details={"start_at": meeting.start_at.isoformat(), "status": str(meeting.status)},
+        )
+    return meeting
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What an update or cancellation changed.
+
+    `needs_new_sequence` (time, place or status changed) means the iCalendar SEQUENCE was raised
+    and invitees should get an updated invitation (or a cancellation).
+    """
+
+    time_changed: bool = False
+    place_changed: bool = False
+    status_changed: bool = False
+    title_changed: bool = False
+    old_start_at: datetime | None = None
+    old_end_at: datetime | None = None
+    old_location: str | None = None
+    old_status: MeetingStatus | None = None
+
+    @property
+    def needs_new_sequence(self) -> bool:
+        return self.time_changed or self.place_changed or self.status_changed
+
+    @property
+    def changed(self) -> bool:
+        return self.needs_new_sequence or self.title_changed
+
+
+def update_meeting(
+    meeting: Meeting,
+    *,
+    title: str,
+    start_at: datetime,
+    end_at: datetime,
+    location: str,
+    now: datetime,
+    user: User | None = None,
+) -> MeetingChange:
+    """Change time, place and title. Raises the SEQUENCE when time or place changes.
+
+    A cancelled meeting cannot be changed; a planned or invited meeting cannot be moved into
+    the past. Does not commit.
+    """
+    _editable(meeting)
+    _check_times(start_at, end_at)
+    title = _check_text(title, TITLE_MAX, "title")
+    if not title:
+        raise MeetingError("Vul een titel in.", "title")
+    location = _check_text(location, LOCATION_MAX, "location")
+    time_changed = start_at != meeting.start_at or end_at != meeting.end_at
+    if (
+        time_changed
+        and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED)
+        and start_at <= now
+    ):
+        raise MeetingError(
+            "Een geplande vergadering kan niet naar het verleden verplaatst worden.", "start_date"
+        )
+    change = MeetingChange(
+        time_changed=time_changed,
+        place_changed=location != meeting.location,
+        title_changed=title != meeting.title,
+        old_start_at=meeting.start_at,
+        old_end_at=meeting.end_at,
+        old_location=meeting.location,
+        old_status=meeting.status,
+    )
+    if not change.changed:
+        return change
+    meeting.title = title
+    meeting.start_at = start_at
+    meeting.end_at = end_at
+    meeting.location = location
+    if change.needs_new_sequence:
+        meeting.ical_sequence += 1
+    db.session.flush()
+    if user is not None:
+        parts = []
+        if change.time_changed:
+            parts.append(f"tijd: {_local_text(change.old_start_at)} → {_local_text(start_at)}")
+        if change.place_changed:
+            parts.append(f"plaats: {change.old_location or '-'} → {location or '-'}")
+        if change.title_changed:
+            parts.append(f"titel: {title}")
+        audit.record(
+            user,
+            "meeting.update",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary="; ".join(parts),
+            details={"sequence": meeting.ical_sequence},
+        )
+    return change
+
+
+def cancel_meeting(
+    meeting: Meeting, *, reason: str, now: datetime, user: User | None = None
+) -> MeetingChange:
+    """Cancel a planned or invited meeting with a reason; raises the SEQUENCE. Does not commit."""
+    _editable(meeting)
+    if meeting.status is MeetingStatus.HELD:
+        raise MeetingError("Een vergadering die plaatsvond kan niet geannuleerd worden.")
+    reason = _check_text(reason, CANCEL_REASON_MAX, "reason")
+    if not reason:
+        raise MeetingError("Geef een reden voor de annulering.", "reason")
+    old_status = meeting.status
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason
+    meeting.ical_sequence += 1
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "meeting.cancel",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title} op {_local_text(meeting.start_at)} geannuleerd: {reason}",
+            details={"sequence": meeting.ical_sequence, "cancelled_at": now.isoformat()},
+        )
+    return MeetingChange(status_changed=True, old_status=old_status)
+
+
+def _local_text(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value.astimezone(BRUSSELS):%d/%m/%Y %H:%M}"
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+
+@dataclass
+class AgendaItemData:
+    title: str
+    duration_minutes: int = 15
+    presenter: str = ""
+    notes: str = ""
+    theme: Theme | None = None
+
+
+def _check_item(data: AgendaItemData) -> AgendaItemData:
+    title = _check_text(data.title, TITLE_MAX, "title")
+    if not title:
+        raise MeetingError("Vul een titel in.", "title")
+    if not 0 <= data.duration_minutes <= MAX_DURATION_MINUTES:
+        raise MeetingError(
+            f"De duur ligt tussen 0 en {MAX_DURATION_MINUTES} minuten.", "duration_minutes"
+        )
+    return AgendaItemData(
+        title=title,
+        duration_minutes=data.duration_minutes,
+        presenter=_check_text(data.presenter, PRESENTER_MAX, "presenter"),
+        notes=_check_text(data.notes, NOTES_MAX, "notes"),
+        theme=data.theme,
+    )
+
+
+def _renumber(items: Sequence[AgendaItem]) -> None:
+    for index, item in enumerate(items):
+        item.position = index
+
+
+def add_agenda_item(
+    meeting: Meeting, data: AgendaItemData, *, user: User | None = None
+) -> AgendaItem:
+    """Add an item before the closing items (varia, next meeting). Does not commit."""
+    _editable(meeting)
+    data = _check_item(data)
+    items = meeting.agenda_items
+    insert_at = len(items)
+    while insert_at > 0 and items[insert_at - 1].kind in _CLOSING_KINDS:
+        insert_at -= 1
+    item = AgendaItem(
+        title=data.title,
+        duration_minutes=data.duration_minutes,
+        presenter=data.presenter,
+        notes=data.notes,
+        theme=data.theme,
+        kind=AgendaItemKind.THEME if data.theme is not None else AgendaItemKind.OTHER,
+    )
+    items.insert(insert_at, item)
+    _renumber(items)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "agenda_item.create",
+            item,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: {item.title}",
+        )
+    return item
+
+
+def update_agenda_item(
+    item: AgendaItem, data: AgendaItemData, *, user: User | None = None
+) -> AgendaItem:
+    """Change an item's title, theme, presenter, duration and notes. Does not commit."""
+    _editable(item.meeting)
+    data = _check_item(data)
+    item.title = data.title
+    item.duration_minutes = data.duration_minutes
+    item.presenter = data.presenter
+    item.notes = data.notes
+    item.theme = data.theme
+    if data.theme is not None and item.kind is AgendaItemKind.OTHER:
+        item.kind = AgendaItemKind.THEME
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "agenda_item.update",
+            item,
+            municipality_id=item.meeting.municipality_id,
+            summary=f"{item.meeting.title}: {item.title}",
+        )
+    return item
+
+
+def remove_agenda_item(item: AgendaItem, *, user: User | None = None) -> None:
+    """Remove an item and close the gap in the numbering. Does not commit."""
+    meeting = item.meeting
+    _editable(meeting)
+    title = item.title
+    item_id = item.id
+    meeting.agenda_items.remove(item)
+    _renumber(meeting.agenda_items)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "agenda_item.delete",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: {title} verwijderd",
+            details={"agenda_item_id": item_id},
+        )
+
+
+def reorder_agenda(
+    meeting: Meeting, ordered_ids: Sequence[int], *, user: User | None = None
+) -> None:
+    """Put the agenda in the order of `ordered_ids`, which must name exactly its items.
+
+    Refuses (MeetingError) ids of another meeting, duplicates and missing items: the last
+    happens when the agenda changed since the page was loaded. Does not commit.
+    """
+    _editable(meeting)
+    by_id = {item.id: item for item in meeting.agenda_items}
+    foreign = [item_id for item_id in ordered_ids if item_id not in by_id]
+    if foreign:
+        raise MeetingError(
+            "De nieuwe volgorde noemt agendapunten die niet bij deze vergadering horen."
+        )
+    if len(set(ordered_ids)) != len(ordered_ids):
+        raise MeetingError("De nieuwe volgorde noemt een agendapunt meer dan eens.")
+    if set(ordered_ids) != set(by_id):
+        raise MeetingError(
+            "De agenda is intussen gewijzigd. Laad de pagina opnieuw en probeer nog eens."
+        )
+    for position, item_id in enumerate(ordered_ids):
+        by_id[item_id].position = position
+    meeting.agenda_items.sort(key=lambda item: item.position)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "agenda.reorder",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: volgorde van de agenda gewijzigd",
+            details={"order": list(ordered_ids)},
+        )
+
+
+def moved_order(items: Sequence[AgendaItem], item_id: int, offset: int) -> list[int] | None:
+    """The id order after moving one item `offset` places (None when it cannot move)."""
+    ids = [item.id for item in items]
+    if item_id not in ids:
+        return None
+    index = ids.index(item_id)
+    target = index + offset
+    if not 0 <= target < len(ids):
+        return None
+    ids.insert(target, ids.pop(index))
+    return ids
+
+
+# --- invitees -----------------------------------------------------------------------------
+
+
+def add_invitee(
+    meeting: Meeting, contact: Contact, role: InviteeRole, *, user: User | None = None
+) -> Invitation:
+    """Invite a contact with a role; refuses a contact who is already invited. Does not commit."""
+    _editable(meeting)
+    if contact.archived_at is not None or contact.erased_at is not None:
+        raise MeetingError("Deze contactpersoon is gearchiveerd.", "contact_id")
+    if any(inv.contact_id == contact.id for inv in meeting.invitations):
+        raise MeetingError(f"{contact.full_name} is al uitgenodigd.", "contact_id")
+    invitation = Invitation(contact=contact, role=role)
+    meeting.invitations.append(invitation)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "invitation.create",
+            invitation,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: {contact.full_name} uitgenodigd ({role})",
+        )
+    return invitation
+
+
+def change_invitee_role(
+    invitation: Invitation, role: InviteeRole, *, user: User | None = None
+) -> bool:
+    """Change an invitee's role; returns whether it changed. Does not commit."""
+    meeting = invitation.meeting
+    _editable(meeting)
+    if invitation.role is role:
+        return False
+    old = invitation.role
+    invitation.role = role
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "invitation.update",
+            invitation,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: {invitation.display_name} {old} → {role}",
+        )
+    return True
+
+
+def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
+    """Take someone off the invitee list. Does not commit.
+
+    Someone whose attendance is already recorded stays: the minutes refer to them.
+    """
+    meeting = invitation.meeting
+    _editable(meeting)
+    if invitation.attendance is not None:
+        raise MeetingError(
+            "Deze persoon staat al op de aanwezigheidslijst en kan niet verwijderd worden."
+        )
+    name = invitation.display_name
+    invitation_id = invitation.id
+    meeting.invitations.remove(invitation)
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "invitation.delete",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title}: {name} niet langer uitgenodigd",
+            details={"invitation_id": invitation_id},
+        )
+
+
+# --- conflicts ----------------------------------------------------------------------------
+
+
+class ConflictKind(enum.StrEnum):
+    PUBLIC_HOLIDAY = "public_holiday"
+    FLEMISH_HOLIDAY = "flemish_holiday"
+    SCHOOL_HOLIDAY = "school_holiday"
+    OVERLAP = "overlap"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A reason to think twice about a meeting's date; it does not block saving."""
+
+    kind: ConflictKind
+    day: date | None = None
+    name: str = ""  # the holiday's name
+    other_meeting: Meeting | None = None
+    contacts: tuple[Contact, ...] = field(default_factory=tuple)
+
+
+def _local_days(start_at: datetime, end_at: datetime) -> list[date]:
+    first = start_at.astimezone(BRUSSELS).date()
+    last = (end_at - timedelta(microseconds=1)).astimezone(BRUSSELS).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def day_conflicts(
+    start_at: datetime, end_at: datetime, rules: CalendarRules | None = None
+) -> list[Conflict]:
+    """Holidays (public, 11 July, school) on the Brussels days the time span covers."""
+    conflicts = []
+    for day in _local_days(start_at, end_at):
+        blocked: Iterable[BlockedDay] = reasons_to_avoid(day, rules)
+        for entry in blocked:
+            conflicts.append(Conflict(kind=ConflictKind(str(entry.kind)), day=day, name=entry.name))
+    return conflicts
+
+
+def overlap_conflicts(meeting: Meeting) -> list[Conflict]:
+    """Other non-cancelled meetings at an overlapping time that share a required invitee.
+
+    An invitee is required with the role required or chair, in both meetings; contacts are
+    compared by id. Meetings of every municipality count (one person serves many), so the caller
+    decides how much of another municipality's meeting it may show.
+    """
+    required_ids = {
+        inv.contact_id
+        for inv in meeting.invitations
+        if inv.contact_id is not None and inv.role in REQUIRED_ROLES
+    }
+    if not required_ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Meeting, Invitation.contact_id)
+        .join(Invitation, Invitation.meeting_id == Meeting.id)
+        .where(
+            Meeting.id != meeting.id,
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.start_at < meeting.end_at,
+            Meeting.end_at > meeting.start_at,
+            Invitation.contact_id.in_(required_ids),
+            Invitation.role.in_(list(REQUIRED_ROLES)),
+        )
+        .options(selectinload(Meeting.municipality))
+        .order_by(Meeting.start_at, Meeting.id)
+    ).all()
+    contacts = {
+        inv.contact_id: inv.contact for inv in meeting.invitations if inv.contact_id in required_ids
+    }
+    shared: dict[int, tuple[Meeting, list[Contact]]] = {}
+    for other, contact_id in rows:
+        entry = shared.setdefault(other.id, (other, []))
+        entry[1].append(contacts[contact_id])
+    return [
+        Conflict(
+            kind=ConflictKind.OVERLAP,
+            day=other.start_at.astimezone(BRUSSELS).date(),
+            other_meeting=other,
+            contacts=tuple(sorted(people, key=lambda c: (c.last_name, c.first_name))),
+        )
+        for other, people in shared.values()
+    ]
+
+
+def meeting_conflicts(meeting: Meeting, rules: CalendarRules | None = None) -> list[Conflict]:
+    """Every warning for this meeting: holidays on its days and overlaps with shared invitees.
+
+    A cancelled meeting has no conflicts.
+    """
+    if meeting.status is MeetingStatus.CANCELLED:
+        return []
+    return day_conflicts(meeting.start_at, meeting.end_at, rules) + overlap_conflicts(meeting)
