@@ -123,6 +123,11 @@ class World:
 
 @pytest.fixture
 def world(app: Flask) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """Create the World's rows and commit them (needs an app context; also used by tests/e2e)."""
     platform = factories.PlatformFactory(name="Kempens Testplatform", slug="kempen-test")
     north = factories.MunicipalityFactory(platform=platform, name="Noorderdorp", slug="noorderdorp")
     south = factories.MunicipalityFactory(platform=platform, name="Zuiderdorp", slug="zuiderdorp")
