@@ -16,4 +16,7 @@ def seed_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from overleg.demo import demo_data_command
+
     app.cli.add_command(seed_command)
+    app.cli.add_command(demo_data_command)
