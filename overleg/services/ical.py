@@ -1,0 +1,274 @@
+"""iCalendar files (RFC 5545) and scheduling messages (iTIP, RFC 5546), built with `icalendar`.
+
+Three kinds of file come from here:
+- an invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) for one meeting, listing the
+  organiser and the attendees, sent by mail and offered at /meetings/<id>/invitation.ics;
+- a feed (METHOD:PUBLISH) of many meetings: public per municipality (time, place, title only),
+  personal per contact, or a coordinator's feed of all municipalities.
+
+Every file uses the meeting's stable UID and its SEQUENCE from the database, DTSTART/DTEND with
+TZID=Europe/Brussels and a VTIMEZONE placed before the events, and DTSTAMP in UTC. Calendar
+programs match updates and cancellations on UID and take the one with the highest SEQUENCE.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event, vCalAddress
+
+from overleg.i18n import BRUSSELS
+from overleg.models import (
+    Invitation,
+    InviteeRole,
+    Meeting,
+    MeetingStatus,
+    RsvpStatus,
+)
+
+PRODID = "-//overleg//lokaal woonoverleg//NL"
+TZID = "Europe/Brussels"
+
+
+class Method(enum.StrEnum):
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+    PUBLISH = "PUBLISH"
+
+
+ROLE: dict[InviteeRole, str] = {
+    InviteeRole.REQUIRED: "REQ-PARTICIPANT",
+    InviteeRole.OPTIONAL: "OPT-PARTICIPANT",
+    InviteeRole.CHAIR: "CHAIR",
+    InviteeRole.SECRETARY: "REQ-PARTICIPANT",
+}
+
+PARTSTAT: dict[RsvpStatus, str] = {
+    RsvpStatus.NEEDS_ACTION: "NEEDS-ACTION",
+    RsvpStatus.ACCEPTED: "ACCEPTED",
+    RsvpStatus.DECLINED: "DECLINED",
+    RsvpStatus.TENTATIVE: "TENTATIVE",
+    RsvpStatus.DELEGATED: "DELEGATED",
+}
+
+# Text for the DESCRIPTION; the .ics is read in Dutch calendars, so it is Dutch like the mail.
+AGENDA_HEADING = "Agenda"
+MEETING_LINK_LABEL = "Vergadering"
+ANSWER_LINK_LABEL = "Uw antwoord (aanwezig, afwezig, vervanger)"
+CANCELLED_PREFIX = "GEANNULEERD"
+REMINDER_TEXT = "Herinnering"
+
+
+@dataclass(frozen=True)
+class Organiser:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute URLs to put in the file; any may be empty."""
+
+    meeting: str = ""  # the meeting page (for logged-in users) or the public page
+    answer: str = ""  # the recipient's personal answer page
+
+
+@dataclass
+class FeedEntry:
+    """One meeting in a feed, with the links and level of detail that feed allows."""
+
+    meeting: Meeting
+    url: str = ""
+    description: str = ""
+    personal_partstat: RsvpStatus | None = None
+    extra_lines: list[str] = field(default_factory=list)
+
+
+def invitable(invitations: Iterable[Invitation]) -> list[Invitation]:
+    """The invitations that can appear as ATTENDEE and get mail: a contact with an address."""
+    return [
+        inv
+        for inv in invitations
+        if inv.contact is not None
+        and inv.contact.email
+        and inv.contact.erased_at is None
+        and not inv.is_guest
+    ]
+
+
+def agenda_text(meeting: Meeting) -> str:
+    """The agenda as plain lines: '1. Welkom (15 min., An Peeters)' plus notes under the item."""
+    lines: list[str] = []
+    for number, item in enumerate(meeting.agenda_items, start=1):
+        extras = []
+        if item.duration_minutes:
+            extras.append(f"{item.duration_minutes} min.")
+        if item.presenter:
+            extras.append(item.presenter)
+        suffix = f" ({', '.join(extras)})" if extras else ""
+        lines.append(f"{number}. {item.title}{suffix}")
+        if item.notes:
+            lines.extend(f"   {line}" for line in item.notes.splitlines())
+    return "\n".join(lines)
+
+
+def description(meeting: Meeting, links: Links, *, with_agenda: bool = True) -> str:
+    parts: list[str] = []
+    if meeting.status is MeetingStatus.CANCELLED and meeting.cancel_reason:
+        parts.append(f"{CANCELLED_PREFIX}: {meeting.cancel_reason}")
+    agenda = agenda_text(meeting) if with_agenda else ""
+    if agenda:
+        parts.append(f"{AGENDA_HEADING}:\n{agenda}")
+    if links.answer:
+        parts.append(f"{ANSWER_LINK_LABEL}: {links.answer}")
+    if links.meeting:
+        parts.append(f"{MEETING_LINK_LABEL}: {links.meeting}")
+    return "\n\n".join(parts)
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(BRUSSELS)
+
+
+def _status(meeting: Meeting, method: Method) -> str:
+    if method is Method.CANCEL or meeting.status is MeetingStatus.CANCELLED:
+        return "CANCELLED"
+    if meeting.status is MeetingStatus.PLANNED and method is Method.PUBLISH:
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+def _event(
+    meeting: Meeting,
+    *,
+    method: Method,
+    now: datetime,
+    url: str,
+    text: str,
+    summary: str | None = None,
+) -> Event:
+    event = Event.new(
+        uid=meeting.ical_uid,
+        sequence=meeting.ical_sequence,
+        stamp=now.astimezone(UTC),
+        start=_local(meeting.start_at),
+        end=_local(meeting.end_at),
+        summary=summary if summary is not None else meeting.title,
+        location=meeting.location or None,
+        description=text or None,
+        url=url or None,
+    )
+    event.add("STATUS", _status(meeting, method))
+    event.add("TRANSP", "TRANSPARENT" if _status(meeting, method) == "CANCELLED" else "OPAQUE")
+    if meeting.updated_at is not None:
+        event.add("LAST-MODIFIED", meeting.updated_at.astimezone(UTC))
+    return event
+
+
+def _finish(calendar: Calendar, starts: Sequence[datetime]) -> bytes:
+    if starts:
+        first = min(starts).astimezone(BRUSSELS).date().replace(month=1, day=1)
+        last = max(starts).astimezone(BRUSSELS).date().replace(month=12, day=31)
+    else:
+        today = date.today()  # noqa: DTZ011 - only bounds the VTIMEZONE transitions listed
+        first, last = today.replace(month=1, day=1), today.replace(month=12, day=31)
+    calendar.add_missing_timezones(first_date=first, last_date=last + timedelta(days=1))
+    return calendar.to_ical()
+
+
+def _calendar(method: Method, name: str | None = None) -> Calendar:
+    calendar = Calendar.new(prodid=PRODID, method=method.value, name=name)
+    # icalendar adds an RFC 7986 UID to the calendar; iTIP clients do not expect one there.
+    calendar.pop("UID", None)
+    return calendar
+
+
+def scheduling_message(
+    meeting: Meeting,
+    *,
+    method: Method,
+    organiser: Organiser,
+    attendees: Sequence[Invitation],
+    now: datetime,
+    links: Links = Links(),
+    alarm_minutes: int | None = 60,
+) -> bytes:
+    """An iTIP REQUEST or CANCEL for one meeting.
+
+    `attendees` are the invitations to list as ATTENDEE (those without an e-mail address are left
+    out: a calendar address needs one). For a cancellation of the whole meeting pass every
+    invitee; to cancel for one removed invitee pass only that invitation.
+    """
+    if method is Method.PUBLISH:
+        raise ValueError("use feed() for PUBLISH")
+    calendar = _calendar(method)
+    event = _event(
+        meeting, method=method, now=now, url=links.meeting, text=description(meeting, links)
+    )
+    if organiser.email:
+        organizer = vCalAddress.new(organiser.email, cn=organiser.name or None)
+        event.add("ORGANIZER", organizer)
+    for invitation in invitable(attendees):
+        contact = invitation.contact
+        assert contact is not None
+        address = vCalAddress.new(
+            contact.email,
+            cn=contact.full_name or None,
+            role=ROLE[invitation.role],
+            partstat=PARTSTAT[invitation.rsvp_status],
+            rsvp=True,
+            cutype="INDIVIDUAL",
+        )
+        event.add("ATTENDEE", address)
+    if method is Method.REQUEST and alarm_minutes:
+        alarm = Alarm()
+        alarm.add("ACTION", "DISPLAY")
+        alarm.add("DESCRIPTION", f"{REMINDER_TEXT}: {meeting.title}")
+        alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
+        event.add_component(alarm)
+    calendar.add_component(event)
+    return _finish(calendar, [meeting.start_at])
+
+
+def method_for(meeting: Meeting) -> Method:
+    """REQUEST for a meeting that goes ahead, CANCEL once it is cancelled."""
+    return Method.CANCEL if meeting.status is MeetingStatus.CANCELLED else Method.REQUEST
+
+
+def feed(
+    entries: Sequence[FeedEntry],
+    *,
+    name: str,
+    now: datetime,
+    refresh: timedelta = timedelta(hours=1),
+) -> bytes:
+    """A METHOD:PUBLISH calendar with one VEVENT per entry (no attendees, no organiser)."""
+    calendar = _calendar(Method.PUBLISH, name=name)
+    calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", refresh)
+    calendar.add("X-WR-TIMEZONE", TZID)
+    for entry in entries:
+        meeting = entry.meeting
+        summary = meeting.title
+        if meeting.status is MeetingStatus.CANCELLED:
+            summary = f"{CANCELLED_PREFIX}: {meeting.title}"
+        event = _event(
+            meeting,
+            method=Method.PUBLISH,
+            now=now,
+            url=entry.url,
+            text=entry.description,
+            summary=summary,
+        )
+        calendar.add_component(event)
+    return _finish(calendar, [entry.meeting.start_at for entry in entries])
+
+
+def parse(data: bytes) -> Calendar:
+    """Parse an iCalendar file (used by tests and the development mailbox)."""
+    return Calendar.from_ical(data)

@@ -1,0 +1,206 @@
+"""Sending invitations, updates and cancellations; answers through the personal link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from overleg.extensions import db
+from overleg.invitations import services
+from overleg.models import (
+    AuditEntry,
+    Contact,
+    Invitation,
+    InviteeRole,
+    MeetingStatus,
+    OutboxMessage,
+    RsvpStatus,
+)
+from overleg.services import ical, outbox
+from overleg.services.mail import parts_by_type
+from tests import factories
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SETTINGS = services.MailSettings(
+    base_url="https://overleg.example.be", mail_from="overleg@example.be", attach_agenda_pdf=False
+)
+
+
+@pytest.fixture
+def meeting(app):
+    meeting = factories.MeetingFactory(
+        title="Lokaal woonoverleg Geel",
+        start_at=datetime(2026, 3, 17, 13, 0, tzinfo=UTC),
+        end_at=datetime(2026, 3, 17, 15, 0, tzinfo=UTC),
+    )
+    factories.AgendaItemFactory(meeting=meeting, title="Welkom", presenter="Schepen")
+    factories.InvitationFactory(meeting=meeting, role=InviteeRole.CHAIR)
+    factories.InvitationFactory(meeting=meeting)
+    factories.InvitationFactory(
+        meeting=meeting, contact=factories.ContactFactory(email="", first_name="Zonder")
+    )
+    db.session.refresh(meeting)
+    return meeting
+
+
+def _rows(kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return db.session.scalars(query).all()
+
+
+def _calendar_of(row):
+    message = outbox.parse(row)
+    part = parts_by_type(message)["text/calendar"][0]
+    return ical.parse(part.get_content().encode()), message
+
+
+def test_send_invitations_queues_one_personal_message_per_invitee(meeting, world):
+    result = services.send_invitations(meeting, user=world.coordinator, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    assert len(result.queued) == 2
+    assert [inv.contact.first_name for inv in result.skipped] == ["Zonder"]
+    rows = _rows()
+    assert sorted(r.to_address for r in rows) == sorted(inv.contact.email for inv in result.queued)
+    for row in rows:
+        calendar, message = _calendar_of(row)
+        event = calendar.events[0]
+        attendees = event.get("ATTENDEE")
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        # only the recipient, never the other invitees' addresses
+        assert [str(a) for a in attendees] == [f"mailto:{row.to_address}"]
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert row.to_address in str(message["To"])
+        invitation = db.session.get(Invitation, row.invitation_id)
+        assert invitation.token and invitation.token in message.get_body(("plain",)).get_content()
+    assert meeting.status is MeetingStatus.INVITED
+    entry = db.session.scalars(sa.select(AuditEntry)).all()[-1]
+    assert entry.action == "meeting.send_invitations" and "Zonder" in entry.summary
+
+
+def test_cancelled_meeting_cannot_send(meeting, world):
+    meeting.status = MeetingStatus.CANCELLED
+    with pytest.raises(services.InvitationError):
+        services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+
+
+def test_update_goes_to_those_invited_with_higher_sequence(meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    meeting.start_at += timedelta(hours=1)
+    meeting.end_at += timedelta(hours=1)
+    meeting.ical_sequence += 1
+
+    class Change:
+        needs_new_sequence = True
+        time_changed = True
+        place_changed = False
+        old_start_at = NOW
+
+    rows = services.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS)
+    db.session.commit()
+    assert len(rows) == 2 and all(r.kind == "update" for r in rows)
+    calendar, _ = _calendar_of(rows[0])
+    assert int(calendar.events[0]["SEQUENCE"]) == 1
+
+
+def test_cancellation_sends_cancel(meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.ical_sequence += 1
+    rows = services.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    assert len(rows) == 2
+    calendar, message = _calendar_of(rows[0])
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(calendar.events[0]["STATUS"]) == "CANCELLED"
+    assert parts_by_type(message)["text/calendar"][0].get_param("method") == "CANCEL"
+
+
+def test_no_update_mail_before_invitations_went_out(meeting):
+    assert services.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS) == []
+
+
+def test_added_and_removed_invitees(meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    newcomer = factories.InvitationFactory(meeting=meeting)
+    row = services.queue_invitee_added(newcomer, now=NOW, settings=SETTINGS)
+    assert row is not None and row.kind == "invitation"
+    leaving = meeting.invitations[0]
+    address = leaving.contact.email
+    row = services.queue_invitee_removed(leaving, now=NOW, settings=SETTINGS)
+    meeting.invitations.remove(leaving)
+    db.session.commit()
+    assert row.to_address == address
+    calendar, _ = _calendar_of(row)
+    assert str(calendar["METHOD"]) == "CANCEL"
+
+
+def test_answer_and_substitute(meeting, world):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    invitation = meeting.invitations[1]
+    state, found = services.find_by_token(invitation.token)
+    assert state is services.LinkState.VALID and found.id == invitation.id
+    services.record_answer(invitation, RsvpStatus.TENTATIVE, " misschien ", now=NOW)
+    db.session.commit()
+    assert invitation.rsvp_status is RsvpStatus.TENTATIVE
+    assert invitation.rsvp_comment == "misschien"
+    substitute = services.name_substitute(
+        invitation,
+        services.SubstituteData("Piet", "Janssens", "piet@example.be", "ik ben op verlof"),
+        now=NOW,
+        settings=SETTINGS,
+    )
+    db.session.commit()
+    assert invitation.rsvp_status is RsvpStatus.DELEGATED
+    assert substitute.substitute_for_id == invitation.id
+    assert substitute.contact.organisation_id == invitation.contact.organisation_id
+    assert _rows()[-1].to_address == "piet@example.be"
+    with pytest.raises(services.InvitationError) as error:
+        services.name_substitute(
+            invitation,
+            services.SubstituteData("Piet", "Janssens", "piet@example.be"),
+            now=NOW,
+            settings=SETTINGS,
+        )
+    assert error.value.field == "email"
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Contact.id)).where(Contact.email == "piet@example.be")
+        )
+        == 1
+    )
+
+
+def test_revoked_and_replaced_tokens_are_useless(meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitation = meeting.invitations[0]
+    old = invitation.token
+    services.revoke_token(invitation, user=None, now=NOW)
+    db.session.commit()
+    assert services.find_by_token(old)[0] is services.LinkState.REVOKED
+    new = services.renew_token(invitation, user=None, now=NOW)
+    db.session.commit()
+    assert new != old
+    assert services.find_by_token(old)[0] is services.LinkState.UNKNOWN
+    assert services.find_by_token(new)[0] is services.LinkState.VALID
+    assert services.find_by_token("x" * 43)[0] is services.LinkState.UNKNOWN
+    assert services.find_by_token("' OR 1=1 --")[0] is services.LinkState.UNKNOWN
+
+
+def test_reminders_once_and_only_to_those_who_did_not_answer(meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    meeting.invitations[0].rsvp_status = RsvpStatus.ACCEPTED
+    db.session.commit()
+    too_early = services.queue_reminders(now=NOW, days_before=7, settings=SETTINGS)
+    assert too_early == []
+    later = meeting.start_at - timedelta(days=5)
+    rows = services.queue_reminders(now=later, days_before=7, settings=SETTINGS)
+    db.session.commit()
+    assert len(rows) == 1 and rows[0].kind == "reminder"
+    assert services.queue_reminders(now=later + timedelta(hours=1), days_before=7) == []
