@@ -111,6 +111,10 @@ def _register_blueprints(app: Flask) -> None:
     for module in (core, auth, directory, meetings, api):
         app.register_blueprint(module.bp)
 
+    from overleg import planning
+
+    app.register_blueprint(planning.bp)
+
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)

@@ -20,3 +20,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)
+
+    from overleg.planning.cli import plan_command
+
+    app.cli.add_command(plan_command)

@@ -76,6 +76,12 @@ class Config:
 
     # Compliance: each mandatory theme at least once per calendar year.
     MANDATORY_TOPICS_PER_YEAR = _int("MANDATORY_TOPICS_PER_YEAR", 1)
+    # Planner: at most this many meetings per person per day; start times on this grid (minutes).
+    PLANNER_MAX_MEETINGS_PER_DAY = _int("PLANNER_MAX_MEETINGS_PER_DAY", 2)
+    PLANNER_SLOT_STEP_MINUTES = _int("PLANNER_SLOT_STEP_MINUTES", 30)
+    # Compliance: a municipality is "at risk" when it still misses meetings this many days
+    # before the end of the year.
+    COMPLIANCE_AT_RISK_DAYS = _int("COMPLIANCE_AT_RISK_DAYS", 90)
     PDF_VARIANT = os.environ.get("PDF_VARIANT", "pdf/ua-1")
 
     # Proxies in front of the app (gunicorn behind nginx): how many to trust.

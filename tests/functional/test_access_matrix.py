@@ -47,6 +47,8 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
 }
 
 CASES: dict[str, Case] = {
+    "planning.index": Case(_static("/planning")),
+    "planning.confirm": Case(_static("/planning/confirm"), method="POST"),
     "core.healthz": Case(_static("/healthz")),
     "core.dashboard": Case(_static("/")),
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),

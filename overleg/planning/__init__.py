@@ -1,0 +1,3 @@
+from overleg.planning.views import bp
+
+__all__ = ["bp"]

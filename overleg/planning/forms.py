@@ -1,0 +1,80 @@
+"""Forms of the planner page. Every message is Dutch and shown next to its field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange
+
+INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
+
+
+class _PeriodFields:
+    year = IntegerField(
+        _l("Jaar"),
+        validators=[
+            InputRequired(_l("Vul een jaar in.")),
+            NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
+        ],
+        invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027."),
+    )
+    half = SelectField(
+        _l("Periode"),
+        choices=[
+            SelectChoice("", _l("Het hele jaar")),
+            SelectChoice("1", _l("Eerste halfjaar (januari-juni)")),
+            SelectChoice("2", _l("Tweede halfjaar (juli-december)")),
+        ],
+        default="",
+        invalid_choice_message=INVALID_CHOICE,
+    )
+    avoid_public_holidays = BooleanField(_l("Geen wettelijke feestdagen"), default=True)
+    avoid_flemish_holiday = BooleanField(_l("Geen 11 juli"), default=True)
+    avoid_school_holidays = BooleanField(_l("Geen schoolvakanties"), default=True)
+    max_per_day = IntegerField(
+        _l("Maximum aantal vergaderingen per dag per persoon"),
+        validators=[
+            InputRequired(_l("Vul een aantal in.")),
+            NumberRange(1, 6, _l("Kies een aantal van %(min)s tot %(max)s.")),
+        ],
+        invalid_value_message=_l("Geef een geheel getal."),
+    )
+
+
+class PeriodForm(_PeriodFields, FlaskForm):
+    """The period and the rules (a GET form: no state changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+
+class ProposalRowForm(Form):
+    slug = HiddenField(validators=[Length(max=120)])
+    day = DateField(
+        _l("Datum"),
+        validators=[InputRequired(_l("Vul een datum in."))],
+        invalid_value_message=_l("Geef een geldige datum."),
+    )
+    start_time = TimeField(
+        _l("Beginuur"),
+        validators=[InputRequired(_l("Vul een beginuur in."))],
+        invalid_value_message=_l("Geef een geldig uur (uu:mm)."),
+    )
+
+
+class ConfirmForm(_PeriodFields, FlaskForm):
+    """The proposals as the coordinator (maybe) adjusted them; CSRF-protected."""
+
+    rows = FieldList(FormField(ProposalRowForm), min_entries=0, max_entries=2000)

@@ -1,0 +1,247 @@
+"""The planner page and the compliance view: parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from overleg.auth.permissions import Access, access
+from overleg.extensions import db
+from overleg.i18n import BRUSSELS, current_locale
+from overleg.models.types import utcnow
+from overleg.planning import services
+from overleg.planning.forms import ConfirmForm, PeriodForm
+from overleg.planning.texts import note_text, problem_text, violation_text
+from overleg.services.calendar_rules import CalendarRules, blocked_days
+from overleg.services.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
+
+bp = Blueprint("planning", __name__)
+
+
+def month_label(day: date) -> str:
+    """'januari 2027' in the user's language."""
+    return format_date(day, "LLLL y", locale=current_locale())
+
+
+@dataclass
+class Row:
+    """One proposal as the page shows it."""
+
+    slug: str
+    name: str
+    start: datetime | None
+    end: datetime | None
+    notes: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    penalty: int | None = None
+
+
+def _settings(form: PeriodForm | ConfirmForm) -> services.PlanSettings:
+    return services.PlanSettings(
+        year=form.year.data,
+        half=int(form.half.data) if form.half.data else None,
+        rules=CalendarRules(
+            avoid_public_holidays=bool(form.avoid_public_holidays.data),
+            avoid_flemish_holiday=bool(form.avoid_flemish_holiday.data),
+            avoid_school_holidays=bool(form.avoid_school_holidays.data),
+        ),
+        max_per_day=form.max_per_day.data,
+        slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
+        platform_ids=(current_user.platform_id,),
+    )
+
+
+def _period_data(form: PeriodForm | ConfirmForm) -> dict[str, object]:
+    return {
+        "year": form.year.data,
+        "half": form.half.data or "",
+        "avoid_public_holidays": form.avoid_public_holidays.data,
+        "avoid_flemish_holiday": form.avoid_flemish_holiday.data,
+        "avoid_school_holidays": form.avoid_school_holidays.data,
+        "max_per_day": form.max_per_day.data,
+    }
+
+
+def _rows_from_plan(plan: Plan) -> list[Row]:
+    return [
+        Row(
+            p.slug,
+            p.name,
+            p.start,
+            p.end,
+            [note_text(n) for n in p.notes],
+            [],
+            p.penalty,
+        )
+        for p in plan.proposals
+    ]
+
+
+def _render(
+    form: PeriodForm,
+    problem: PlanningProblem | None,
+    rows: list[Row],
+    confirm_form: ConfirmForm | None,
+    problems: list[str],
+    status: int = 200,
+    checked: bool = False,
+):  # type: ignore[no-untyped-def]
+    months: list[services.CalendarMonth] = []
+    if problem is not None and problem.end >= problem.start:
+        start, end = services.period_bounds(form.year.data, int(form.half.data or 0) or None)
+        months = services.month_calendar(
+            start,
+            end,
+            [r.start.date() if r.start else None for r in rows],
+            blocked_days(start, end, problem.rules),
+        )
+    return (
+        render_template(
+            "planning/index.html",
+            form=form,
+            problem=problem,
+            rows=rows,
+            confirm_form=confirm_form,
+            problems=problems,
+            months=months,
+            checked=checked,
+            conflicts=sum(1 for r in rows if r.violations),
+            month_label=month_label,
+        ),
+        status,
+    )
+
+
+@bp.route("/planning")
+@access(Access.COORDINATOR)
+def index():  # type: ignore[no-untyped-def]
+    submitted = "year" in request.args
+    if submitted:
+        form = PeriodForm(formdata=request.args)
+    else:
+        next_year = utcnow().astimezone(BRUSSELS).year + 1
+        form = PeriodForm(
+            formdata=None,
+            year=next_year,
+            max_per_day=current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
+        )
+    if not submitted or not form.validate():
+        return _render(form, None, [], None, [])
+    problem = services.load_problem(_settings(form), now=utcnow())
+    plan = plan_period(problem)
+    if not plan.feasible:
+        return _render(form, problem, [], None, [problem_text(p) for p in plan.problems])
+    rows = _rows_from_plan(plan)
+    confirm_form = ConfirmForm(
+        formdata=None,
+        data={
+            **_period_data(form),
+            "rows": [
+                {"slug": p.slug, "day": p.start.date(), "start_time": p.start.time()}
+                for p in plan.proposals
+            ],
+        },
+    )
+    return _render(form, problem, rows, confirm_form, [])
+
+
+def _assignments(form: ConfirmForm) -> list[Assignment]:
+    result = []
+    for entry in form.rows.entries:
+        row = entry.form
+        start = datetime.combine(row.day.data, row.start_time.data, tzinfo=BRUSSELS)
+        result.append(Assignment(row.slug.data or "", start))
+    return result
+
+
+def _rows_checked(
+    problem: PlanningProblem, assignments: list[Assignment], violations: list[Violation]
+) -> list[Row]:
+    """The submitted rows in their order, each with the rules it breaks."""
+    by_slug = {m.slug: m for m in problem.municipalities}
+    # check_assignments numbers the meetings of a municipality by date: map back to the rows.
+    order = sorted(
+        range(len(assignments)), key=lambda i: (assignments[i].start, assignments[i].slug)
+    )
+    number_of: dict[int, int] = {}
+    seen: dict[str, int] = {}
+    for i in order:
+        slug = assignments[i].slug
+        seen[slug] = seen.get(slug, 0) + 1
+        number_of[i] = seen[slug]
+    rows = []
+    for i, a in enumerate(assignments):
+        request_ = by_slug.get(a.slug)
+        duration = request_.duration_minutes if request_ else 0
+        texts = [
+            violation_text(v) for v in violations if v.slug == a.slug and v.number == number_of[i]
+        ]
+        rows.append(
+            Row(
+                a.slug,
+                request_.name if request_ else a.slug,
+                a.start,
+                a.start + timedelta(minutes=duration),
+                [],
+                texts,
+            )
+        )
+    return rows
+
+
+@bp.route("/planning/confirm", methods=["POST"])
+@access(Access.COORDINATOR)
+def confirm():  # type: ignore[no-untyped-def]
+    confirm_form = ConfirmForm()
+    period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+    if not confirm_form.validate_on_submit():
+        return _render(period_form, None, [], confirm_form, [], status=422)
+    now = utcnow()
+    problem = services.load_problem(_settings(confirm_form), now=now)
+    assignments = _assignments(confirm_form)
+    violations = services.plan_violations(problem, assignments)
+    rows = _rows_checked(problem, assignments, violations)
+    if request.form.get("action") != "confirm" or violations:
+        if violations:
+            flash(
+                _(
+                    "Het plan breekt %(n)s harde regel(s): zie de gemarkeerde voorstellen.",
+                    n=len(violations),
+                ),
+                "error",
+            )
+        else:
+            flash(_("Gecontroleerd: geen enkel voorstel breekt een harde regel."), "success")
+        return _render(
+            period_form,
+            problem,
+            rows,
+            confirm_form,
+            [],
+            status=422 if violations else 200,
+            checked=True,
+        )
+    try:
+        created = services.apply_plan(problem, assignments, user=current_user, now=now)
+    except services.PlanError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render(period_form, problem, rows, confirm_form, [], status=422, checked=True)
+    db.session.commit()
+    flash(
+        _(
+            "%(n)s vergaderingen aangemaakt met de standaardagenda en de vaste genodigden; "
+            "ze staan klaar om uit te nodigen.",
+            n=len(created),
+        ),
+        "success",
+    )
+    target = (
+        "meetings.index" if "meetings.index" in current_app.view_functions else "planning.index"
+    )
+    return redirect(url_for(target))
