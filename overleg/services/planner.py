@@ -702,7 +702,7 @@ class _Planner:
             by = tuple(s for s, _ in blockers.most_common(3))
             notes.insert(0, Note("better_slots_taken", {"rules": tuple(sorted(rules)), "by": by}))
         else:
-            notes.insert(0, Note("cheapest_slot"))
+            notes.insert(0, Note("quieter_week"))
         if load:
             notes.append(Note("busy_week", {"people": load // max(1, self.weights.load)}))
         return notes, slot[0] + load
