@@ -19,7 +19,9 @@ from flask_login import current_user
 
 from overleg.extensions import db
 from overleg.models import (
+    AgendaItem,
     Contact,
+    Invitation,
     Meeting,
     Municipality,
     Organisation,
@@ -83,6 +85,9 @@ def init_app(app: Flask) -> None:
         if level is Access.PUBLIC:
             return None
         if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                # An API client gets a status it can act on, not an HTML login page.
+                return {"error": "Unauthorized", "status": 401}, 401
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if current_user.role not in ROLES_FOR[level]:
             abort(403)
@@ -221,3 +226,28 @@ def get_contact(user: User, contact_id: int, *, edit: bool = False) -> Contact:
         can_edit_organisation(user, contact.organisation) if edit else None,
     )
     return contact
+
+
+def get_agenda_item(user: User, meeting_id: int, item_id: int, *, edit: bool = False) -> AgendaItem:
+    """An agenda item of this meeting; 404 for an item of another meeting."""
+    meeting = get_meeting(user, meeting_id, edit=edit)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def get_invitation(
+    user: User, meeting_id: int, invitation_id: int, *, edit: bool = False
+) -> Invitation:
+    """An invitation of this meeting; 404 for an invitation of another meeting."""
+    meeting = get_meeting(user, meeting_id, edit=edit)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id:
+        abort(404)
+    return invitation
+
+
+def visible_contacts_filter(user: User) -> ColumnElement:
+    """Contacts (joined with their Organisation) the user may see and invite: not erased."""
+    return sa.and_(visible_organisations_filter(user), Contact.erased_at.is_(None))

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from overleg.auth.permissions import municipality_filter, visible_contacts_filter
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.models import (
@@ -30,9 +31,11 @@ from overleg.models import (
     Meeting,
     MeetingStatus,
     Municipality,
+    Organisation,
     StandingInvitee,
     Theme,
     User,
+    organisation_municipality,
 )
 from overleg.services import audit
 from overleg.services.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
@@ -142,9 +145,7 @@ def create_meeting(
     """
     _check_times(start_at, end_at)
     if status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and start_at <= now:
-        raise MeetingError(
-            "Een geplande vergadering kan niet in het verleden liggen.", "start_date"
-        )
+        raise MeetingError("Een geplande vergadering kan niet in het verleden liggen.", "date")
     if status is MeetingStatus.CANCELLED:
         raise MeetingError("Een nieuwe vergadering kan niet geannuleerd zijn.")
     title = _check_text(
@@ -244,7 +245,7 @@ def update_meeting(
         and start_at <= now
     ):
         raise MeetingError(
-            "Een geplande vergadering kan niet naar het verleden verplaatst worden.", "start_date"
+            "Een geplande vergadering kan niet naar het verleden verplaatst worden.", "date"
         )
     change = MeetingChange(
         time_changed=time_changed,
@@ -643,3 +644,164 @@ def meeting_conflicts(meeting: Meeting, rules: CalendarRules | None = None) -> l
     if meeting.status is MeetingStatus.CANCELLED:
         return []
     return day_conflicts(meeting.start_at, meeting.end_at, rules) + overlap_conflicts(meeting)
+
+
+# --- queries for the pages ----------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """1 January of `year` up to 1 January of the next, Brussels midnights, in UTC."""
+    start = datetime(year, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
+    return start, end
+
+
+def visible_meetings(
+    user: User,
+    *,
+    municipality_id: int | None = None,
+    year: int | None = None,
+    status: MeetingStatus | None = None,
+) -> sa.Select[tuple[Meeting]]:
+    """The meetings `user` may see, filtered, newest first, municipality loaded eagerly."""
+    statement = (
+        sa.select(Meeting)
+        .where(municipality_filter(user, Meeting.municipality_id))
+        .options(selectinload(Meeting.municipality))
+        .order_by(Meeting.start_at.desc(), Meeting.id.desc())
+    )
+    if municipality_id is not None:
+        statement = statement.where(Meeting.municipality_id == municipality_id)
+    if year is not None:
+        start, end = year_bounds(year)
+        statement = statement.where(Meeting.start_at >= start, Meeting.start_at < end)
+    if status is not None:
+        statement = statement.where(Meeting.status == status)
+    return statement
+
+
+def visible_municipalities(user: User) -> list[Municipality]:
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .where(municipality_filter(user, Municipality.id))
+            .order_by(Municipality.name)
+        )
+    )
+
+
+def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
+    """Number of invitees per meeting, in one query."""
+    if not meeting_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Invitation.meeting_id, sa.func.count(Invitation.id))
+        .where(Invitation.meeting_id.in_(list(meeting_ids)))
+        .group_by(Invitation.meeting_id)
+    )
+    return {meeting_id: count for meeting_id, count in rows}
+
+
+def load_meeting_page(meeting_id: int) -> Meeting:
+    """The meeting with everything its page shows, in a constant number of queries."""
+    return db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            selectinload(Meeting.municipality),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.theme),
+            selectinload(Meeting.invitations)
+            .selectinload(Invitation.contact)
+            .selectinload(Contact.organisation),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+_ROLE_ORDER = {
+    InviteeRole.CHAIR: 0,
+    InviteeRole.SECRETARY: 1,
+    InviteeRole.REQUIRED: 2,
+    InviteeRole.OPTIONAL: 3,
+}
+
+
+def sorted_invitations(meeting: Meeting) -> list[Invitation]:
+    """Chair and secretary first, then by organisation and name."""
+
+    def key(inv: Invitation) -> tuple:
+        organisation = inv.contact.organisation.name if inv.contact else inv.guest_organisation
+        last = inv.contact.last_name if inv.contact else inv.guest_name
+        return (_ROLE_ORDER.get(inv.role, 9), organisation.lower(), last.lower())
+
+    return sorted(meeting.invitations, key=key)
+
+
+def suggested_contacts(meeting: Meeting) -> list[Contact]:
+    """Active contacts of organisations serving the meeting's municipality, not yet invited."""
+    invited = sa.select(Invitation.contact_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.contact_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .join(Organisation, Organisation.id == Contact.organisation_id)
+            .join(
+                organisation_municipality,
+                organisation_municipality.c.organisation_id == Organisation.id,
+            )
+            .where(
+                organisation_municipality.c.municipality_id == meeting.municipality_id,
+                Organisation.archived_at.is_(None),
+                Contact.archived_at.is_(None),
+                Contact.erased_at.is_(None),
+                Contact.id.not_in(invited),
+            )
+            .options(selectinload(Contact.organisation))
+            .order_by(Organisation.name, Contact.last_name, Contact.first_name)
+        )
+    )
+
+
+def search_contacts(user: User, meeting: Meeting, text: str, limit: int = 25) -> list[Contact]:
+    """Active contacts the user may see whose name, email or organisation matches `text`."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    invited = sa.select(Invitation.contact_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.contact_id.is_not(None)
+    )
+    full_name = Contact.first_name + " " + Contact.last_name
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .join(Organisation, Organisation.id == Contact.organisation_id)
+            .where(
+                visible_contacts_filter(user),
+                Contact.archived_at.is_(None),
+                Contact.id.not_in(invited),
+                sa.or_(
+                    full_name.ilike(pattern, escape="\\"),
+                    Contact.email.ilike(pattern, escape="\\"),
+                    Organisation.name.ilike(pattern, escape="\\"),
+                ),
+            )
+            .options(selectinload(Contact.organisation))
+            .order_by(Contact.last_name, Contact.first_name)
+            .limit(limit)
+        )
+    )
+
+
+def invitable_contact(user: User, meeting: Meeting, contact_id: int) -> Contact | None:
+    """The contact with this id if the user may invite them to this meeting, else None."""
+    return db.session.scalar(
+        sa.select(Contact)
+        .join(Organisation, Organisation.id == Contact.organisation_id)
+        .where(
+            Contact.id == contact_id,
+            visible_contacts_filter(user),
+            Organisation.platform_id == meeting.municipality.platform_id,
+        )
+    )

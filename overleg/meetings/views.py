@@ -1,7 +1,526 @@
-"""Meetings, their agenda and invitee list."""
+"""Meetings, their agenda and invitee list.
+
+Thin views: parse the form, authorise through overleg.auth.permissions, call
+overleg.meetings.services, commit, render.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from overleg.auth.permissions import (
+    Access,
+    access,
+    can_edit_municipality,
+    can_view_municipality,
+    get_agenda_item,
+    get_invitation,
+    get_meeting,
+)
+from overleg.extensions import db
+from overleg.i18n import to_local
+from overleg.meetings import forms, services
+from overleg.meetings.services import AgendaItemData, MeetingError
+from overleg.models import InviteeRole, Meeting, MeetingStatus, Municipality, Theme
+from overleg.models.types import utcnow
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+PER_PAGE = 25
+
+
+def _field_error(form: forms.FlaskForm, error: MeetingError) -> None:
+    """Show a service's refusal next to its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status_code(form: forms.FlaskForm) -> int:
+    return 400 if form.errors.get("csrf_token") else 200
+
+
+def _conflict_rows(meeting: Meeting) -> list[tuple[services.Conflict, bool]]:
+    """Conflicts with whether the user may open the other meeting."""
+    return [
+        (
+            conflict,
+            conflict.other_meeting is not None
+            and can_view_municipality(current_user, conflict.other_meeting.municipality),
+        )
+        for conflict in services.meeting_conflicts(meeting)
+    ]
+
+
+def _flash_conflicts(meeting: Meeting) -> None:
+    count = len(services.meeting_conflicts(meeting))
+    if count:
+        flash(
+            _(
+                "Let op: er zijn %(count)d waarschuwingen voor deze datum. Je vindt ze hieronder.",
+                count=count,
+            ),
+            "warning",
+        )
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+@bp.route("")
+@access(Access.USER)
+def index():  # type: ignore[no-untyped-def]
+    municipalities = services.visible_municipalities(current_user)
+    form = forms.MeetingFilterForm(request.args)
+    form.municipality.choices = [("", _("Alle gemeenten"))] + [
+        (m.slug, m.name) for m in municipalities
+    ]
+    valid = form.validate()
+    by_slug = {m.slug: m for m in municipalities}
+    municipality = by_slug.get(form.municipality.data or "") if valid else None
+    statement = services.visible_meetings(
+        current_user,
+        municipality_id=municipality.id if municipality else None,
+        year=form.year.data if valid and not form.year.errors else None,
+        status=MeetingStatus(form.status.data) if valid and form.status.data else None,
+    )
+    page = _paginate(statement, request.args.get("page", type=int) or 1)
+    counts = services.invitation_counts([m.id for m in page.items])
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    editable = [m for m in municipalities if can_edit_municipality(current_user, m)]
+    return render_template(
+        "meetings/index.html",
+        form=form,
+        page=page,
+        counts=counts,
+        filter_args=args,
+        can_create=bool(editable),
+    )
+
+
+def _paginate(statement, number: int):  # type: ignore[no-untyped-def]
+    """One page; a page number past the end shows the last page."""
+    number = max(1, min(number, 1_000_000))
+    page = db.paginate(statement, page=number, per_page=PER_PAGE, error_out=False)
+    if not page.items and page.total and number > 1:
+        page = db.paginate(statement, page=page.pages, per_page=PER_PAGE, error_out=False)
+    return page
+
+
+# --- create and edit ----------------------------------------------------------------------
+
+
+def _times(
+    form: forms.MeetingCreateForm | forms.MeetingEditForm, municipality: Municipality | None
+) -> tuple[datetime, datetime] | None:
+    """Start and end (UTC) from the Brussels date and times typed; defaults fill blank times."""
+    day = form.date.data
+    if day is None:
+        return None
+    start_clock = form.start_time.data or (municipality.window_start if municipality else None)
+    if start_clock is None:
+        return None
+    start = services.local_datetime(day, start_clock)
+    if form.end_time.data is not None:
+        end = services.local_datetime(day, form.end_time.data)
+    else:
+        minutes = municipality.meeting_duration_minutes if municipality else 120
+        end = start + timedelta(minutes=minutes)
+    return start, end
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def create():  # type: ignore[no-untyped-def]
+    editable = [
+        m
+        for m in services.visible_municipalities(current_user)
+        if can_edit_municipality(current_user, m)
+    ]
+    by_slug = {m.slug: m for m in editable}
+    form = forms.MeetingCreateForm()
+    form.municipality.choices = [("", _("Kies een gemeente"))] + [
+        (m.slug, m.name) for m in editable
+    ]
+    if request.method == "GET":
+        chosen = request.args.get("municipality", "")
+        if chosen in by_slug:
+            form.municipality.data = chosen
+        elif len(editable) == 1:
+            form.municipality.data = editable[0].slug
+        day = request.args.get("date", "")
+        if day:
+            form.date.process_data(_parse_day(day))
+    if form.validate_on_submit():
+        municipality = by_slug[form.municipality.data]
+        times = _times(form, municipality)
+        assert times is not None  # date is required
+        try:
+            meeting = services.create_meeting(
+                municipality,
+                start_at=times[0],
+                end_at=times[1],
+                now=utcnow(),
+                title=(form.title.data or "").strip() or None,
+                location=(form.location.data or "").strip() or None,
+                status=MeetingStatus(form.status.data),
+                user=current_user,
+            )
+        except MeetingError as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+        else:
+            db.session.commit()
+            flash(_("De vergadering is aangemaakt."), "success")
+            _flash_conflicts(meeting)
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html",
+        form=form,
+        meeting=None,
+        municipalities=editable,
+    ), _status_code(form)
+
+
+def _parse_day(raw: str):  # type: ignore[no-untyped-def]
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        return None
+
+
+@bp.route("/<int:meeting_id>")
+@access(Access.USER)
+def detail(meeting_id: int):  # type: ignore[no-untyped-def]
+    get_meeting(current_user, meeting_id)
+    meeting = services.load_meeting_page(meeting_id)
+    return render_template(
+        "meetings/detail.html",
+        meeting=meeting,
+        invitations=services.sorted_invitations(meeting),
+        conflicts=_conflict_rows(meeting),
+        can_edit=can_edit_municipality(current_user, meeting.municipality),
+        total_minutes=sum(item.duration_minutes for item in meeting.agenda_items),
+    )
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def edit(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if meeting.status is MeetingStatus.CANCELLED:
+        flash(_("Een geannuleerde vergadering kan niet meer gewijzigd worden."), "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    form = forms.MeetingEditForm(obj=meeting if request.method == "GET" else None)
+    if request.method == "GET":
+        start, end = to_local(meeting.start_at), to_local(meeting.end_at)
+        form.date.data = start.date()
+        form.start_time.data = start.time()
+        form.end_time.data = end.time()
+    if form.validate_on_submit():
+        times = _times(form, meeting.municipality)
+        assert times is not None
+        try:
+            change = services.update_meeting(
+                meeting,
+                title=form.title.data,
+                start_at=times[0],
+                end_at=times[1],
+                location=form.location.data or "",
+                now=utcnow(),
+                user=current_user,
+            )
+        except MeetingError as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+        else:
+            db.session.commit()
+            if not change.changed:
+                flash(_("Er was niets gewijzigd."), "info")
+            elif change.needs_new_sequence and meeting.invitations_sent_at is not None:
+                flash(
+                    _(
+                        "De vergadering is gewijzigd. De uitnodigingen waren al verstuurd: "
+                        "stuur de genodigden een bijgewerkte uitnodiging."
+                    ),
+                    "warning",
+                )
+            else:
+                flash(_("De vergadering is gewijzigd."), "success")
+            if change.time_changed:
+                _flash_conflicts(meeting)
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html", form=form, meeting=meeting, municipalities=[]
+    ), _status_code(form)
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def cancel(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.HELD):
+        flash(_("Deze vergadering kan niet (meer) geannuleerd worden."), "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    form = forms.CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_meeting(
+                meeting, reason=form.reason.data or "", now=utcnow(), user=current_user
+            )
+        except MeetingError as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+        else:
+            db.session.commit()
+            flash(_("De vergadering is geannuleerd."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), _status_code(form)
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+
+def _theme_choices() -> list[tuple[str, str]]:
+    themes = db.session.scalars(
+        db.select(Theme).where(Theme.active.is_(True)).order_by(Theme.sort_order, Theme.name)
+    )
+    return [("", _("Geen thema"))] + [
+        (str(t.id), f"{t.name} ({_('verplicht')})" if t.is_mandatory else t.name) for t in themes
+    ]
+
+
+def _item_data(form: forms.AgendaItemForm) -> AgendaItemData:
+    theme = db.session.get(Theme, int(form.theme.data)) if form.theme.data else None
+    return AgendaItemData(
+        title=form.title.data or "",
+        duration_minutes=form.duration_minutes.data or 0,
+        presenter=form.presenter.data or "",
+        notes=form.notes.data or "",
+        theme=theme,
+    )
+
+
+def _locked(meeting: Meeting) -> Response | None:
+    if meeting.status is MeetingStatus.CANCELLED:
+        flash(_("Een geannuleerde vergadering kan niet meer gewijzigd worden."), "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return None
+
+
+@bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def agenda(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if (locked := _locked(meeting)) is not None:
+        return locked
+    form = forms.AgendaItemForm()
+    form.theme.choices = _theme_choices()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                item = services.add_agenda_item(meeting, _item_data(form), user=current_user)
+            except MeetingError as refused:
+                db.session.rollback()
+                _field_error(form, refused)
+            else:
+                db.session.commit()
+                flash(_("Agendapunt “%(title)s” toegevoegd.", title=item.title), "success")
+                return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
+        status = _status_code(form)
+    return _render_agenda(meeting, form, forms.ReorderForm()), status
+
+
+def _render_agenda(meeting: Meeting, form: forms.AgendaItemForm, reorder: forms.ReorderForm) -> str:
+    meeting = services.load_meeting_page(meeting.id)
+    items = meeting.agenda_items
+    moves = {
+        item.id: (
+            services.moved_order(items, item.id, -1),
+            services.moved_order(items, item.id, 1),
+        )
+        for item in items
+    }
+    return render_template(
+        "meetings/agenda.html",
+        meeting=meeting,
+        form=form,
+        reorder_form=reorder,
+        delete_form=forms.DeleteForm(),
+        moves=moves,
+        total_minutes=sum(item.duration_minutes for item in items),
+    )
+
+
+@bp.route("/<int:meeting_id>/agenda/reorder", methods=["POST"])
+@access(Access.EDITOR)
+def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if (locked := _locked(meeting)) is not None:
+        return locked
+    reorder = forms.ReorderForm()
+    if reorder.validate_on_submit():
+        ids = reorder.ids()
+        if ids is None:
+            reorder.order.errors = [_("De volgorde is onleesbaar.")]
+        else:
+            try:
+                services.reorder_agenda(meeting, ids, user=current_user)
+            except MeetingError as refused:
+                db.session.rollback()
+                reorder.order.errors = [refused.message]
+            else:
+                db.session.commit()
+                flash(_("De volgorde van de agenda is aangepast."), "success")
+                return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
+    form = forms.AgendaItemForm(formdata=None)
+    form.theme.choices = _theme_choices()
+    code = 400 if reorder.errors.get("csrf_token") else 422
+    return _render_agenda(meeting, form, reorder), code
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def agenda_item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
+    if (locked := _locked(item.meeting)) is not None:
+        return locked
+    form = forms.AgendaItemForm(obj=item if request.method == "GET" else None)
+    form.theme.choices = _theme_choices()
+    if request.method == "GET":
+        form.theme.data = str(item.theme_id) if item.theme_id else ""
+    if form.validate_on_submit():
+        try:
+            services.update_agenda_item(item, _item_data(form), user=current_user)
+        except MeetingError as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+        else:
+            db.session.commit()
+            flash(_("Het agendapunt is gewijzigd."), "success")
+            return redirect(url_for("meetings.agenda", meeting_id=meeting_id))
+    return render_template(
+        "meetings/agenda_item.html", form=form, item=item, meeting=item.meeting
+    ), _status_code(form)
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
+@access(Access.EDITOR)
+def agenda_item_delete(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
+    if (locked := _locked(item.meeting)) is not None:
+        return locked
+    if not forms.DeleteForm().validate_on_submit():
+        abort(400)
+    title = item.title
+    try:
+        services.remove_agenda_item(item, user=current_user)
+    except MeetingError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Agendapunt “%(title)s” verwijderd.", title=title), "success")
+    return redirect(url_for("meetings.agenda", meeting_id=meeting_id))
+
+
+# --- invitees -----------------------------------------------------------------------------
+
+
+@bp.route("/<int:meeting_id>/invitees", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if (locked := _locked(meeting)) is not None:
+        return locked
+    form = forms.InviteeAddForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            contact = services.invitable_contact(current_user, meeting, form.contact_id.data)
+            if contact is None:
+                form.contact_id.errors = [
+                    _("Deze contactpersoon bestaat niet of is niet zichtbaar.")
+                ]
+            else:
+                try:
+                    services.add_invitee(
+                        meeting, contact, InviteeRole(form.role.data), user=current_user
+                    )
+                except MeetingError as refused:
+                    db.session.rollback()
+                    _field_error(form, refused)
+                else:
+                    db.session.commit()
+                    flash(_("%(name)s is uitgenodigd.", name=contact.full_name), "success")
+                    return redirect(url_for("meetings.invitees", meeting_id=meeting.id))
+        status = _status_code(form)
+    search = forms.ContactSearchForm(request.args)
+    query = (search.q.data or "") if search.validate() else ""
+    meeting = services.load_meeting_page(meeting.id)
+    return render_template(
+        "meetings/invitees.html",
+        meeting=meeting,
+        form=form,
+        search=search,
+        results=services.search_contacts(current_user, meeting, query) if query else None,
+        suggestions=services.suggested_contacts(meeting),
+        invitations=services.sorted_invitations(meeting),
+        role_choices=forms.role_choices(),
+        delete_form=forms.DeleteForm(),
+    ), status
+
+
+@bp.route("/<int:meeting_id>/invitees/<int:invitation_id>/role", methods=["POST"])
+@access(Access.EDITOR)
+def invitee_role(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+    invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
+    if (locked := _locked(invitation.meeting)) is not None:
+        return locked
+    form = forms.InviteeRoleForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.change_invitee_role(
+                invitation, InviteeRole(form.role.data), user=current_user
+            )
+        except MeetingError as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
+        else:
+            db.session.commit()
+            if changed:
+                flash(
+                    _("De rol van %(name)s is gewijzigd.", name=invitation.display_name),
+                    "success",
+                )
+    else:
+        flash(_("Kies een geldige rol."), "error")
+    return redirect(url_for("meetings.invitees", meeting_id=meeting_id))
+
+
+@bp.route("/<int:meeting_id>/invitees/<int:invitation_id>/delete", methods=["POST"])
+@access(Access.EDITOR)
+def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+    invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
+    if (locked := _locked(invitation.meeting)) is not None:
+        return locked
+    if not forms.DeleteForm().validate_on_submit():
+        abort(400)
+    name = invitation.display_name
+    try:
+        services.remove_invitee(invitation, user=current_user)
+    except MeetingError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is niet langer uitgenodigd.", name=name), "success")
+    return redirect(url_for("meetings.invitees", meeting_id=meeting_id))

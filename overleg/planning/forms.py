@@ -78,3 +78,19 @@ class ConfirmForm(_PeriodFields, FlaskForm):
     """The proposals as the coordinator (maybe) adjusted them; CSRF-protected."""
 
     rows = FieldList(FormField(ProposalRowForm), min_entries=0, max_entries=2000)
+
+
+class YearForm(FlaskForm):
+    """The year of the compliance view (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(
+        _l("Jaar"),
+        validators=[
+            InputRequired(_l("Vul een jaar in.")),
+            NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
+        ],
+        invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027."),
+    )

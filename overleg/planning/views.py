@@ -5,22 +5,45 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from babel.dates import format_date
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from overleg.auth.permissions import Access, access
+from overleg.auth.permissions import Access, access, municipality_filter
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS, current_locale
+from overleg.models import Municipality, User
 from overleg.models.types import utcnow
 from overleg.planning import services
-from overleg.planning.forms import ConfirmForm, PeriodForm
+from overleg.planning.forms import ConfirmForm, PeriodForm, YearForm
 from overleg.planning.texts import note_text, problem_text, violation_text
+from overleg.services import compliance, pdf
 from overleg.services.calendar_rules import CalendarRules, blocked_days
 from overleg.services.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
 
 bp = Blueprint("planning", __name__)
+
+
+def visible_municipalities(user: User) -> list[Municipality]:
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .where(municipality_filter(user, Municipality.id))
+            .order_by(Municipality.name)
+        )
+    )
 
 
 def month_label(day: date) -> str:
@@ -245,3 +268,121 @@ def confirm():  # type: ignore[no-untyped-def]
         "meetings.index" if "meetings.index" in current_app.view_functions else "planning.index"
     )
     return redirect(url_for(target))
+
+
+# --- compliance ------------------------------------------------------------------------------
+
+
+def standing_labels() -> dict[str, str]:
+    return {
+        compliance.Standing.COMPLIANT.value: _("In orde"),
+        compliance.Standing.ON_TRACK.value: _("Op schema"),
+        compliance.Standing.AT_RISK.value: _("Risico"),
+        compliance.Standing.OVERDUE.value: _("Achterstand"),
+    }
+
+
+def reason_labels() -> dict[str, str]:
+    return {
+        "meetings_missing": _("te weinig vergaderingen gehouden"),
+        "topics_missing": _("verplichte thema's ontbreken"),
+        "minutes_late": _("verslag niet goedgekeurd of niet naar Wonen in Vlaanderen"),
+        "not_enough_planned": _("te weinig vergaderingen gepland"),
+        "no_meeting_for_topics": _("geen vergadering meer gepland voor de ontbrekende thema's"),
+        "year_ending": _("het jaar loopt bijna af"),
+    }
+
+
+def _compliance_year() -> tuple[YearForm, int | None]:
+    if "year" in request.args:
+        form = YearForm(formdata=request.args)
+        return form, form.year.data if form.validate() else None
+    year = utcnow().astimezone(BRUSSELS).year
+    return YearForm(formdata=None, year=year), year
+
+
+def _compliance_rows(year: int) -> list[compliance.MunicipalityCompliance]:
+    return compliance.year_compliance(
+        visible_municipalities(current_user),
+        year,
+        now=utcnow(),
+        topics_per_year=current_app.config["MANDATORY_TOPICS_PER_YEAR"],
+        at_risk_days=current_app.config["COMPLIANCE_AT_RISK_DAYS"],
+    )
+
+
+@bp.route("/planning/compliance", endpoint="compliance")
+@access(Access.USER)
+def compliance_view():  # type: ignore[no-untyped-def]
+    form, year = _compliance_year()
+    rows = _compliance_rows(year) if year is not None else []
+    summary = {s.value: sum(1 for r in rows if r.standing is s) for s in compliance.Standing}
+    return render_template(
+        "planning/compliance.html",
+        form=form,
+        year=year,
+        rows=rows,
+        summary=summary,
+        standing_labels=standing_labels(),
+        reason_labels=reason_labels(),
+        topics_per_year=current_app.config["MANDATORY_TOPICS_PER_YEAR"],
+    )
+
+
+def _report_year() -> int:
+    _form, year = _compliance_year()
+    if year is None:
+        abort(400)
+    return year
+
+
+@bp.route("/planning/compliance/report.csv")
+@access(Access.USER)
+def compliance_csv():  # type: ignore[no-untyped-def]
+    year = _report_year()
+    headers = [
+        _("Gemeente"),
+        _("Jaar"),
+        _("Vereist"),
+        _("Gehouden"),
+        _("Nog gepland"),
+        _("Verplichte thema's besproken"),
+        _("Verplichte thema's ontbrekend"),
+        _("Verslagen goedgekeurd"),
+        _("Verslagen naar Wonen in Vlaanderen"),
+        _("Laatst verstuurd naar Wonen in Vlaanderen"),
+        _("Status"),
+    ]
+    body = compliance.compliance_csv(_compliance_rows(year), headers, standing_labels())
+    filename = f"woonoverleg-naleving-{year}.csv"
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+@bp.route("/planning/compliance/report.pdf")
+@access(Access.USER)
+def compliance_pdf():  # type: ignore[no-untyped-def]
+    year = _report_year()
+    rows = _compliance_rows(year)
+    rendered = pdf.render_pdf_template(
+        "compliance.html",
+        rows=rows,
+        year=year,
+        platform=current_user.platform,
+        municipality={"name": _("jaarverslag %(year)s", year=year)},
+        standing_labels=standing_labels(),
+        reason_labels=reason_labels(),
+        generated_at=utcnow(),
+    )
+    filename = f"woonoverleg-jaarverslag-{year}.pdf"
+    return Response(
+        rendered.content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

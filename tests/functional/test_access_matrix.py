@@ -40,10 +40,18 @@ def _static(path: str) -> Callable[[dict[str, Any], Side], str]:
     return lambda objects, side: path
 
 
+def _dataio_contact(municipality: Any) -> Any:
+    organisation = factories.OrganisationFactory(platform=municipality.platform)
+    organisation.municipalities.append(municipality)
+    return factories.ContactFactory(organisation=organisation)
+
+
 # Objects the cases refer to, built per municipality: BUILDERS[name](world, municipality).
 BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "municipality": lambda world, municipality: municipality,
     "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
+    # data in and out (issue 6): a contact of an organisation serving the municipality
+    "dataio_contact": lambda world, municipality: _dataio_contact(municipality),
     # minutes (issue 4): a guest to remove and a stored minutes version
     "minutes_guest": lambda world, municipality: factories.GuestInvitationFactory(
         meeting=factories.HeldMeetingFactory(municipality=municipality)
@@ -68,6 +76,19 @@ CASES: dict[str, Case] = {
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
+    # data in and out (issue 6)
+    "dataio.import_directory": Case(_static("/organisations/import")),
+    "dataio.export_directory": Case(_static("/organisations/export.csv")),
+    "dataio.personal_data": Case(
+        lambda o, side: f"/contacts/{o['dataio_contact'][side].id}/personal-data.json",
+        scoped=True,
+        edit=True,
+    ),
+    "dataio.erase": Case(
+        lambda o, side: f"/contacts/{o['dataio_contact'][side].id}/erase",
+        scoped=True,
+        edit=True,
+    ),
     # minutes (issue 4)
     "minutes.overview": Case(_minutes_url("meeting", "/minutes"), scoped=True),
     "minutes.start": Case(

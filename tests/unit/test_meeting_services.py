@@ -126,7 +126,7 @@ def test_create_meeting_refuses_planned_meeting_in_the_past(world):
             end_at=NOW - timedelta(days=2, hours=-2),
             now=NOW,
         )
-    assert refused.value.field == "start_date"
+    assert refused.value.field == "date"
 
 
 def test_create_meeting_in_the_past_as_held_is_allowed(world):

@@ -1,0 +1,106 @@
+"""What the JSON API returns, as plain dicts and lists (no request inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from overleg.auth.permissions import municipality_filter
+from overleg.extensions import db
+from overleg.i18n import to_local
+from overleg.meetings.services import visible_meetings
+from overleg.models import Meeting, Municipality, User
+
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+MAX_SLUG = 120
+
+
+class BadParameter(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownMunicipality(LookupError):
+    """No municipality with this slug that the user may see."""
+
+
+@dataclass(frozen=True)
+class MeetingQuery:
+    municipality: str | None = None
+    year: int | None = None
+
+
+def parse_meeting_query(municipality: str | None, year: str | None) -> MeetingQuery:
+    """Check the query string of /api/v1/meetings; raises BadParameter with a Dutch message."""
+    slug = (municipality or "").strip() or None
+    if slug is not None and len(slug) > MAX_SLUG:
+        raise BadParameter(f"De parameter municipality is te lang (maximaal {MAX_SLUG} tekens).")
+    parsed_year = None
+    if year is not None and year.strip():
+        text = year.strip()
+        if not (text.isascii() and text.isdigit()):
+            raise BadParameter("De parameter year moet een jaartal zijn, bijvoorbeeld 2026.")
+        parsed_year = int(text)
+        if not MIN_YEAR <= parsed_year <= MAX_YEAR:
+            raise BadParameter(f"De parameter year moet tussen {MIN_YEAR} en {MAX_YEAR} liggen.")
+    return MeetingQuery(municipality=slug, year=parsed_year)
+
+
+def municipalities(user: User) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Municipality.slug, Municipality.name, Municipality.meetings_per_year)
+        .where(municipality_filter(user, Municipality.id))
+        .order_by(Municipality.name)
+    )
+    return [
+        {"slug": slug, "name": name, "meetings_per_year": per_year} for slug, name, per_year in rows
+    ]
+
+
+def meeting_links(meeting_id: int) -> dict[str, str]:
+    """Root-relative links; the paths are part of the contract, so they are written out."""
+    base = f"/meetings/{meeting_id}"
+    return {
+        "page": base,
+        "ics": f"{base}/invitation.ics",
+        "agenda_pdf": f"{base}/agenda.pdf",
+        "minutes_pdf": f"{base}/minutes.pdf",
+    }
+
+
+def meeting_json(meeting: Meeting) -> dict[str, Any]:
+    """One meeting; start and end in Brussels time with their UTC offset."""
+    return {
+        "id": meeting.id,
+        "municipality": meeting.municipality.slug,
+        "title": meeting.title,
+        "start": to_local(meeting.start_at).isoformat(),
+        "end": to_local(meeting.end_at).isoformat(),
+        "status": meeting.status.value,
+        "location": meeting.location,
+        "links": meeting_links(meeting.id),
+    }
+
+
+def meetings(user: User, query: MeetingQuery) -> list[dict[str, Any]]:
+    """The meetings the user may see, oldest first; raises UnknownMunicipality."""
+    municipality_id = None
+    if query.municipality is not None:
+        municipality_id = db.session.scalar(
+            sa.select(Municipality.id).where(
+                Municipality.slug == query.municipality,
+                municipality_filter(user, Municipality.id),
+            )
+        )
+        if municipality_id is None:
+            raise UnknownMunicipality(query.municipality)
+    statement = (
+        visible_meetings(user, municipality_id=municipality_id, year=query.year)
+        .order_by(None)
+        .order_by(Meeting.start_at, Meeting.id)
+    )
+    return [meeting_json(meeting) for meeting in db.session.scalars(statement)]

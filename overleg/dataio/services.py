@@ -1,0 +1,612 @@
+"""CSV import and export of organisations and contacts; a contact's personal data (GDPR).
+
+No request or session in here: the views hand over bytes and a user and get plain values back.
+
+The CSV has one row per contact, with its organisation on the same row (the shape of the
+coordinators' spreadsheets); an organisation without contacts is a row with empty contact cells.
+Columns (header names are matched case-insensitively; a few spellings are accepted):
+organisatie, type, gemeenten, organisatie_email, organisatie_telefoon, website,
+voornaam, achternaam, functie, email, telefoon.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from overleg.auth.permissions import (
+    can_edit_municipality,
+    sees_all_municipalities,
+    visible_organisations_filter,
+)
+from overleg.extensions import db
+from overleg.models import (
+    ActionPoint,
+    AuditEntry,
+    Contact,
+    Invitation,
+    Municipality,
+    Organisation,
+    OrganisationType,
+    OutboxMessage,
+    OutboxStatus,
+    StandingInvitee,
+    User,
+)
+from overleg.services import audit
+
+ERASED_NAME = "verwijderde persoon"
+MAX_IMPORT_BYTES = 1_000_000
+MAX_IMPORT_ROWS = 5_000
+
+COLUMNS = [
+    "organisatie",
+    "type",
+    "gemeenten",
+    "organisatie_email",
+    "organisatie_telefoon",
+    "website",
+    "voornaam",
+    "achternaam",
+    "functie",
+    "email",
+    "telefoon",
+]
+ALIASES = {
+    "organisatie": {"organisatie", "organisation", "naam organisatie", "woonactor"},
+    "type": {"type", "soort", "organisatietype"},
+    "gemeenten": {"gemeenten", "gemeente", "municipalities"},
+    "organisatie_email": {"organisatie_email", "e-mail organisatie", "email organisatie"},
+    "organisatie_telefoon": {"organisatie_telefoon", "telefoon organisatie"},
+    "website": {"website", "site"},
+    "voornaam": {"voornaam", "first_name"},
+    "achternaam": {"achternaam", "familienaam", "naam", "last_name"},
+    "functie": {"functie", "job_title"},
+    "email": {"email", "e-mail", "e-mailadres", "emailadres"},
+    "telefoon": {"telefoon", "tel", "gsm", "phone"},
+}
+CONTACT_COLUMNS = ("voornaam", "achternaam", "functie", "email", "telefoon")
+# Column sizes of the models (keep in step with overleg/models/directory.py).
+MAX_LENGTHS = {
+    "organisatie": 200,
+    "organisatie_email": 254,
+    "organisatie_telefoon": 40,
+    "website": 300,
+    "voornaam": 100,
+    "achternaam": 100,
+    "functie": 200,
+    "email": 254,
+    "telefoon": 40,
+}
+# A cell starting with one of these is a formula in a spreadsheet (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MUNICIPALITY_SEPARATORS = re.compile(r"[|,;/]")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, size, header); a Dutch message."""
+
+
+@dataclass
+class ImportRow:
+    number: int  # the line number in the file (the header is line 1)
+    values: dict[str, str]
+    errors: list[str | LazyString] = field(default_factory=list)  # Dutch, one per problem
+    organisation_exists: bool = False
+    contact_exists: bool = False
+    municipality_ids: list[int] = field(default_factory=list)
+    type_id: int | None = None
+
+    @property
+    def has_contact(self) -> bool:
+        return any(self.values.get(c) for c in CONTACT_COLUMNS)
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+    separator: str
+    new_organisations: int = 0
+    new_contacts: int = 0
+    existing: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(r.errors) for r in self.rows)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and self.error_count == 0
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    organisations_created: int
+    contacts_created: int
+    organisations_linked: int
+
+
+def decode_upload(data: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8, with or without a byte order mark."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            _l("Het bestand is te groot (meer dan %(size)s kB).", size=MAX_IMPORT_BYTES // 1000)
+        )
+    if not data.strip():
+        raise ImportFileError(_l("Het bestand is leeg."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            _l(
+                "Het bestand is niet in UTF-8 opgeslagen (fout op byte %(position)s). Bewaar het "
+                "in je rekenblad als 'CSV UTF-8' en probeer opnieuw.",
+                position=error.start + 1,
+            )
+        ) from error
+
+
+def detect_separator(text: str) -> str:
+    """';' or ',': whichever occurs more often in the header line."""
+    header = text.splitlines()[0] if text else ""
+    header = re.sub(r'"[^"]*"', "", header)  # separators inside quotes do not count
+    return ";" if header.count(";") >= header.count(",") and ";" in header else ","
+
+
+def _unescape(value: str) -> str:
+    """Undo our own formula escaping ('=... written as '=...) and trim."""
+    value = value.strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+def _header_map(header: list[str]) -> dict[int, str]:
+    lookup = {alias: column for column, names in ALIASES.items() for alias in names}
+    mapping: dict[int, str] = {}
+    for index, name in enumerate(header):
+        column = lookup.get(name.strip().lower().replace("_", " ")) or lookup.get(
+            name.strip().lower()
+        )
+        if column and column not in mapping.values():
+            mapping[index] = column
+    return mapping
+
+
+def parse_csv(text: str) -> tuple[list[ImportRow], str]:
+    """Rows of the file with their values by column name; raises ImportFileError."""
+    separator = detect_separator(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as error:
+        raise ImportFileError(
+            _l("Het bestand is geen geldig CSV-bestand: %(error)s", error=error)
+        ) from error
+    records = [r for r in records if any(cell.strip() for cell in r)] if records else []
+    if not records:
+        raise ImportFileError(_l("Het bestand is leeg."))
+    mapping = _header_map(records[0])
+    if "organisatie" not in mapping.values():
+        raise ImportFileError(
+            _l(
+                "De eerste regel moet de kolomnamen bevatten, met minstens 'organisatie'. "
+                "Verwachte kolommen: %(columns)s.",
+                columns=", ".join(COLUMNS),
+            )
+        )
+    if len(records) - 1 > MAX_IMPORT_ROWS:
+        raise ImportFileError(_l("Het bestand heeft meer dan %(max)s rijen.", max=MAX_IMPORT_ROWS))
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        values = {column: "" for column in COLUMNS}
+        for index, column in mapping.items():
+            if index < len(record):
+                values[column] = _unescape(record[index])
+        rows.append(ImportRow(number=number, values=values))
+    return rows, separator
+
+
+def _type_lookup() -> dict[str, int]:
+    lookup: dict[str, int] = {}
+    for org_type in db.session.scalars(sa.select(OrganisationType)):
+        lookup[org_type.code.lower()] = org_type.id
+        lookup[org_type.name.lower()] = org_type.id
+    return lookup
+
+
+def _valid_email(value: str) -> str | None:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def preview_import(user: User, text: str) -> ImportPreview:
+    """Check every row against the database; nothing is written."""
+    rows, separator = parse_csv(text)
+    types = _type_lookup()
+    municipalities = {
+        m.name.lower(): m
+        for m in db.session.scalars(
+            sa.select(Municipality).where(Municipality.platform_id == user.platform_id)
+        )
+    }
+    organisations = {
+        o.name.lower(): o
+        for o in db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.platform_id == user.platform_id)
+            .options(selectinload(Organisation.contacts), selectinload(Organisation.municipalities))
+        )
+    }
+    preview = ImportPreview(rows=rows, separator=separator)
+    new_orgs: set[str] = set()
+    seen_contacts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        v = row.values
+        for column, limit in MAX_LENGTHS.items():
+            if len(v[column]) > limit:
+                row.errors.append(
+                    _l("'%(column)s' is langer dan %(max)s tekens.", column=column, max=limit)
+                )
+        name = v["organisatie"]
+        if not name:
+            row.errors.append(_l("De organisatie ontbreekt."))
+            continue
+        existing = organisations.get(name.lower())
+        row.organisation_exists = existing is not None
+        if existing is None:
+            type_id = types.get(v["type"].lower()) if v["type"] else None
+            if type_id is None:
+                row.errors.append(
+                    _l("Onbekend type '%(type)s'.", type=v["type"])
+                    if v["type"]
+                    else _l("Het type ontbreekt voor de nieuwe organisatie.")
+                )
+            row.type_id = type_id
+            new_orgs.add(name.lower())
+        for part in MUNICIPALITY_SEPARATORS.split(v["gemeenten"]):
+            part = part.strip()
+            if not part:
+                continue
+            municipality = municipalities.get(part.lower())
+            if municipality is None:
+                row.errors.append(_l("Onbekende gemeente '%(name)s'.", name=part))
+            elif not can_edit_municipality(user, municipality):
+                row.errors.append(_l("Je mag gemeente '%(name)s' niet beheren.", name=part))
+            else:
+                row.municipality_ids.append(municipality.id)
+        if existing is None and not row.municipality_ids and not sees_all_municipalities(user):
+            row.errors.append(_l("Geef minstens één van jouw gemeenten op."))
+        if v["organisatie_email"] and _valid_email(v["organisatie_email"]) is None:
+            row.errors.append(
+                _l("'%(value)s' is geen geldig e-mailadres.", value=v["organisatie_email"])
+            )
+        if not row.has_contact:
+            continue
+        if not v["voornaam"] or not v["achternaam"]:
+            row.errors.append(_l("Een contactpersoon heeft een voornaam en een achternaam nodig."))
+        email = ""
+        if v["email"]:
+            email = _valid_email(v["email"]) or ""
+            if not email:
+                row.errors.append(_l("'%(value)s' is geen geldig e-mailadres.", value=v["email"]))
+            else:
+                v["email"] = email
+        key = (name.lower(), email.lower() or f"{v['voornaam']} {v['achternaam']}".lower())
+        if key in seen_contacts:
+            row.errors.append(
+                _l("Deze contactpersoon staat ook al op regel %(line)s.", line=seen_contacts[key])
+            )
+        seen_contacts.setdefault(key, row.number)
+        if existing is not None:
+            row.contact_exists = any(_same_contact(c, v) for c in existing.contacts)
+    preview.new_organisations = len(new_orgs)
+    preview.new_contacts = sum(1 for r in rows if r.has_contact and not r.contact_exists)
+    preview.existing = sum(1 for r in rows if r.contact_exists)
+    return preview
+
+
+def _same_contact(contact: Contact, values: dict[str, str]) -> bool:
+    if contact.erased_at is not None:
+        return False
+    if values["email"] and contact.email:
+        return contact.email.lower() == values["email"].lower()
+    return (contact.first_name.lower(), contact.last_name.lower()) == (
+        values["voornaam"].lower(),
+        values["achternaam"].lower(),
+    )
+
+
+def apply_import(user: User, text: str) -> ImportResult:
+    """Import the whole file, or nothing: re-checks every row and commits once.
+
+    Raises ImportFileError when the file (no longer) passes the preview.
+    """
+    preview = preview_import(user, text)
+    if not preview.valid:
+        raise ImportFileError(
+            _l(
+                "Het bestand bevat %(count)s fout(en); er is niets ingelezen.",
+                count=max(preview.error_count, 1),
+            )
+        )
+    organisations = {
+        o.name.lower(): o
+        for o in db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.platform_id == user.platform_id)
+            .options(selectinload(Organisation.contacts), selectinload(Organisation.municipalities))
+        )
+    }
+    municipalities = {
+        m.id: m
+        for m in db.session.scalars(
+            sa.select(Municipality).where(Municipality.platform_id == user.platform_id)
+        )
+    }
+    created_orgs = created_contacts = linked = 0
+    for row in preview.rows:
+        v = row.values
+        organisation = organisations.get(v["organisatie"].lower())
+        if organisation is None:
+            organisation = Organisation(
+                platform_id=user.platform_id,
+                type_id=row.type_id,
+                name=v["organisatie"],
+                email=v["organisatie_email"],
+                phone=v["organisatie_telefoon"],
+                website=v["website"],
+            )
+            db.session.add(organisation)
+            db.session.flush()
+            organisations[organisation.name.lower()] = organisation
+            created_orgs += 1
+            audit.record(
+                user,
+                "organisation.import",
+                organisation,
+                summary=f"{organisation.name} (CSV)",
+            )
+        for municipality_id in row.municipality_ids:
+            if all(m.id != municipality_id for m in organisation.municipalities):
+                organisation.municipalities.append(municipalities[municipality_id])
+                linked += 1
+        if row.has_contact and not any(_same_contact(c, v) for c in organisation.contacts):
+            contact = Contact(
+                organisation=organisation,
+                first_name=v["voornaam"],
+                last_name=v["achternaam"],
+                job_title=v["functie"],
+                email=v["email"],
+                phone=v["telefoon"],
+            )
+            db.session.add(contact)
+            db.session.flush()
+            created_contacts += 1
+            audit.record(
+                user,
+                "contact.import",
+                contact,
+                summary=f"{contact.full_name} ({organisation.name}, CSV)",
+            )
+    db.session.commit()
+    return ImportResult(created_orgs, created_contacts, linked)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def safe_cell(value: Any) -> str:
+    """A cell that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def export_rows(user: User) -> Iterable[list[str]]:
+    """The header and one row per contact (or per organisation without contacts)."""
+    organisations = db.session.scalars(
+        sa.select(Organisation)
+        .where(visible_organisations_filter(user))
+        .options(
+            selectinload(Organisation.contacts),
+            selectinload(Organisation.municipalities),
+            selectinload(Organisation.type),
+        )
+        .order_by(Organisation.name)
+    ).all()
+    yield list(COLUMNS)
+    for org in organisations:
+        base = [
+            org.name,
+            org.type.code,
+            " | ".join(m.name for m in org.municipalities),
+            org.email,
+            org.phone,
+            org.website,
+        ]
+        contacts = [c for c in org.contacts if c.erased_at is None]
+        if not contacts:
+            yield [safe_cell(v) for v in [*base, "", "", "", "", ""]]
+        for c in contacts:
+            yield [
+                safe_cell(v)
+                for v in [*base, c.first_name, c.last_name, c.job_title, c.email, c.phone]
+            ]
+
+
+def export_csv(user: User) -> bytes:
+    """UTF-8 with a byte order mark and ';' between cells: what Excel in Belgium opens as is."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(export_rows(user))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- personal data (GDPR) --------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def personal_data(contact: Contact) -> dict[str, Any]:
+    """Everything overleg holds about this person, for an access request (GDPR art. 15)."""
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.contact_id == contact.id)
+        .options(selectinload(Invitation.meeting))
+    ).all()
+    standing = db.session.scalars(
+        sa.select(StandingInvitee)
+        .where(StandingInvitee.contact_id == contact.id)
+        .options(selectinload(StandingInvitee.municipality))
+    ).all()
+    actions = db.session.scalars(
+        sa.select(ActionPoint).where(ActionPoint.owner_contact_id == contact.id)
+    ).all()
+    mails = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.to_address == contact.email, OutboxMessage.to_address != ""
+        )
+    ).all()
+    return {
+        "contact": {
+            "id": contact.id,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "job_title": contact.job_title,
+            "email": contact.email,
+            "phone": contact.phone,
+            "organisation": contact.organisation.name,
+            "created_at": _iso(contact.created_at),
+            "archived_at": _iso(contact.archived_at),
+            "has_calendar_feed": contact.feed_token is not None,
+        },
+        "standing_invitee_of": [
+            {"municipality": s.municipality.name, "role": str(s.role)} for s in standing
+        ],
+        "invitations": [
+            {
+                "meeting": i.meeting.title,
+                "start": _iso(i.meeting.start_at),
+                "role": str(i.role),
+                "rsvp": str(i.rsvp_status),
+                "rsvp_comment": i.rsvp_comment,
+                "responded_at": _iso(i.responded_at),
+                "attendance": str(i.attendance) if i.attendance else None,
+                "sent_at": _iso(i.sent_at),
+            }
+            for i in sorted(invitations, key=lambda i: i.meeting.start_at)
+        ],
+        "action_points": [
+            {
+                "description": a.description,
+                "due_date": a.due_date.isoformat() if a.due_date else None,
+                "status": str(a.status),
+            }
+            for a in actions
+        ],
+        "mails": [
+            {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
+            for m in mails
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    invitations: int
+    standing_entries_removed: int
+    mails_removed: int
+    frozen_minutes_versions: int  # approved PDFs that are legal records and keep their text
+
+
+def erasure_impact(contact: Contact) -> int:
+    """How many frozen minutes PDFs (legal records) were made for meetings this person had."""
+    from overleg.models import Minutes, MinutesVersion
+
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(MinutesVersion.id))
+            .join(Minutes, Minutes.id == MinutesVersion.minutes_id)
+            .join(Invitation, Invitation.meeting_id == Minutes.meeting_id)
+            .where(Invitation.contact_id == contact.id)
+        )
+        or 0
+    )
+
+
+def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
+    """Erase the person (GDPR art. 17): the row stays so minutes and invitations keep their
+    shape, and shows as "verwijderde persoon" everywhere. Commits."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    old_email = contact.email
+    frozen = erasure_impact(contact)
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.contact_id == contact.id)
+    ).all()
+    for invitation in invitations:
+        invitation.rsvp_comment = ""
+        if invitation.token is not None:
+            invitation.token = None
+            invitation.token_revoked_at = now
+    standing = db.session.execute(
+        sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
+    ).rowcount
+    mails = 0
+    if old_email:
+        mails = db.session.execute(
+            sa.delete(OutboxMessage).where(
+                OutboxMessage.to_address == old_email,
+                OutboxMessage.status != OutboxStatus.SENDING,
+            )
+        ).rowcount
+    # Earlier audit entries may name the person: about the contact itself, or in a summary.
+    names = [n for n in {contact.full_name, old_email} if n and n.strip()]
+    mentions = [AuditEntry.summary.contains(n, autoescape=True) for n in names]
+    for entry in db.session.scalars(
+        sa.select(AuditEntry).where(
+            sa.or_(
+                sa.and_(AuditEntry.object_type == "Contact", AuditEntry.object_id == contact.id),
+                *mentions,
+            )
+        )
+    ):
+        summary = entry.summary
+        for name in names:
+            summary = summary.replace(name, ERASED_NAME)
+        entry.summary = summary
+        if entry.object_type == "Contact" and entry.object_id == contact.id:
+            entry.details = {}
+    contact.first_name = ""
+    contact.last_name = ERASED_NAME
+    contact.job_title = ""
+    contact.email = ""
+    contact.phone = ""
+    contact.feed_token = None
+    contact.archived_at = contact.archived_at or now
+    contact.erased_at = now
+    audit.record(
+        user,
+        "contact.erase",
+        contact,
+        summary=ERASED_NAME,
+        details={"invitations": len(invitations), "mails_removed": mails},
+    )
+    db.session.commit()
+    return ErasureResult(len(invitations), int(standing or 0), int(mails or 0), frozen)

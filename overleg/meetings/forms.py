@@ -1,0 +1,198 @@
+"""Forms of the meeting pages. Every message is Dutch and shown next to its field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from overleg.meetings import services
+from overleg.models import InviteeRole, MeetingStatus
+
+INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
+INVALID_DATE = _l("Geef een geldige datum.")
+INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
+
+
+def _max(limit: int):  # type: ignore[no-untyped-def]
+    return Length(max=limit, message=_l("Maximaal %(max)d tekens.", max=limit))
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        (InviteeRole.REQUIRED.value, str(_l("Verplicht"))),
+        (InviteeRole.OPTIONAL.value, str(_l("Facultatief"))),
+        (InviteeRole.CHAIR.value, str(_l("Voorzitter"))),
+        (InviteeRole.SECRETARY.value, str(_l("Secretaris"))),
+    ]
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [
+        (MeetingStatus.PLANNED.value, str(_l("Gepland"))),
+        (MeetingStatus.INVITED.value, str(_l("Uitgenodigd"))),
+        (MeetingStatus.HELD.value, str(_l("Gehouden"))),
+        (MeetingStatus.CANCELLED.value, str(_l("Geannuleerd"))),
+    ]
+
+
+class _TimesMixin:
+    date = DateField(
+        _l("Datum"),
+        validators=[InputRequired(_l("Vul een datum in."))],
+        invalid_value_message=INVALID_DATE,
+    )
+    start_time = TimeField(
+        _l("Beginuur"), validators=[Optional()], invalid_value_message=INVALID_TIME
+    )
+    end_time = TimeField(_l("Einduur"), validators=[Optional()], invalid_value_message=INVALID_TIME)
+    location = StringField(_l("Plaats"), validators=[_max(services.LOCATION_MAX)])
+
+
+class MeetingCreateForm(_TimesMixin, FlaskForm):
+    municipality = SelectField(
+        _l("Gemeente"),
+        validators=[DataRequired(_l("Kies een gemeente."))],
+        invalid_choice_message=_l("Kies een gemeente uit de lijst."),
+    )
+    title = StringField(_l("Titel"), validators=[_max(services.TITLE_MAX)])
+    status = SelectField(
+        _l("Status"),
+        default=MeetingStatus.PLANNED.value,
+        invalid_choice_message=INVALID_CHOICE,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.status.choices = [
+            (MeetingStatus.PLANNED.value, str(_l("Gepland"))),
+            (MeetingStatus.HELD.value, str(_l("Gehouden (een vergadering uit het verleden)"))),
+        ]
+
+
+class MeetingEditForm(_TimesMixin, FlaskForm):
+    title = StringField(
+        _l("Titel"),
+        validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)],
+    )
+    start_time = TimeField(
+        _l("Beginuur"),
+        validators=[InputRequired(_l("Vul een beginuur in."))],
+        invalid_value_message=INVALID_TIME,
+    )
+    end_time = TimeField(
+        _l("Einduur"),
+        validators=[InputRequired(_l("Vul een einduur in."))],
+        invalid_value_message=INVALID_TIME,
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden van de annulering"),
+        validators=[
+            DataRequired(_l("Geef een reden voor de annulering.")),
+            _max(services.CANCEL_REASON_MAX),
+        ],
+    )
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField(
+        _l("Titel"), validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)]
+    )
+    theme = SelectField(_l("Thema"), invalid_choice_message=INVALID_CHOICE, default="")
+    presenter = StringField(_l("Toelichting door"), validators=[_max(services.PRESENTER_MAX)])
+    duration_minutes = IntegerField(
+        _l("Duur (minuten)"),
+        default=15,
+        validators=[
+            InputRequired(_l("Vul de duur in minuten in.")),
+            NumberRange(
+                min=0,
+                max=services.MAX_DURATION_MINUTES,
+                message=_l(
+                    "De duur ligt tussen 0 en %(max)d minuten.", max=services.MAX_DURATION_MINUTES
+                ),
+            ),
+        ],
+        invalid_value_message=_l("Geef een geheel aantal minuten."),
+    )
+    notes = TextAreaField(
+        _l("Toelichting bij de uitnodiging"), validators=[_max(services.NOTES_MAX)]
+    )
+
+
+class ReorderForm(FlaskForm):
+    """The whole new order, as comma-separated ids (what the move buttons send)."""
+
+    order = HiddenField(validators=[DataRequired(_l("Geen volgorde ontvangen."))])
+
+    def ids(self) -> list[int] | None:
+        try:
+            return [int(part) for part in (self.order.data or "").split(",") if part.strip()]
+        except ValueError:
+            return None
+
+
+class DeleteForm(FlaskForm):
+    """An empty form: a POST with a CSRF token."""
+
+
+class InviteeAddForm(FlaskForm):
+    contact_id = IntegerField(
+        _l("Contactpersoon"),
+        validators=[InputRequired(_l("Kies een contactpersoon."))],
+        invalid_value_message=_l("Kies een contactpersoon uit de lijst."),
+    )
+    role = SelectField(
+        _l("Rol"), default=InviteeRole.REQUIRED.value, invalid_choice_message=INVALID_CHOICE
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class InviteeRoleForm(FlaskForm):
+    role = SelectField(_l("Rol"), invalid_choice_message=INVALID_CHOICE)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class ContactSearchForm(Form):
+    """The search over visible contacts on the invitee page (GET, no CSRF needed)."""
+
+    q = SearchField(_l("Zoek een contactpersoon"), validators=[_max(100)])
+
+
+class MeetingFilterForm(Form):
+    """The filters of the meeting list (GET)."""
+
+    municipality = SelectField(_l("Gemeente"), default="", invalid_choice_message=INVALID_CHOICE)
+    year = IntegerField(
+        _l("Jaar"),
+        validators=[
+            Optional(),
+            NumberRange(min=1900, max=2200, message=_l("Geef een jaar tussen 1900 en 2200.")),
+        ],
+        invalid_value_message=_l("Geef een jaartal, bv. 2026."),
+    )
+    status = SelectField(_l("Status"), default="", invalid_choice_message=INVALID_CHOICE)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", str(_l("Alle statussen"))), *status_choices()]

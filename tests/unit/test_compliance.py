@@ -1,0 +1,136 @@
+"""The compliance service, without HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from overleg.extensions import db
+from overleg.models import MeetingStatus, Minutes, MinutesStatus, Theme
+from overleg.services.compliance import Standing, spreadsheet_safe, year_compliance
+from tests import factories
+
+YEAR = 2026
+
+
+def _held(municipality, month: int, themes=()):  # type: ignore[no-untyped-def]
+    start = datetime(YEAR, month, 10, 8, tzinfo=UTC)
+    meeting = factories.MeetingFactory(
+        municipality=municipality,
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        status=MeetingStatus.HELD,
+    )
+    for theme in themes:
+        factories.AgendaItemFactory(meeting=meeting, theme_id=theme.id, title=theme.name)
+    return meeting
+
+
+def _mandatory() -> list[Theme]:
+    return list(
+        db.session.scalars(
+            sa.select(Theme).where(Theme.is_mandatory.is_(True)).order_by(Theme.sort_order)
+        )
+    )
+
+
+def _approve_and_send(meeting, sent: datetime) -> None:  # type: ignore[no-untyped-def]
+    db.session.add(
+        Minutes(
+            meeting_id=meeting.id,
+            status=MinutesStatus.APPROVED,
+            approved_at=sent,
+            sent_to_agency_at=sent,
+        )
+    )
+    db.session.commit()
+
+
+def test_a_complete_year_is_compliant(app, world):
+    themes = _mandatory()
+    first = _held(world.north, 3, themes[:3])
+    second = _held(world.north, 10, themes[3:])
+    _approve_and_send(first, datetime(YEAR, 4, 1, tzinfo=UTC))
+    _approve_and_send(second, datetime(YEAR, 11, 2, tzinfo=UTC))
+    now = datetime(YEAR + 1, 1, 15, tzinfo=UTC)
+    [row] = year_compliance([world.north], YEAR, now=now)
+    assert row.held == 2 and row.required == 2
+    assert row.topics_missing == ()
+    assert len(row.topics_covered) == 5
+    assert row.minutes_approved == 2 and row.minutes_sent == 2
+    assert row.last_sent_to_agency_at == datetime(YEAR, 11, 2, tzinfo=UTC)
+    assert row.standing is Standing.COMPLIANT
+
+
+def test_a_finished_year_with_a_shortfall_is_overdue_and_names_the_missing_topics(app, world):
+    themes = _mandatory()
+    meeting = _held(world.north, 3, themes[:2])
+    _approve_and_send(meeting, datetime(YEAR, 4, 1, tzinfo=UTC))
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR + 1, 1, 2, tzinfo=UTC))
+    assert row.standing is Standing.OVERDUE
+    assert set(row.reasons) == {"meetings_missing", "topics_missing"}
+    assert row.topics_missing == tuple(t.name for t in themes[2:])
+
+
+def test_mid_year_without_enough_planned_meetings_is_at_risk(app, world):
+    meeting = _held(world.north, 3, _mandatory())
+    _approve_and_send(meeting, datetime(YEAR, 4, 1, tzinfo=UTC))
+    now = datetime(YEAR, 5, 1, tzinfo=UTC)
+    [row] = year_compliance([world.north], YEAR, now=now)
+    assert row.standing is Standing.AT_RISK
+    assert "not_enough_planned" in row.reasons
+    # A planned meeting later in the year puts it back on track.
+    later = datetime(YEAR, 10, 6, 8, tzinfo=UTC)
+    factories.MeetingFactory(
+        municipality=world.north, start_at=later, end_at=later + timedelta(hours=2)
+    )
+    [row] = year_compliance([world.north], YEAR, now=now)
+    assert row.standing is Standing.ON_TRACK and row.upcoming == 1
+
+
+def test_minutes_not_sent_a_month_after_the_meeting_are_overdue(app, world):
+    _held(world.north, 3, _mandatory())
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR, 5, 1, tzinfo=UTC))
+    assert row.minutes_late == 1
+    assert row.standing is Standing.OVERDUE
+
+
+def test_cancelled_meetings_and_other_years_do_not_count(app, world):
+    meeting = _held(world.north, 3, _mandatory())
+    meeting.status = MeetingStatus.CANCELLED
+    start = datetime(YEAR - 1, 6, 1, 8, tzinfo=UTC)
+    factories.MeetingFactory(
+        municipality=world.north,
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        status=MeetingStatus.HELD,
+    )
+    db.session.commit()
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR, 2, 1, tzinfo=UTC))
+    assert row.held == 0 and len(row.topics_missing) == 5
+
+
+def test_more_topics_per_year_can_be_required(app, world):
+    themes = _mandatory()
+    _held(world.north, 3, themes)
+    [row] = year_compliance(
+        [world.north], YEAR, now=datetime(YEAR, 4, 1, tzinfo=UTC), topics_per_year=2
+    )
+    assert len(row.topics_missing) == 5
+    _held(world.north, 9, themes)
+    [row] = year_compliance(
+        [world.north], YEAR, now=datetime(YEAR, 10, 1, tzinfo=UTC), topics_per_year=2
+    )
+    assert row.topics_missing == ()
+
+
+def test_spreadsheet_formulas_are_neutralised():
+    assert spreadsheet_safe("=1+1") == "'=1+1"
+    assert spreadsheet_safe("+32 14 00") == "'+32 14 00"
+    assert spreadsheet_safe("-2") == "'-2"
+    assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("\tx") == "'\tx"
+    assert spreadsheet_safe("\rx") == "'\rx"
+    assert spreadsheet_safe("Geel") == "Geel"
+    assert spreadsheet_safe(None) == ""
