@@ -22,6 +22,7 @@ from overleg.models import (
     Platform,
     Role,
     StandingInvitee,
+    Theme,
     User,
 )
 
@@ -205,3 +206,24 @@ class ActionPointFactory(BaseFactory):
     municipality_id = factory.LazyAttribute(lambda o: o.meeting.municipality_id)
     description = factory.Sequence(lambda n: f"Actiepunt {n}")
     status = ActionPointStatus.OPEN
+
+
+class ThemeFactory(BaseFactory):
+    class Meta:
+        model = Theme
+
+    code = factory.Sequence(lambda n: f"thema_{n}")
+    name = factory.Sequence(lambda n: f"Thema {n}")
+    description = ""
+    is_mandatory = False
+    active = True
+    sort_order = 500
+
+
+def organisation_serving(*municipalities: Municipality, **kwargs) -> Organisation:  # type: ignore[no-untyped-def]
+    """An organisation of the first municipality's platform that serves these municipalities."""
+    organisation = OrganisationFactory(platform=municipalities[0].platform, **kwargs)
+    organisation.municipalities.extend(municipalities)
+    db.session.commit()
+    return organisation
+

@@ -142,6 +142,10 @@ def can_edit_directory(user: User) -> bool:
     return user.role in (Role.COORDINATOR, Role.SECRETARY)
 
 
+def can_create_municipality(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
 def can_edit_themes(user: User) -> bool:
     return user.role is Role.COORDINATOR
 

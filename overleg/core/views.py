@@ -4,15 +4,19 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from overleg.auth.permissions import Access, access
+from overleg.core import audit as audit_service
 from overleg.core import services
+from overleg.core.forms import AuditFilterForm
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS, current_locale
 from overleg.models.types import utcnow
+from overleg.services.pagination import page_number
 
 bp = Blueprint("core", __name__)
 
@@ -75,3 +79,41 @@ def layout_context() -> dict:
         "has_endpoint": has_endpoint,
         "current_locale": current_locale(),
     }
+
+
+@bp.route("/audit")
+@access(Access.COORDINATOR)
+def audit():  # type: ignore[no-untyped-def]
+    platform_id = current_user.platform_id
+    municipalities, users, actions = audit_service.audit_filter_choices(platform_id)
+    form = AuditFilterForm(request.args)
+    prefixes = sorted({a.partition(".")[0] for a in actions})
+    form.municipality.choices = [
+        ("", _l("Alle gemeenten")),
+        *[(m.slug, m.name) for m in municipalities],
+    ]
+    form.user.choices = [("", _l("Alle gebruikers")), *[(str(u.id), u.name) for u in users]]
+    form.action.choices = [
+        ("", _l("Alle acties")),
+        *[(p, audit_service.action_label(p)) for p in prefixes],
+        *[(a, audit_service.action_label(a)) for a in actions],
+    ]
+    filters = audit_service.AuditFilters()
+    if form.validate():
+        filters = audit_service.AuditFilters(
+            municipality_id={m.slug: m.id for m in municipalities}.get(
+                form.municipality.data or ""
+            ),
+            user_id=int(form.user.data) if form.user.data else None,
+            action=form.action.data or "",
+        )
+    return render_template(
+        "core/audit.html",
+        form=form,
+        page=audit_service.audit_entries(
+            platform_id, filters, page_number(request.args.get("page"))
+        ),
+        municipalities={m.id: m for m in municipalities},
+        action_label=audit_service.action_label,
+        field_label=audit_service.field_label,
+    )

@@ -50,6 +50,24 @@ def _dataio_contact(municipality: Any) -> Any:
 BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "municipality": lambda world, municipality: municipality,
     "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
+    # directory: an organisation serving the municipality, its contacts, standing invitees;
+    # separate objects for the cases that delete them
+    "organisation": lambda world, municipality: factories.organisation_serving(municipality),
+    "contact": lambda world, municipality: factories.ContactFactory(
+        organisation=factories.organisation_serving(municipality)
+    ),
+    "doomed_contact": lambda world, municipality: factories.ContactFactory(
+        organisation=factories.organisation_serving(municipality)
+    ),
+    "standing_invitee": lambda world, municipality: factories.StandingInviteeFactory(
+        municipality=municipality,
+        contact=factories.ContactFactory(organisation=factories.organisation_serving(municipality)),
+    ),
+    "doomed_standing_invitee": lambda world, municipality: factories.StandingInviteeFactory(
+        municipality=municipality,
+        contact=factories.ContactFactory(organisation=factories.organisation_serving(municipality)),
+    ),
+    "theme": lambda world, municipality: factories.ThemeFactory(),
     # data in and out (issue 6): a contact of an organisation serving the municipality
     "dataio_contact": lambda world, municipality: _dataio_contact(municipality),
     # minutes (issue 4): a guest to remove and a stored minutes version
@@ -68,6 +86,16 @@ def _minutes_url(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str
     return lambda objects, side: f"/meetings/{objects[name][side].id}{suffix}"
 
 
+def _directory(name: str, template: str) -> Callable[[dict[str, Any], Side], str]:
+    """A directory URL: `template` is formatted with the object (o) and its municipality (m)."""
+
+    def path(objects: dict[str, Any], side: Side) -> str:
+        obj = objects[name][side]
+        return template.format(o=obj, m=objects["municipality"][side])
+
+    return path
+
+
 CASES: dict[str, Case] = {
     "planning.index": Case(_static("/planning")),
     "planning.confirm": Case(_static("/planning/confirm"), method="POST"),
@@ -76,6 +104,83 @@ CASES: dict[str, Case] = {
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
+    # directory
+    "directory.municipalities": Case(_static("/municipalities")),
+    "directory.municipality_new": Case(_static("/municipalities/new")),
+    "directory.municipality": Case(
+        _directory("municipality", "/municipalities/{o.slug}"), scoped=True
+    ),
+    "directory.municipality_edit": Case(
+        _directory("municipality", "/municipalities/{o.slug}/edit"), scoped=True, edit=True
+    ),
+    "directory.standing_invitee_add": Case(
+        _directory("municipality", "/municipalities/{o.slug}/invitees"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
+    "directory.standing_invitee_role": Case(
+        _directory("standing_invitee", "/municipalities/{m.slug}/invitees/{o.id}/role"),
+        method="POST",
+        scoped=True,
+        edit=True,
+        data={"role": "optional"},
+    ),
+    "directory.standing_invitee_remove": Case(
+        _directory("doomed_standing_invitee", "/municipalities/{m.slug}/invitees/{o.id}/remove"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
+    "directory.organisations": Case(_static("/organisations")),
+    "directory.organisation_new": Case(_static("/organisations/new")),
+    "directory.organisation": Case(
+        _directory("organisation", "/organisations/{o.id}"), scoped=True
+    ),
+    "directory.organisation_edit": Case(
+        _directory("organisation", "/organisations/{o.id}/edit"), scoped=True, edit=True
+    ),
+    "directory.organisation_archive": Case(
+        _directory("organisation", "/organisations/{o.id}/archive"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
+    "directory.organisation_unarchive": Case(
+        _directory("organisation", "/organisations/{o.id}/unarchive"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
+    "directory.contact_new": Case(
+        _directory("organisation", "/organisations/{o.id}/contacts/new"), scoped=True, edit=True
+    ),
+    "directory.contact": Case(_directory("contact", "/contacts/{o.id}"), scoped=True),
+    "directory.contact_edit": Case(
+        _directory("contact", "/contacts/{o.id}/edit"), scoped=True, edit=True
+    ),
+    "directory.contact_archive": Case(
+        _directory("contact", "/contacts/{o.id}/archive"), method="POST", scoped=True, edit=True
+    ),
+    "directory.contact_unarchive": Case(
+        _directory("contact", "/contacts/{o.id}/unarchive"), method="POST", scoped=True, edit=True
+    ),
+    "directory.contact_delete": Case(
+        _directory("doomed_contact", "/contacts/{o.id}/delete"),
+        method="POST",
+        scoped=True,
+        edit=True,
+        data={"confirm": "y"},
+    ),
+    "directory.themes": Case(_static("/themes")),
+    "directory.theme": Case(_directory("theme", "/themes/{o.id}")),
+    "directory.theme_new": Case(_static("/themes/new")),
+    "directory.theme_edit": Case(_directory("theme", "/themes/{o.id}/edit")),
+    "directory.theme_deactivate": Case(
+        _directory("theme", "/themes/{o.id}/deactivate"), method="POST"
+    ),
+    "directory.theme_activate": Case(_directory("theme", "/themes/{o.id}/activate"), method="POST"),
+    "core.audit": Case(_static("/audit")),
     # data in and out (issue 6)
     "dataio.import_directory": Case(_static("/organisations/import")),
     "dataio.export_directory": Case(_static("/organisations/export.csv")),

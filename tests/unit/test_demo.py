@@ -34,6 +34,7 @@ from overleg.models.types import utcnow
 from overleg.services.calendar_rules import reasons_to_avoid
 from overleg.services.reference_data import ensure_reference_data
 from tests.conftest import post_form
+from tests.support import databases
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 HASHER = password_hasher(time_cost=1, memory_cost=1024)
@@ -250,9 +251,8 @@ def _fingerprint() -> list[tuple]:
 def test_the_same_now_gives_the_same_data(app):
     _load()
     first = _fingerprint()
-    db.session.remove()
-    db.drop_all()
-    db.create_all()
+    databases.clean(db)
+    databases.prepare_schema(db)
     ensure_reference_data()
     _load()
     assert _fingerprint() == first

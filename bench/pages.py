@@ -1,0 +1,119 @@
+"""The main pages, how to count their SQL queries and how to time them.
+
+Shared by `python -m bench` and tests/functional/test_query_budget.py, so both look at the same
+pages on the same kind of data.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from bench.dataset import Dataset
+
+TRIVIAL = "/healthz"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: Callable[[Dataset], str]
+    # Text the page must show for the dataset, so a page that renders nothing does not pass.
+    expect: Callable[[Dataset], str] | None = None
+
+
+PAGES: tuple[Page, ...] = (
+    Page("dashboard", lambda d: "/", lambda d: "Lokaal woonoverleg"),
+    Page("municipalities", lambda d: "/municipalities", lambda d: d.municipality_name),
+    Page(
+        "municipality",
+        lambda d: f"/municipalities/{d.municipality_slug}",
+        lambda d: d.municipality_name,
+    ),
+    Page("organisations", lambda d: "/organisations", lambda d: "Woonmaatschappij"),
+    Page("meetings", lambda d: "/meetings", lambda d: "Lokaal woonoverleg"),
+    Page("meeting", lambda d: f"/meetings/{d.meeting_id}", lambda d: "Verwelkoming"),
+    Page("themes", lambda d: "/themes", lambda d: "Lokale toewijzingsreglementen"),
+)
+# The pages the benchmark times (the issue's list); the query budget covers all of PAGES.
+TIMED = ("dashboard", "municipality", "meeting", "meetings")
+
+
+def page_exists(app: Flask, path: str) -> bool:
+    """Whether a GET route matches `path` (pages other developers are still building may not)."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return False
+    return True
+
+
+@contextmanager
+def count_queries(engine: Engine) -> Iterator[list[str]]:
+    """Collect every SQL statement sent to the database inside the block."""
+    statements: list[str] = []
+
+    def before_cursor_execute(  # type: ignore[no-untyped-def]
+        conn, cursor, statement, parameters, context, executemany
+    ) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def queries_for(client: FlaskClient, engine: Engine, path: str) -> tuple[int, list[str]]:
+    """Status code and SQL statements of one GET (after a warm-up request)."""
+    client.get(path)
+    with count_queries(engine) as statements:
+        response = client.get(path)
+    return response.status_code, statements
+
+
+def median_ms(client: FlaskClient, path: str, repeat: int) -> float:
+    """Median wall time of `repeat` GETs through the test client, in milliseconds."""
+    client.get(path)
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}")
+    return round(statistics.median(samples), 3)
+
+
+def measure(
+    app: Flask, client: FlaskClient, engine: Engine, dataset: Dataset, repeat: int
+) -> dict[str, Any]:
+    """Median times, ratios to the trivial route and query counts of the existing pages."""
+    trivial = median_ms(client, TRIVIAL, repeat * 2)
+    result: dict[str, Any] = {"trivial_route": TRIVIAL, "trivial_ms": trivial, "pages": {}}
+    for page in PAGES:
+        path = page.path(dataset)
+        if not page_exists(app, path):
+            result["pages"][page.name] = {"path": path, "missing": True}
+            continue
+        status, statements = queries_for(client, engine, path)
+        entry: dict[str, Any] = {"path": path, "status": status, "queries": len(statements)}
+        if page.name in TIMED and status == 200:
+            ms = median_ms(client, path, repeat)
+            entry.update(median_ms=ms, ratio_to_trivial=round(ms / trivial, 2))
+        result["pages"][page.name] = entry
+    # The trivial route once more, to see how much it drifted during the run.
+    result["trivial_ms_after"] = median_ms(client, TRIVIAL, repeat * 2)
+    return result

@@ -1,0 +1,286 @@
+"""Forms of the directory: every message Dutch, every length checked against its column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import time
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.fields.choices import enum_choices, enum_coerce
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from overleg.models import InviteeRole
+
+WEEKDAYS = [
+    SelectChoice(1, _l("maandag")),
+    SelectChoice(2, _l("dinsdag")),
+    SelectChoice(3, _l("woensdag")),
+    SelectChoice(4, _l("donderdag")),
+    SelectChoice(5, _l("vrijdag")),
+    SelectChoice(6, _l("zaterdag")),
+    SelectChoice(7, _l("zondag")),
+]
+WEEKDAY_LABELS = {choice.value: choice.label for choice in WEEKDAYS}
+
+ROLE_LABELS = {
+    InviteeRole.REQUIRED: _l("Verplicht uitgenodigd"),
+    InviteeRole.OPTIONAL: _l("Facultatief"),
+    InviteeRole.CHAIR: _l("Voorzitter"),
+    InviteeRole.SECRETARY: _l("Secretaris"),
+}
+
+INVALID_CHOICE = _l("Maak een geldige keuze.")
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _too_long(maximum: int) -> Length:
+    return Length(max=maximum, message=_l("Maximaal %(max)d tekens.", max=maximum))
+
+
+def _required(message: Any) -> DataRequired:
+    return DataRequired(message=message)
+
+
+def _role_field(label: Any, **kwargs: Any) -> SelectField:
+    return SelectField(
+        label,
+        choices=enum_choices(InviteeRole, label=lambda role: ROLE_LABELS[role]),
+        coerce=enum_coerce(InviteeRole),
+        invalid_value_message=INVALID_CHOICE,
+        invalid_choice_message=INVALID_CHOICE,
+        **kwargs,
+    )
+
+
+def _id_field(label: Any) -> SelectField:
+    """A select whose values are ids; garbage in the submitted value is a field error."""
+    return SelectField(
+        label,
+        choices=[],
+        coerce=int,
+        invalid_value_message=INVALID_CHOICE,
+        invalid_choice_message=INVALID_CHOICE,
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (the WTForms documentation's pattern)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StrippedStringField(StringField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+
+class MunicipalityForm(FlaskForm):
+    name = StrippedStringField(
+        _l("Naam"), validators=[_required(_l("Vul de naam van de gemeente in.")), _too_long(120)]
+    )
+    nis_code = StrippedStringField(
+        _l("NIS-code"),
+        validators=[
+            Optional(),
+            Regexp(r"^\d{5}$", message=_l("Een NIS-code bestaat uit vijf cijfers.")),
+        ],
+    )
+    meetings_per_year = IntegerField(
+        _l("Vergaderingen per jaar"),
+        default=2,
+        validators=[
+            InputRequired(_l("Vul het aantal vergaderingen per jaar in.")),
+            NumberRange(1, 12, message=_l("Kies een aantal van 1 tot 12.")),
+        ],
+    )
+    preferred_weekdays = MultiCheckboxField(
+        _l("Voorkeursdagen"),
+        coerce=int,
+        choices=WEEKDAYS,
+        default=[1, 2, 3, 4],
+        invalid_value_message=INVALID_CHOICE,
+        invalid_choice_message=_l("Geen geldige dag: %(value)s."),
+    )
+    window_start = TimeField(
+        _l("Vroegste begin"),
+        default=time(9, 0),
+        validators=[InputRequired(_l("Vul een uur in, bv. 09:00."))],
+    )
+    window_end = TimeField(
+        _l("Laatste einde"),
+        default=time(17, 0),
+        validators=[InputRequired(_l("Vul een uur in, bv. 17:00."))],
+    )
+    meeting_duration_minutes = IntegerField(
+        _l("Duur van een vergadering (minuten)"),
+        default=120,
+        validators=[
+            InputRequired(_l("Vul de duur in minuten in.")),
+            NumberRange(15, 600, message=_l("Kies een duur van 15 tot 600 minuten.")),
+        ],
+    )
+    usual_location = StrippedStringField(_l("Gebruikelijke locatie"), validators=[_too_long(300)])
+    min_spacing_days = IntegerField(
+        _l("Minimaal aantal dagen tussen twee vergaderingen"),
+        default=90,
+        validators=[
+            InputRequired(_l("Vul een aantal dagen in.")),
+            NumberRange(0, 365, message=_l("Kies een aantal van 0 tot 365 dagen.")),
+        ],
+    )
+
+    def validate_preferred_weekdays(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Kies minstens één dag."))
+
+    def validate_window_end(self, field: Field) -> None:
+        start, end = self.window_start.data, field.data
+        if start is None or end is None:
+            return
+        if end <= start:
+            raise ValidationError(_l("Het einde moet na het begin liggen."))
+        duration = self.meeting_duration_minutes.data
+        window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if isinstance(duration, int) and duration > window:
+            raise ValidationError(_l("Een vergadering past niet in dit tijdvenster."))
+
+
+class StandingInviteeForm(FlaskForm):
+    contact = _id_field(_l("Persoon"))
+    role = _role_field(_l("Rol"), default=InviteeRole.REQUIRED)
+
+
+class StandingInviteeRoleForm(FlaskForm):
+    role = _role_field(_l("Rol"))
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button: only the CSRF token."""
+
+
+class DeleteContactForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Ik begrijp dat deze persoon definitief verwijderd wordt."),
+        validators=[DataRequired(_l("Bevestig het verwijderen."))],
+    )
+
+
+class OrganisationForm(FlaskForm):
+    name = StrippedStringField(
+        _l("Naam"), validators=[_required(_l("Vul de naam van de organisatie in.")), _too_long(200)]
+    )
+    type_id = _id_field(_l("Soort"))
+    email = EmailField(
+        _l("Algemeen e-mailadres"),
+        validators=[
+            Optional(),
+            _too_long(254),
+            Email(message=_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
+        ],
+    )
+    phone = TelField(_l("Telefoon"), validators=[Optional(), _too_long(40)])
+    website = URLField(
+        _l("Website"),
+        validators=[
+            Optional(),
+            _too_long(300),
+            URL(message=_l("Dit is geen geldig webadres (begin met https://).")),
+        ],
+    )
+    municipalities = MultiCheckboxField(
+        _l("Werkt voor de gemeenten"),
+        coerce=int,
+        choices=[],
+        invalid_value_message=INVALID_CHOICE,
+        invalid_choice_message=_l("Kies alleen gemeenten uit de lijst."),
+    )
+
+
+class ContactForm(FlaskForm):
+    first_name = StrippedStringField(
+        _l("Voornaam"), validators=[_required(_l("Vul de voornaam in.")), _too_long(100)]
+    )
+    last_name = StrippedStringField(
+        _l("Familienaam"), validators=[_required(_l("Vul de familienaam in.")), _too_long(100)]
+    )
+    job_title = StrippedStringField(_l("Functie"), validators=[_too_long(200)])
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[
+            Optional(),
+            _too_long(254),
+            Email(message=_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
+        ],
+    )
+    phone = TelField(_l("Telefoon"), validators=[Optional(), _too_long(40)])
+
+
+class ThemeForm(FlaskForm):
+    name = StrippedStringField(
+        _l("Naam"), validators=[_required(_l("Vul de naam van het thema in.")), _too_long(200)]
+    )
+    description = TextAreaField(_l("Omschrijving"), validators=[_too_long(2000)])
+    is_mandatory = BooleanField(_l("Verplicht onderwerp volgens het besluit"))
+    active = BooleanField(_l("Actief (aangeboden op nieuwe agenda's)"), default=True)
+    sort_order = IntegerField(
+        _l("Volgorde"),
+        default=100,
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(0, 10000, message=_l("Kies een getal van 0 tot 10000.")),
+        ],
+    )
+
+
+class OrganisationSearchForm(FlaskForm):
+    """The filters of the organisation list (GET, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Zoek op naam of e-mailadres"), validators=[Optional(), _too_long(200)])
+    type = SelectField(
+        _l("Soort"), choices=[], validators=[Optional()], invalid_choice_message=INVALID_CHOICE
+    )
+    municipality = SelectField(
+        _l("Gemeente"),
+        choices=[],
+        validators=[Optional()],
+        invalid_choice_message=_l("Onbekende gemeente."),
+    )
+    archived = BooleanField(_l("Ook gearchiveerde organisaties"))
