@@ -99,6 +99,9 @@ def _directory(name: str, template: str) -> Callable[[dict[str, Any], Side], str
 CASES: dict[str, Case] = {
     "planning.index": Case(_static("/planning")),
     "planning.confirm": Case(_static("/planning/confirm"), method="POST"),
+    "planning.compliance": Case(_static("/planning/compliance")),
+    "planning.compliance_csv": Case(_static("/planning/compliance/report.csv?year=2026")),
+    "planning.compliance_pdf": Case(_static("/planning/compliance/report.pdf?year=2026")),
     "core.healthz": Case(_static("/healthz")),
     "core.dashboard": Case(_static("/")),
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
