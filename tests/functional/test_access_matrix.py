@@ -4,7 +4,8 @@ A new route fails `test_every_route_is_classified` until it is added to CASES be
 says how to build its URL for an object of the user's own municipality ("own": Noorderdorp, the
 secretary's) and of another municipality on the same platform ("other": Zuiderdorp). Expected
 answers follow from the route's @access level (overleg.auth.permissions) and the case's scope:
-- anonymous: public routes answer, the rest redirect to /login;
+- anonymous: public routes answer, the rest redirect to /login (the JSON API under /api/ answers
+  401 instead);
 - a role below the route's level: 403;
 - a scoped route for an object the user may not see: 404 (no information leak);
 - a scoped route with edit=True for a reader: 403 (the reader is stopped earlier by EDITOR routes);
@@ -50,6 +51,19 @@ def _dataio_contact(municipality: Any) -> Any:
 BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "municipality": lambda world, municipality: municipality,
     "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
+    # meetings: separate objects for the cases that delete them
+    "agenda_item": lambda world, municipality: factories.AgendaItemFactory(
+        meeting=factories.MeetingFactory(municipality=municipality)
+    ),
+    "doomed_agenda_item": lambda world, municipality: factories.AgendaItemFactory(
+        meeting=factories.MeetingFactory(municipality=municipality)
+    ),
+    "invitation": lambda world, municipality: factories.InvitationFactory(
+        meeting=factories.MeetingFactory(municipality=municipality)
+    ),
+    "doomed_invitation": lambda world, municipality: factories.InvitationFactory(
+        meeting=factories.MeetingFactory(municipality=municipality)
+    ),
     # directory: an organisation serving the municipality, its contacts, standing invitees;
     # separate objects for the cases that delete them
     "organisation": lambda world, municipality: factories.organisation_serving(municipality),
@@ -82,6 +96,7 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     ),
 }
 
+
 def _minutes_url(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
     return lambda objects, side: f"/meetings/{objects[name][side].id}{suffix}"
 
@@ -92,6 +107,26 @@ def _directory(name: str, template: str) -> Callable[[dict[str, Any], Side], str
     def path(objects: dict[str, Any], side: Side) -> str:
         obj = objects[name][side]
         return template.format(o=obj, m=objects["municipality"][side])
+
+    return path
+
+
+def _meeting(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
+    return lambda objects, side: f"/meetings/{objects['meeting'][side].id}{suffix}"
+
+
+def _item(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
+    def path(objects: dict[str, Any], side: Side) -> str:
+        item = objects[name][side]
+        return f"/meetings/{item.meeting_id}/agenda/{item.id}/{suffix}"
+
+    return path
+
+
+def _invitation(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
+    def path(objects: dict[str, Any], side: Side) -> str:
+        invitation = objects[name][side]
+        return f"/meetings/{invitation.meeting_id}/invitees/{invitation.id}/{suffix}"
 
     return path
 
@@ -107,6 +142,34 @@ CASES: dict[str, Case] = {
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
+    # meetings
+    "meetings.index": Case(_static("/meetings")),
+    "meetings.create": Case(_static("/meetings/new")),
+    "meetings.detail": Case(_meeting(), scoped=True),
+    "meetings.edit": Case(_meeting("/edit"), scoped=True, edit=True),
+    "meetings.cancel": Case(_meeting("/cancel"), scoped=True, edit=True),
+    "meetings.agenda": Case(_meeting("/agenda"), scoped=True, edit=True),
+    "meetings.agenda_reorder": Case(
+        _meeting("/agenda/reorder"), method="POST", scoped=True, edit=True
+    ),
+    "meetings.agenda_item_edit": Case(_item("agenda_item", "edit"), scoped=True, edit=True),
+    "meetings.agenda_item_delete": Case(
+        _item("doomed_agenda_item", "delete"), method="POST", scoped=True, edit=True
+    ),
+    "meetings.invitees": Case(_meeting("/invitees"), scoped=True, edit=True),
+    "meetings.invitee_role": Case(
+        _invitation("invitation", "role"),
+        method="POST",
+        scoped=True,
+        edit=True,
+        data={"role": "optional"},
+    ),
+    "meetings.invitee_delete": Case(
+        _invitation("doomed_invitation", "delete"), method="POST", scoped=True, edit=True
+    ),
+    # JSON API
+    "api.municipalities": Case(_static("/api/v1/municipalities")),
+    "api.meetings": Case(_static("/api/v1/meetings?year=2026")),
     # directory
     "directory.municipalities": Case(_static("/municipalities")),
     "directory.municipality_new": Case(_static("/municipalities/new")),
@@ -313,7 +376,10 @@ def test_route_matrix(app, client, world, role):
             status = response.status_code
             to_login = status == 302 and "/login?next=" in response.headers.get("Location", "")
             expected = _expected(level, case, role, side)
+            if expected == "login" and path.startswith("/api/"):
+                expected = "unauthorised"
             ok = {
+                "unauthorised": status == 401,
                 "ok": status < 500 and status not in (401, 403, 404) and not to_login,
                 "login": to_login,
                 "forbidden": status == 403,
