@@ -227,3 +227,39 @@ def organisation_serving(*municipalities: Municipality, **kwargs) -> Organisatio
     db.session.commit()
     return organisation
 
+
+# --- invitations and outbox (issue 3) ---------------------------------------------------------
+
+
+def invitation_with_link(**kwargs):  # type: ignore[no-untyped-def]
+    """An invitation that was sent: it has a personal answer link (token)."""
+    from overleg.models.types import utcnow
+    from overleg.services.tokens import new_token
+
+    kwargs.setdefault("token", new_token())
+    kwargs.setdefault("sent_at", utcnow())
+    return InvitationFactory(**kwargs)
+
+
+def outbox_message(meeting, *, to_address: str = "an@example.be", **kwargs):  # type: ignore[no-untyped-def]
+    """A queued outbox row about `meeting`: a real message with text, HTML and an .ics."""
+    from overleg.services import outbox
+    from overleg.services.mail import Attachment, Sender, build_message
+
+    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    message = build_message(
+        sender=Sender("overleg@example.be", "Coördinator"),
+        to_address=to_address,
+        to_name="An Peeters",
+        subject=f"Uitnodiging: {meeting.title}",
+        text="Beste An",
+        html="<p>Beste An</p>",
+        calendar=ics,
+        calendar_method="REQUEST",
+        attachments=[Attachment("uitnodiging.ics", ics, "text/calendar")],
+    )
+    row = outbox.enqueue(
+        message, kind="invitation", to_address=to_address, meeting_id=meeting.id, **kwargs
+    )
+    db.session.commit()
+    return row

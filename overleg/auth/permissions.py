@@ -25,6 +25,7 @@ from overleg.models import (
     Meeting,
     Municipality,
     Organisation,
+    OutboxMessage,
     Role,
     User,
     organisation_municipality,
@@ -255,3 +256,21 @@ def get_invitation(
 def visible_contacts_filter(user: User) -> ColumnElement:
     """Contacts (joined with their Organisation) the user may see and invite: not erased."""
     return sa.and_(visible_organisations_filter(user), Contact.erased_at.is_(None))
+
+
+def outbox_filter(user: User) -> ColumnElement:
+    """Outbox messages this user may see: coordinators, mail about their platform's meetings."""
+    if not can_view_outbox(user):
+        return sa.false()
+    meetings = sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
+    return OutboxMessage.meeting_id.in_(meetings)
+
+
+def get_outbox_message(user: User, message_id: int) -> OutboxMessage:
+    """An outbox message of the user's platform; 404 otherwise (also for non-coordinators)."""
+    message = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.id == message_id, outbox_filter(user))
+    )
+    if message is None:
+        abort(404)
+    return message

@@ -213,7 +213,7 @@ def sender_for(platform: Platform, settings: MailSettings) -> Sender:
     )
 
 
-def _organiser(platform: Platform, settings: MailSettings) -> ical.Organiser:
+def organiser_for(platform: Platform, settings: MailSettings) -> ical.Organiser:
     return ical.Organiser(
         name=platform.organiser_name or platform.name,
         email=platform.organiser_email or settings.mail_from,
@@ -260,7 +260,7 @@ def _message_for(
     calendar = ical.scheduling_message(
         meeting,
         method=method,
-        organiser=_organiser(platform, settings),
+        organiser=organiser_for(platform, settings),
         attendees=[invitation],
         now=now,
         links=links,
@@ -300,6 +300,8 @@ def _message_for(
         return None
     invitation.sent_at = now
     invitation.sent_sequence = meeting.ical_sequence
+    if contact.feed_token is None and kind is not MailKind.CANCEL:
+        contact.feed_token = tokens.new_token()
     return outbox.enqueue(
         message,
         kind=kind.value,
@@ -332,8 +334,12 @@ def _mailable(invitation: Invitation) -> bool:
 
 def recipients(meeting: Meeting) -> SendResult:
     """Who would get the invitation, and who is skipped (no usable e-mail address)."""
+    return recipients_from(meeting.invitations)
+
+
+def recipients_from(invitations: Iterable[Invitation]) -> SendResult:
     result = SendResult()
-    for invitation in sorted(meeting.invitations, key=lambda inv: inv.display_name.lower()):
+    for invitation in sorted(invitations, key=lambda inv: inv.display_name.lower()):
         if invitation.is_guest:
             continue
         (result.queued if _mailable(invitation) else result.skipped).append(invitation)
@@ -476,10 +482,52 @@ def queue_invitee_removed(
     return row
 
 
+def can_send(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and (
+        meeting.end_at > now
+    )
+
+
 # --- answers without an account -------------------------------------------------------------
 
 
 ANSWERS = (RsvpStatus.ACCEPTED, RsvpStatus.TENTATIVE, RsvpStatus.DECLINED)
+
+
+def substitute_of(invitation: Invitation) -> Invitation | None:
+    """The colleague this invitee named as substitute, if any."""
+    return next(
+        (inv for inv in invitation.meeting.invitations if inv.substitute_for_id == invitation.id),
+        None,
+    )
+
+
+def contact_feed_url(invitation: Invitation, base_url: str) -> str:
+    """The webcal:// address of the invitee's personal calendar feed ('' when there is none)."""
+    contact = invitation.contact
+    if contact is None or not contact.feed_token or contact.erased_at is not None:
+        return ""
+    url = f"{base_url}/calendar/personal/{contact.feed_token}.ics"
+    return "webcal://" + url.split("://", 1)[1] if "://" in url else url
+
+
+def personal_calendar(
+    invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
+) -> tuple[bytes, ical.Method]:
+    """The invitation as the invitee sees it: only them as attendee, their answer as PARTSTAT."""
+    settings = _settings(settings)
+    meeting = invitation.meeting
+    method = ical.method_for(meeting)
+    links = ical.Links(answer=answer_url(settings.base_url, invitation.token or ""))
+    data = ical.scheduling_message(
+        meeting,
+        method=method,
+        organiser=organiser_for(meeting.municipality.platform, settings),
+        attendees=[invitation],
+        now=now,
+        links=links,
+    )
+    return data, method
 
 
 def can_answer(invitation: Invitation, now: datetime) -> bool:

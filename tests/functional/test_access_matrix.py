@@ -94,6 +94,13 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
         ),
         number=1,
     ),
+    # invitations and outbox (issue 3)
+    "linked_invitation": lambda world, municipality: factories.invitation_with_link(
+        meeting=factories.MeetingFactory(municipality=municipality)
+    ),
+    "outbox_message": lambda world, municipality: factories.outbox_message(
+        factories.MeetingFactory(municipality=municipality)
+    ),
 }
 
 
@@ -109,6 +116,22 @@ def _directory(name: str, template: str) -> Callable[[dict[str, Any], Side], str
         return template.format(o=obj, m=objects["municipality"][side])
 
     return path
+
+
+def _link(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
+    def path(objects: dict[str, Any], side: Side) -> str:
+        invitation = objects[name][side]
+        return f"/meetings/{invitation.meeting_id}/invitations/{invitation.id}/link/{suffix}"
+
+    return path
+
+
+def _rsvp(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
+    return lambda objects, side: f"/rsvp/{objects['linked_invitation'][side].token}{suffix}"
+
+
+def _outbox(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
+    return lambda objects, side: f"/outbox/{objects['outbox_message'][side].id}{suffix}"
 
 
 def _meeting(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
@@ -167,6 +190,30 @@ CASES: dict[str, Case] = {
     "meetings.invitee_delete": Case(
         _invitation("doomed_invitation", "delete"), method="POST", scoped=True, edit=True
     ),
+    # invitations (issue 3)
+    "invitations.meeting_ics": Case(_meeting("/invitation.ics"), scoped=True),
+    "invitations.send": Case(_meeting("/invitations/send"), scoped=True, edit=True),
+    "invitations.revoke_link": Case(
+        _link("linked_invitation", "revoke"), method="POST", scoped=True, edit=True
+    ),
+    "invitations.renew_link": Case(
+        _link("linked_invitation", "renew"), method="POST", scoped=True, edit=True
+    ),
+    "invitations.rsvp": Case(_rsvp()),
+    "invitations.substitute": Case(
+        _rsvp("/vervanger"),
+        method="POST",
+        data={"s-first_name": "Piet", "s-last_name": "Janssens", "s-email": "piet@example.be"},
+    ),
+    "invitations.personal_ics": Case(_rsvp("/uitnodiging.ics")),
+    # outbox (issue 3): coordinators only, and only mail about their own platform
+    "outbox.index": Case(_static("/outbox")),
+    "outbox.mailbox": Case(_static("/outbox/mailbox")),
+    "outbox.show": Case(_outbox(), scoped=True),
+    "outbox.html_part": Case(_outbox("/html"), scoped=True),
+    "outbox.attachment": Case(_outbox("/bijlagen/0"), scoped=True),
+    "outbox.raw": Case(_outbox("/bericht.eml"), scoped=True),
+    "outbox.resend": Case(_outbox("/opnieuw"), method="POST", scoped=True),
     # JSON API
     "api.municipalities": Case(_static("/api/v1/municipalities")),
     "api.meetings": Case(_static("/api/v1/meetings?year=2026")),
