@@ -45,9 +45,9 @@ load:
 
 # Extract the user-facing strings and update the English catalogue.
 translations:
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -78,5 +78,5 @@ fi
 
 # Compile the translations (the .po files are the source; .mo files are not committed).
 if compgen -G "translations/*/LC_MESSAGES/messages.po" >/dev/null; then
-  "$VENV/bin/pybabel" compile -q -d translations
+  "$VENV/bin/pybabel" -q compile -d translations
 fi
