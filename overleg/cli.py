@@ -24,3 +24,8 @@ def init_app(app: Flask) -> None:
     from overleg.planning.cli import plan_command
 
     app.cli.add_command(plan_command)
+
+    from overleg.invitations.commands import outbox_group, reminders_group
+
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(reminders_group)

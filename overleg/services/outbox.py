@@ -17,6 +17,7 @@ reason, visible to coordinators, who can check and resend it.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -45,6 +46,15 @@ INTERRUPTED_REASON = (
 )
 
 
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over SMTP: CRLF line endings, lines folded by the policy."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def _crlf(raw: bytes) -> bytes:
+    return re.sub(rb"\r?\n", b"\r\n", raw)
+
+
 def enqueue(
     message: EmailMessage,
     *,
@@ -64,7 +74,7 @@ def enqueue(
         to_name=to_name,
         subject=str(message["Subject"] or "")[:300],
         message_id=str(message["Message-ID"]),
-        raw=message.as_bytes(),
+        raw=wire_bytes(message),
         status=OutboxStatus.QUEUED,
         next_attempt_at=utcnow(),
         meeting_id=meeting_id,
@@ -184,16 +194,16 @@ def _mark(message_id: int, **values: Any) -> None:
 
 
 def _retry_or_fail(
-    row_id: int, attempts: int, reason: str, now: datetime, **extra: Any
+    row_id: int, attempts_made: int, reason: str, now: datetime, **extra: Any
 ) -> OutboxStatus:
-    if attempts >= MAX_ATTEMPTS:
+    if attempts_made >= MAX_ATTEMPTS:
         _mark(row_id, status=OutboxStatus.FAILED, last_error=reason[:2000], **extra)
         return OutboxStatus.FAILED
     _mark(
         row_id,
         status=OutboxStatus.QUEUED,
         last_error=reason[:2000],
-        next_attempt_at=now + backoff(attempts),
+        next_attempt_at=now + backoff(attempts_made),
         **extra,
     )
     return OutboxStatus.QUEUED
@@ -277,7 +287,7 @@ def deliver_due(
             assert row is not None
             sender = settings.mail_from or _header_address(row.raw, "From")
             try:
-                connection.sendmail(sender, [row.to_address], row.raw)
+                connection.sendmail(sender, [row.to_address], _crlf(row.raw))
             except _NETWORK_ERRORS as error:
                 reason = _describe(error)
                 if _classify(error) is PermanentError:
@@ -286,7 +296,10 @@ def deliver_due(
                     continue
                 status = _retry_or_fail(row_id, row.attempts, reason, now)
                 (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
-                if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+                gone = isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(
+                    error, smtplib.SMTPException
+                )
+                if gone:
                     # The connection is gone: the remaining rows wait for the next run.
                     break
                 continue
@@ -340,7 +353,7 @@ def resend(row: OutboxMessage, *, now: datetime | None = None) -> OutboxMessage:
         to_name=row.to_name,
         subject=row.subject,
         message_id=str(message["Message-ID"]),
-        raw=message.as_bytes(),
+        raw=wire_bytes(message),
         status=OutboxStatus.QUEUED,
         next_attempt_at=now,
         meeting_id=row.meeting_id,
