@@ -263,3 +263,64 @@ def outbox_message(meeting, *, to_address: str = "an@example.be", **kwargs):  # 
     )
     db.session.commit()
     return row
+
+
+# --- minutes (issue 4) ---------------------------------------------------------------------
+from overleg.models import (  # noqa: E402
+    ActionPoint,
+    ActionPointStatus,
+    Minutes,
+    MinutesStatus,
+    MinutesVersion,
+)
+
+
+def _last_month() -> datetime:
+    return (datetime.now(UTC) - timedelta(days=30)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+
+
+class HeldMeetingFactory(MeetingFactory):
+    """A meeting that took place last month."""
+
+    start_at = factory.LazyFunction(_last_month)
+    status = MeetingStatus.HELD
+
+
+class GuestInvitationFactory(InvitationFactory):
+    """Someone present at a meeting without an invitation."""
+
+    contact = None
+    is_guest = True
+    guest_name = factory.Sequence(lambda n: f"Gast {n}")
+    guest_organisation = "Huurdersbond"
+
+
+class MinutesFactory(BaseFactory):
+    class Meta:
+        model = Minutes
+
+    meeting = factory.SubFactory(HeldMeetingFactory)
+    status = MinutesStatus.DRAFT
+
+
+class MinutesVersionFactory(BaseFactory):
+    class Meta:
+        model = MinutesVersion
+
+    minutes = factory.SubFactory(MinutesFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    status = MinutesStatus.APPROVED
+    pdf = b"%PDF-1.7\n% test\n%%EOF\n"
+    sha256 = factory.LazyAttribute(lambda o: __import__("hashlib").sha256(o.pdf).hexdigest())
+
+
+class ActionPointFactory(BaseFactory):
+    class Meta:
+        model = ActionPoint
+
+    meeting = factory.SubFactory(HeldMeetingFactory)
+    municipality_id = factory.LazyAttribute(lambda o: o.meeting.municipality_id)
+    description = factory.Sequence(lambda n: f"Actiepunt {n}")
+    status = ActionPointStatus.OPEN
