@@ -110,9 +110,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (core, auth, directory, meetings, api):
         app.register_blueprint(module.bp)
-    from overleg import minutes
-
-    app.register_blueprint(minutes.bp)
 
     from overleg import dataio
 

@@ -51,16 +51,6 @@ def _dataio_contact(municipality: Any) -> Any:
 BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "municipality": lambda world, municipality: municipality,
     "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
-    # minutes (issue 4): a guest to remove and a stored minutes version
-    "minutes_guest": lambda world, municipality: factories.GuestInvitationFactory(
-        meeting=factories.HeldMeetingFactory(municipality=municipality)
-    ),
-    "minutes_version": lambda world, municipality: factories.MinutesVersionFactory(
-        minutes=factories.MinutesFactory(
-            meeting=factories.HeldMeetingFactory(municipality=municipality)
-        ),
-        number=1,
-    ),
     # meetings: separate objects for the cases that delete them
     "agenda_item": lambda world, municipality: factories.AgendaItemFactory(
         meeting=factories.MeetingFactory(municipality=municipality)
@@ -164,10 +154,6 @@ def _invitation(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]
     return path
 
 
-def _minutes_url(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
-    return lambda objects, side: f"/meetings/{objects[name][side].id}{suffix}"
-
-
 CASES: dict[str, Case] = {
     "planning.index": Case(_static("/planning")),
     "planning.confirm": Case(_static("/planning/confirm"), method="POST"),
@@ -179,59 +165,6 @@ CASES: dict[str, Case] = {
     "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
-    # minutes (issue 4)
-    "minutes.overview": Case(_minutes_url("meeting", "/minutes"), scoped=True),
-    "minutes.start": Case(
-        _minutes_url("meeting", "/minutes/start"), method="POST", scoped=True, edit=True
-    ),
-    "minutes.attendance": Case(
-        _minutes_url("meeting", "/minutes/attendance"), scoped=True, edit=True
-    ),
-    "minutes.add_guest": Case(
-        _minutes_url("meeting", "/minutes/guests"),
-        method="POST",
-        scoped=True,
-        edit=True,
-        data={"name": "Gast van de matrix"},
-    ),
-    "minutes.remove_guest": Case(
-        lambda objects, side: (
-            f"/meetings/{objects['minutes_guest'][side].meeting_id}/minutes/guests/"
-            f"{objects['minutes_guest'][side].id}/delete"
-        ),
-        method="POST",
-        scoped=True,
-        edit=True,
-    ),
-    "minutes.edit": Case(_minutes_url("meeting", "/minutes/edit"), scoped=True, edit=True),
-    "minutes.circulate": Case(
-        _minutes_url("meeting", "/minutes/circulate"), method="POST", scoped=True, edit=True
-    ),
-    "minutes.to_draft": Case(
-        _minutes_url("meeting", "/minutes/to-draft"), method="POST", scoped=True, edit=True
-    ),
-    "minutes.send": Case(
-        _minutes_url("meeting", "/minutes/send"), method="POST", scoped=True, edit=True
-    ),
-    "minutes.approve": Case(
-        _minutes_url("meeting", "/minutes/approve"), method="POST", scoped=True, edit=True
-    ),
-    "minutes.correct": Case(
-        _minutes_url("meeting", "/minutes/correct"),
-        method="POST",
-        scoped=True,
-        edit=True,
-        data={"reason": "Tikfout"},
-    ),
-    "minutes.minutes_pdf": Case(_minutes_url("meeting", "/minutes.pdf"), scoped=True),
-    "minutes.agenda_pdf": Case(_minutes_url("meeting", "/agenda.pdf"), scoped=True),
-    "minutes.version_pdf": Case(
-        lambda objects, side: (
-            f"/meetings/{objects['minutes_version'][side].minutes.meeting_id}"
-            "/minutes/versions/1.pdf"
-        ),
-        scoped=True,
-    ),
     # meetings
     "meetings.index": Case(_static("/meetings")),
     "meetings.create": Case(_static("/meetings/new")),
