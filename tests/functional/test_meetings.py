@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from bench.pages import queries_for
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.meetings import services
@@ -615,3 +616,34 @@ def test_invitation_of_another_meeting_in_url_is_404(client, world):
     )
     assert response.status_code == 404
     assert db.session.get(Invitation, foreign) is not None
+
+
+# --- query budget of the editor pages ---------------------------------------------------------
+
+
+def _grow(world, meeting: Meeting, size: int) -> None:
+    """Give the meeting `size` extra agenda items, invitees, suggestions and overlapping peers."""
+    organisation = world.north.organisations[0]
+    for n in range(size):
+        factories.AgendaItemFactory(meeting=meeting, position=10 + n)
+        contact = factories.ContactFactory(organisation=organisation)
+        meeting.invitations.append(Invitation(contact=contact, role=InviteeRole.REQUIRED))
+        factories.ContactFactory(organisation=organisation)  # a suggestion
+        peer = factories.MeetingFactory(
+            municipality=world.south, start_at=meeting.start_at, end_at=meeting.end_at
+        )
+        peer.invitations.append(Invitation(contact=contact, role=InviteeRole.CHAIR))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("suffix", ["", "/agenda", "/invitees", "/invitees?q=Peeters"])
+def test_editor_pages_issue_a_constant_number_of_queries(client, world, suffix):
+    small = meeting_of(world, day=ordinary_day(40))
+    large = meeting_of(world, day=ordinary_day(80))
+    _grow(world, small, 1)
+    _grow(world, large, 10)
+    login(client, world.coordinator)
+    status_small, small_queries = queries_for(client, db.engine, f"/meetings/{small.id}{suffix}")
+    status_large, large_queries = queries_for(client, db.engine, f"/meetings/{large.id}{suffix}")
+    assert (status_small, status_large) == (200, 200)
+    assert len(small_queries) == len(large_queries), large_queries
