@@ -95,6 +95,18 @@ def init_app(app: Flask) -> None:
         return None
 
 
+def may_reach(app: Flask, user: object, endpoint: str) -> bool:
+    """Whether the route-level check lets this user through (used to hide navigation links)."""
+    level = endpoint_access(app, endpoint)
+    if level is None:
+        return False
+    if level is Access.PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in ROLES_FOR[level]  # type: ignore[attr-defined]
+
+
 # --- object level -------------------------------------------------------------------------
 
 

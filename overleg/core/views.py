@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from overleg.auth import permissions
 from overleg.auth.permissions import Access, access
 from overleg.core import audit as audit_service
 from overleg.core import services
@@ -73,10 +74,14 @@ def layout_context() -> dict:
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
+    def may_reach(name: str) -> bool:
+        return has_endpoint(name) and permissions.may_reach(current_app, current_user, name)
+
     return {
         "language_form": LanguageForm(),
         "current_path": request.full_path.rstrip("?"),
         "has_endpoint": has_endpoint,
+        "may_reach": may_reach,
         "current_locale": current_locale(),
     }
 

@@ -118,3 +118,13 @@ def test_only_coordinators_read_the_audit(client, world):
     login(client, world.reader)
     assert client.get("/audit").status_code == 403
     assert db.session.query(AuditEntry).count() == 0
+
+
+def test_the_navigation_links_the_audit_only_for_coordinators(client, world):
+    login(client, world.coordinator)
+    assert 'href="/audit"' in _text(client.get("/"))
+    client.delete_cookie("session")
+    login(client, world.secretary)
+    body = _text(client.get("/"))
+    assert 'href="/audit"' not in body
+    assert 'href="/municipalities"' in body  # what she may open stays in the navigation
