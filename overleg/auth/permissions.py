@@ -212,8 +212,19 @@ def get_municipality(user: User, slug: str, *, edit: bool = False) -> Municipali
     return municipality
 
 
+# Ids in URLs beyond what an integer column holds cannot name a row (and would make the
+# database driver raise instead of answering "not found").
+MAX_ID = 2**31 - 1
+
+
+def _row_id(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
 def get_meeting(user: User, meeting_id: int, *, edit: bool = False) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, _row_id(meeting_id))
     if meeting is None:
         abort(404)
     _require(
@@ -248,7 +259,7 @@ def get_contact(user: User, contact_id: int, *, edit: bool = False) -> Contact:
 def get_agenda_item(user: User, meeting_id: int, item_id: int, *, edit: bool = False) -> AgendaItem:
     """An agenda item of this meeting; 404 for an item of another meeting."""
     meeting = get_meeting(user, meeting_id, edit=edit)
-    item = db.session.get(AgendaItem, item_id)
+    item = db.session.get(AgendaItem, _row_id(item_id))
     if item is None or item.meeting_id != meeting.id:
         abort(404)
     return item
@@ -259,7 +270,7 @@ def get_invitation(
 ) -> Invitation:
     """An invitation of this meeting; 404 for an invitation of another meeting."""
     meeting = get_meeting(user, meeting_id, edit=edit)
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = db.session.get(Invitation, _row_id(invitation_id))
     if invitation is None or invitation.meeting_id != meeting.id:
         abort(404)
     return invitation

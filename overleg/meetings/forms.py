@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
 
@@ -153,7 +154,10 @@ class DeleteForm(FlaskForm):
 class InviteeAddForm(FlaskForm):
     contact_id = IntegerField(
         _l("Contactpersoon"),
-        validators=[InputRequired(_l("Kies een contactpersoon."))],
+        validators=[
+            InputRequired(_l("Kies een contactpersoon.")),
+            NumberRange(min=1, max=MAX_ID, message=_l("Kies een contactpersoon uit de lijst.")),
+        ],
         invalid_value_message=_l("Kies een contactpersoon uit de lijst."),
     )
     role = SelectField(

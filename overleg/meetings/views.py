@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -63,9 +64,10 @@ def _flash_conflicts(meeting: Meeting) -> None:
     count = len(services.meeting_conflicts(meeting))
     if count:
         flash(
-            _(
-                "Let op: er zijn %(count)d waarschuwingen voor deze datum. Je vindt ze hieronder.",
-                count=count,
+            ngettext(
+                "Let op: er is een waarschuwing voor deze datum. Je vindt ze hieronder.",
+                "Let op: er zijn %(num)d waarschuwingen voor deze datum. Je vindt ze hieronder.",
+                count,
             ),
             "warning",
         )

@@ -647,3 +647,18 @@ def test_editor_pages_issue_a_constant_number_of_queries(client, world, suffix):
     status_large, large_queries = queries_for(client, db.engine, f"/meetings/{large.id}{suffix}")
     assert (status_small, status_large) == (200, 200)
     assert len(small_queries) == len(large_queries), large_queries
+
+
+def test_ids_beyond_the_integer_range_are_404_not_500(client, world):
+    meeting = meeting_of(world)
+    huge = "99999999999999999999"
+    login(client, world.coordinator)
+    assert client.get(f"/meetings/{huge}").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/agenda/{huge}/edit").status_code == 404
+    response = post_form(client, f"/meetings/{meeting.id}/invitees/{huge}/delete")
+    assert response.status_code == 404
+    response = post_form(
+        client, f"/meetings/{meeting.id}/invitees", {"contact_id": huge, "role": "required"}
+    )
+    assert response.status_code == 200
+    assert "Kies een contactpersoon uit de lijst." in text(response)
