@@ -17,7 +17,7 @@ from overleg.auth.permissions import Access, access, get_invitation, get_meeting
 from overleg.extensions import db
 from overleg.invitations import forms, services
 from overleg.invitations.services import InvitationError, LinkState, SubstituteData
-from overleg.meetings.services import load_meeting_page
+from overleg.meetings import services as meeting_services
 from overleg.models import Invitation, Meeting, RsvpStatus
 from overleg.models.types import utcnow
 from overleg.services import ical
@@ -47,7 +47,7 @@ def ics_response(data: bytes, filename: str, method: str | None = None) -> Respo
 @access(Access.USER)
 def meeting_ics(meeting_id: int) -> Response:
     get_meeting(current_user, meeting_id)
-    meeting = load_meeting_page(meeting_id)
+    meeting = meeting_services.load_meeting_page(meeting_id)
     platform = meeting.municipality.platform
     settings = _settings()
     method = ical.method_for(meeting)
@@ -66,7 +66,7 @@ def meeting_ics(meeting_id: int) -> Response:
 @access(Access.EDITOR)
 def send(meeting_id: int):  # type: ignore[no-untyped-def]
     get_meeting(current_user, meeting_id, edit=True)
-    meeting = load_meeting_page(meeting_id)
+    meeting = meeting_services.load_meeting_page(meeting_id)
     form = forms.ConfirmForm()
     preview = services.recipients(meeting)
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from overleg.auth.permissions import municipality_filter, visible_contacts_filter
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
+from overleg.invitations import services as invitation_mail
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -37,6 +38,7 @@ from overleg.models import (
     User,
     organisation_municipality,
 )
+from overleg.models.types import utcnow
 from overleg.services import audit
 from overleg.services.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
 
@@ -281,6 +283,8 @@ def update_meeting(
             summary="; ".join(parts),
             details={"sequence": meeting.ical_sequence},
         )
+    if change.needs_new_sequence:
+        invitation_mail.queue_meeting_update(meeting, change, now=now)
     return change
 
 
@@ -308,7 +312,9 @@ def cancel_meeting(
             summary=f"{meeting.title} op {_local_text(meeting.start_at)} geannuleerd: {reason}",
             details={"sequence": meeting.ical_sequence, "cancelled_at": now.isoformat()},
         )
-    return MeetingChange(status_changed=True, old_status=old_status)
+    change = MeetingChange(status_changed=True, old_status=old_status)
+    invitation_mail.queue_meeting_update(meeting, change, now=now)
+    return change
 
 
 def _local_text(value: datetime | None) -> str:
@@ -500,6 +506,7 @@ def add_invitee(
             municipality_id=meeting.municipality_id,
             summary=f"{meeting.title}: {contact.full_name} uitgenodigd ({role})",
         )
+    invitation_mail.queue_invitee_added(invitation, now=utcnow())
     return invitation
 
 
@@ -538,6 +545,7 @@ def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
         )
     name = invitation.display_name
     invitation_id = invitation.id
+    invitation_mail.queue_invitee_removed(invitation, now=utcnow())
     meeting.invitations.remove(invitation)
     db.session.flush()
     if user is not None:

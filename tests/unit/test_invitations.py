@@ -204,3 +204,59 @@ def test_reminders_once_and_only_to_those_who_did_not_answer(meeting):
     db.session.commit()
     assert len(rows) == 1 and rows[0].kind == "reminder"
     assert services.queue_reminders(now=later + timedelta(hours=1), days_before=7) == []
+
+
+def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world):
+    from overleg.meetings import services as meetings
+
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    sent = len(_rows())
+    # a title-only change raises no SEQUENCE and sends nothing
+    meetings.update_meeting(
+        meeting,
+        title="Nieuwe titel",
+        start_at=meeting.start_at,
+        end_at=meeting.end_at,
+        location=meeting.location,
+        now=NOW,
+    )
+    assert len(_rows()) == sent
+    meetings.update_meeting(
+        meeting,
+        title=meeting.title,
+        start_at=meeting.start_at + timedelta(hours=2),
+        end_at=meeting.end_at + timedelta(hours=2),
+        location=meeting.location,
+        now=NOW,
+        user=world.coordinator,
+    )
+    db.session.commit()
+    updates = _rows("update")
+    assert len(updates) == 2
+    calendar, message = _calendar_of(updates[0])
+    assert int(calendar.events[0]["SEQUENCE"]) == 1
+    assert "Vroeger gepland op" in message.get_body(("plain",)).get_content()
+
+    newcomer = meetings.add_invitee(
+        meeting, factories.ContactFactory(), InviteeRole.OPTIONAL, user=world.coordinator
+    )
+    db.session.commit()
+    added = _rows("invitation")[-1]
+    assert added.to_address == newcomer.contact.email
+
+    leaving = meeting.invitations[0]
+    address = leaving.contact.email
+    meetings.remove_invitee(leaving, user=world.coordinator)
+    db.session.commit()
+    cancel = _rows("cancel")
+    assert [row.to_address for row in cancel] == [address]
+
+    meetings.cancel_meeting(meeting, reason="Te weinig agendapunten", now=NOW)
+    db.session.commit()
+    cancels = _rows("cancel")[1:]
+    assert len(cancels) == 2  # the two remaining invitees with an address
+    calendar, message = _calendar_of(cancels[0])
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert int(calendar.events[0]["SEQUENCE"]) == meeting.ical_sequence == 2
+    assert "Te weinig agendapunten" in message.get_body(("plain",)).get_content()
