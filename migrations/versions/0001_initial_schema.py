@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:01:29.588192
+Create Date: 2026-11-23 01:34:07.967157
 
 """
 from alembic import op
@@ -116,9 +116,11 @@ def upgrade():
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('created_at', overleg.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', overleg.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('feed_token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['platform_id'], ['platform.id'], name=op.f('fk_user_platform_id_platform')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
-    sa.UniqueConstraint('email', name=op.f('uq_user_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_user_email')),
+    sa.UniqueConstraint('feed_token', name=op.f('uq_user_feed_token'))
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_platform_id'), ['platform_id'], unique=False)

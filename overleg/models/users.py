@@ -43,6 +43,8 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Secret token of the user's calendar feed (all meetings the user may see); None when revoked.
+    feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     platform: Mapped[Platform] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(
