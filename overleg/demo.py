@@ -645,9 +645,33 @@ def _meetings(
 def _pick_cancelled(
     slots: list[tuple[Municipality, datetime, datetime]], now: datetime, rng: random.Random
 ) -> set[int]:
-    """Two past meetings were cancelled (which shows up as a gap in the compliance view)."""
-    past = [i for i, (_m, _start, end) in enumerate(slots) if end <= now - timedelta(days=60)]
-    return set(rng.sample(past, k=min(2, len(past))))
+    """Two past meetings were cancelled and not replaced.
+
+    One is an older one (a gap in that year's compliance); the other, when there is one, is the
+    only meeting of its municipality so far in the current half-year, so the dashboard has a
+    municipality without a meeting this half-year to show.
+    """
+    local = now.astimezone(BRUSSELS)
+    half_start = datetime(local.year, 1 if local.month <= 6 else 7, 1, tzinfo=BRUSSELS)
+    half_end = (
+        datetime(local.year, 7, 1, tzinfo=BRUSSELS)
+        if local.month <= 6
+        else datetime(local.year + 1, 1, 1, tzinfo=BRUSSELS)
+    )
+    in_half: dict[str, list[int]] = defaultdict(list)
+    for i, (m, start, _end) in enumerate(slots):
+        if half_start <= start < half_end:
+            in_half[m.name].append(i)
+    current = [
+        numbers[0]
+        for numbers in in_half.values()
+        if len(numbers) == 1 and slots[numbers[0]][2] <= now
+    ]
+    older = [i for i, (_m, _start, end) in enumerate(slots) if end <= now - timedelta(days=60)]
+    picked = set(rng.sample(sorted(current), k=1)) if current else set()
+    older = [i for i in older if i not in picked and slots[i][1] < half_start]
+    picked |= set(rng.sample(older, k=min(2 - len(picked), len(older))))
+    return picked
 
 
 def _theme_schedule(

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from overleg import demo
 from overleg.auth.services import password_hasher, verify_password
+from overleg.core.services import half_year_bounds, municipalities_without_meeting
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.models import (
@@ -261,3 +262,20 @@ def test_the_same_now_gives_the_same_data(app):
 def test_now_must_be_timezone_aware(app):
     with pytest.raises(ValueError, match="timezone-aware"):
         demo.load_demo_data(datetime(2026, 3, 10, 9, 30), HASHER)  # noqa: DTZ001
+
+
+def test_one_municipality_lost_its_meeting_this_half_year(app):
+    _load()
+    coordinator = db.session.scalar(sa.select(User).where(User.email == demo.COORDINATOR_EMAIL))
+    start, end = half_year_bounds(NOW.astimezone(BRUSSELS).date())
+    missing = municipalities_without_meeting(coordinator, start, end)
+    assert len(missing) == 1
+    meetings = db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.municipality_id == missing[0].id,
+            Meeting.start_at >= start,
+            Meeting.start_at < end,
+        )
+    ).all()
+    assert [m.status for m in meetings] == [MeetingStatus.CANCELLED]
+    assert meetings[0].cancel_reason
