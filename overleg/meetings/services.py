@@ -317,6 +317,31 @@ def cancel_meeting(
     return change
 
 
+def mark_held(meeting: Meeting, *, now: datetime, user: User | None = None) -> None:
+    """Record that a planned or invited meeting took place. Does not commit.
+
+    Only once it has started. The SEQUENCE stays: for the invitees' calendars nothing changes
+    (the event neither moved nor was cancelled), so no update is sent.
+    """
+    _editable(meeting)
+    if meeting.status is MeetingStatus.HELD:
+        raise MeetingError("Deze vergadering staat al als gehouden geregistreerd.")
+    if meeting.start_at > now:
+        raise MeetingError(
+            "Een vergadering kan pas als gehouden geregistreerd worden als ze begonnen is."
+        )
+    meeting.status = MeetingStatus.HELD
+    db.session.flush()
+    if user is not None:
+        audit.record(
+            user,
+            "meeting.held",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=f"{meeting.title} op {_local_text(meeting.start_at)} gehouden",
+        )
+
+
 def _local_text(value: datetime | None) -> str:
     if value is None:
         return "-"

@@ -209,6 +209,8 @@ def detail(meeting_id: int):  # type: ignore[no-untyped-def]
         invitations=services.sorted_invitations(meeting),
         conflicts=_conflict_rows(meeting),
         can_edit=can_edit_municipality(current_user, meeting.municipality),
+        has_started=meeting.start_at <= utcnow(),
+        held_form=forms.DeleteForm(),
         total_minutes=sum(item.duration_minutes for item in meeting.agenda_items),
     )
 
@@ -285,6 +287,23 @@ def cancel(meeting_id: int):  # type: ignore[no-untyped-def]
             flash(_("De vergadering is geannuleerd."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return render_template("meetings/cancel.html", form=form, meeting=meeting), _status_code(form)
+
+
+@bp.route("/<int:meeting_id>/held", methods=["POST"])
+@access(Access.EDITOR)
+def held(meeting_id: int):  # type: ignore[no-untyped-def]
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if not forms.DeleteForm().validate_on_submit():
+        abort(400)
+    try:
+        services.mark_held(meeting, now=utcnow(), user=current_user)
+    except MeetingError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(_("De vergadering staat geregistreerd als gehouden."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
 # --- agenda -------------------------------------------------------------------------------

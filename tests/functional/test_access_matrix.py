@@ -171,6 +171,7 @@ CASES: dict[str, Case] = {
     "meetings.detail": Case(_meeting(), scoped=True),
     "meetings.edit": Case(_meeting("/edit"), scoped=True, edit=True),
     "meetings.cancel": Case(_meeting("/cancel"), scoped=True, edit=True),
+    "meetings.held": Case(_meeting("/held"), method="POST", scoped=True, edit=True),
     "meetings.agenda": Case(_meeting("/agenda"), scoped=True, edit=True),
     "meetings.agenda_reorder": Case(
         _meeting("/agenda/reorder"), method="POST", scoped=True, edit=True

@@ -662,3 +662,26 @@ def test_ids_beyond_the_integer_range_are_404_not_500(client, world):
     )
     assert response.status_code == 200
     assert "Kies een contactpersoon uit de lijst." in text(response)
+
+
+def test_mark_a_past_meeting_as_held(client, world):
+    past = factories.MeetingFactory(
+        municipality=world.north,
+        start_at=utcnow() - timedelta(days=2),
+        end_at=utcnow() - timedelta(days=2) + timedelta(hours=2),
+    )
+    future = meeting_of(world)
+    login(client, world.secretary)
+    assert "Registreren als gehouden" in text(client.get(f"/meetings/{past.id}"))
+    assert "Registreren als gehouden" not in text(client.get(f"/meetings/{future.id}"))
+    assert post_form(client, f"/meetings/{past.id}/held").status_code == 302
+    assert db.session.get(Meeting, past.id).status is MeetingStatus.HELD
+    body = text(
+        client.post(
+            f"/meetings/{future.id}/held",
+            data={"csrf_token": csrf_token(client)},
+            follow_redirects=True,
+        )
+    )
+    assert "pas als gehouden geregistreerd worden als ze begonnen is" in body
+    assert db.session.get(Meeting, future.id).status is MeetingStatus.PLANNED

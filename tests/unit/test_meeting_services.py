@@ -452,3 +452,28 @@ def test_cancelled_meeting_has_no_conflicts(world):
     meeting = new_meeting(world, day=date(2026, 11, 11))
     services.cancel_meeting(meeting, reason="Feestdag", now=NOW)
     assert services.meeting_conflicts(meeting) == []
+
+
+# --- held -------------------------------------------------------------------------------------
+
+
+def test_mark_held_once_started_keeps_sequence(world):
+    meeting = new_meeting(world)
+    with pytest.raises(MeetingError, match="begonnen"):
+        services.mark_held(meeting, now=NOW)
+    services.mark_held(meeting, now=meeting.start_at + timedelta(minutes=5), user=world.secretary)
+    db.session.commit()
+    assert meeting.status is MeetingStatus.HELD
+    assert meeting.ical_sequence == 0
+    assert "meeting.held" in set(db.session.scalars(sa.select(AuditEntry.action)))
+    with pytest.raises(MeetingError, match="al als gehouden"):
+        services.mark_held(meeting, now=meeting.end_at)
+    with pytest.raises(MeetingError):
+        services.cancel_meeting(meeting, reason="te laat", now=meeting.end_at)
+
+
+def test_cancelled_meeting_cannot_be_marked_held(world):
+    meeting = new_meeting(world)
+    services.cancel_meeting(meeting, reason="Geen agenda", now=NOW)
+    with pytest.raises(MeetingError):
+        services.mark_held(meeting, now=meeting.end_at)
