@@ -122,10 +122,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(planning.bp)
 
-    from overleg import invitations, outbox_admin
+    from overleg import feeds, invitations, outbox_admin
 
     app.register_blueprint(invitations.bp)
     app.register_blueprint(outbox_admin.bp)
+    app.register_blueprint(feeds.bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -22,6 +22,7 @@ import pytest
 
 from overleg.auth.permissions import ROLES_FOR, Access, endpoint_access
 from overleg.models import Role
+from overleg.services.tokens import new_token
 from tests import factories
 from tests.conftest import World, csrf_token, login
 
@@ -100,6 +101,12 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     ),
     "outbox_message": lambda world, municipality: factories.outbox_message(
         factories.MeetingFactory(municipality=municipality)
+    ),
+    "feed_contact": lambda world, municipality: factories.ContactFactory(
+        organisation=factories.organisation_serving(municipality), feed_token=new_token()
+    ),
+    "feed_user": lambda world, municipality: factories.UserFactory(
+        platform=municipality.platform, feed_token=new_token()
     ),
 }
 
@@ -215,6 +222,20 @@ CASES: dict[str, Case] = {
     "outbox.attachment": Case(_outbox("/bijlagen/0"), scoped=True),
     "outbox.raw": Case(_outbox("/bericht.eml"), scoped=True),
     "outbox.resend": Case(_outbox("/opnieuw"), method="POST", scoped=True),
+    # calendar feeds (issue 3)
+    "feeds.index": Case(_static("/calendar")),
+    "feeds.municipality_page": Case(_directory("municipality", "/calendar/{o.slug}")),
+    "feeds.municipality_feed": Case(_directory("municipality", "/calendar/{o.slug}.ics")),
+    "feeds.contact_feed": Case(_directory("feed_contact", "/calendar/personal/{o.feed_token}.ics")),
+    "feeds.user_feed": Case(_directory("feed_user", "/calendar/user/{o.feed_token}.ics")),
+    "feeds.subscription": Case(_static("/calendar/subscription")),
+    "feeds.subscription_revoke": Case(_static("/calendar/subscription/revoke"), method="POST"),
+    "feeds.contact_feed_revoke": Case(
+        _directory("feed_contact", "/calendar/contacts/{o.id}/revoke"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
     # JSON API
     "api.municipalities": Case(_static("/api/v1/municipalities")),
     "api.meetings": Case(_static("/api/v1/meetings?year=2026")),

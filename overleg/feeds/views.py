@@ -1,0 +1,141 @@
+"""The public calendar page and the iCalendar feeds (public, personal, per user).
+
+Feeds answer with METHOD:PUBLISH and the meetings' stable UIDs, so a subscribed calendar updates
+in place. Personal feeds live behind secret, revocable tokens.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from overleg.auth.permissions import Access, access, get_contact
+from overleg.extensions import db
+from overleg.feeds import services
+from overleg.invitations.forms import ConfirmForm
+from overleg.models.types import utcnow
+
+bp = Blueprint("feeds", __name__, url_prefix="/calendar")
+
+
+def _base_url() -> str:
+    return str(current_app.config.get("BASE_URL", "")).rstrip("/")
+
+
+def _feed_response(data: bytes, filename: str, *, public: bool) -> Response:
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "public, max-age=300" if public else "private, max-age=300",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@bp.route("")
+@access(Access.PUBLIC)
+def index():  # type: ignore[no-untyped-def]
+    now = utcnow()
+    return render_template(
+        "feeds/index.html",
+        meetings=services.upcoming(now),
+        municipality=None,
+        municipalities=services.municipalities(),
+    )
+
+
+@bp.route("/<slug>")
+@access(Access.PUBLIC)
+def municipality_page(slug: str):  # type: ignore[no-untyped-def]
+    municipality = services.municipality_by_slug(slug)
+    if municipality is None:
+        abort(404)
+    feed_url = url_for("feeds.municipality_feed", slug=slug, _external=True)
+    return render_template(
+        "feeds/index.html",
+        meetings=services.upcoming(utcnow(), municipality),
+        municipality=municipality,
+        municipalities=[],
+        feed_url=feed_url,
+        webcal_url=services.webcal(feed_url),
+    )
+
+
+@bp.route("/<slug>.ics")
+@access(Access.PUBLIC)
+def municipality_feed(slug: str) -> Response:
+    municipality = services.municipality_by_slug(slug)
+    if municipality is None:
+        abort(404)
+    page_url = f"{_base_url()}{url_for('feeds.municipality_page', slug=slug)}"
+    data = services.public_feed(municipality, now=utcnow(), page_url=page_url)
+    return _feed_response(data, f"woonoverleg-{slug}.ics", public=True)
+
+
+@bp.route("/personal/<token>.ics")
+@access(Access.PUBLIC)
+def contact_feed(token: str) -> Response:
+    contact = services.contact_by_feed_token(token)
+    if contact is None:
+        abort(404)
+    data = services.contact_feed(contact, now=utcnow(), base_url=_base_url())
+    return _feed_response(data, "woonoverleg.ics", public=False)
+
+
+@bp.route("/user/<token>.ics")
+@access(Access.PUBLIC)
+def user_feed(token: str) -> Response:
+    user = services.user_by_feed_token(token)
+    if user is None:
+        abort(404)
+    data = services.user_feed(user, now=utcnow(), base_url=_base_url())
+    return _feed_response(data, "woonoverleg.ics", public=False)
+
+
+@bp.route("/subscription", methods=["GET", "POST"])
+@access(Access.USER)
+def subscription():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.renew_user_feed(current_user)
+        db.session.commit()
+        flash(_("Uw agenda-abonnement heeft een nieuw adres; het oude werkt niet meer."), "success")
+        return redirect(url_for("feeds.subscription"))
+    feed_url = ""
+    if current_user.feed_token:
+        feed_url = url_for("feeds.user_feed", token=current_user.feed_token, _external=True)
+    return render_template(
+        "feeds/subscription.html",
+        form=form,
+        feed_url=feed_url,
+        webcal_url=services.webcal(feed_url) if feed_url else "",
+    )
+
+
+@bp.route("/subscription/revoke", methods=["POST"])
+@access(Access.USER)
+def subscription_revoke() -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.revoke_user_feed(current_user)
+        db.session.commit()
+        flash(_("Uw agenda-abonnement werkt niet meer."), "success")
+    return redirect(url_for("feeds.subscription"))
+
+
+@bp.route("/contacts/<int:contact_id>/revoke", methods=["POST"])
+@access(Access.EDITOR)
+def contact_feed_revoke(contact_id: int) -> Response:
+    contact = get_contact(current_user, contact_id, edit=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.revoke_contact_feed(contact, user=current_user)
+        db.session.commit()
+        flash(_("Het agenda-abonnement van %(name)s werkt niet meer.", name=contact.full_name))
+    if "directory.contact" in current_app.view_functions:
+        return redirect(url_for("directory.contact", contact_id=contact_id))
+    return redirect(url_for("core.dashboard"))
