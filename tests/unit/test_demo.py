@@ -279,3 +279,29 @@ def test_one_municipality_lost_its_meeting_this_half_year(app):
     ).all()
     assert [m.status for m in meetings] == [MeetingStatus.CANCELLED]
     assert meetings[0].cancel_reason
+
+
+@pytest.mark.parametrize("email", [demo.COORDINATOR_EMAIL, demo.SECRETARY_EMAIL])
+def test_main_pages_show_the_demo_platform(app, client, email):
+    _load(utcnow())
+    geel = db.session.scalar(sa.select(Municipality).where(Municipality.name == "Geel"))
+    held = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.municipality_id == geel.id, Meeting.status == MeetingStatus.HELD)
+        .order_by(Meeting.start_at.desc())
+    ).first()
+    response = post_form(client, "/login", {"email": email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302
+    expectations = {
+        "/": "Lokaal woonoverleg",
+        "/municipalities": "Laakdal",
+        f"/municipalities/{geel.slug}": "Woonmaatschappij Netevallei",
+        "/organisations": "Woonmaatschappij",
+        "/meetings": "Lokaal woonoverleg",
+        f"/meetings/{held.id}": "Goedkeuring verslag vorig overleg",
+        "/themes": "Lokale toewijzingsreglementen",
+    }
+    for path, text in expectations.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert text in response.get_data(as_text=True), path
