@@ -10,7 +10,8 @@ of queries on both platforms; the figures are recorded, not asserted (the query 
 a test: tests/functional/test_query_budget.py).
 
 Benchmarks by other features (bench/invitations.py, bench/minutes_pdf.py, bench/planner.py) are
-run when present; each `run()` returns a dict stored under its name.
+run when present; each `run()` returns a dict stored under its name. Keys written by other
+commands (`make load` writes "load") are kept.
 """
 
 from __future__ import annotations
@@ -156,7 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.skip_others:
         results.update(run_others())
-    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    # Keep what other commands recorded in the same file (`make load` writes "load").
+    kept: dict[str, Any] = {}
+    if args.output.exists():
+        try:
+            kept = json.loads(args.output.read_text())
+        except json.JSONDecodeError:
+            kept = {}
+    kept.update(results)
+    args.output.write_text(json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
 
     print(f"[bench] trivial route {large['trivial_ms']} ms (large platform)")
     for name, entry in results["summary"].items():
