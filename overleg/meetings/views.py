@@ -84,18 +84,20 @@ def index():  # type: ignore[no-untyped-def]
     form.municipality.choices = [("", _("Alle gemeenten"))] + [
         (m.slug, m.name) for m in municipalities
     ]
-    valid = form.validate()
+    form.validate()  # each filter that is valid applies; the others show their message
     by_slug = {m.slug: m for m in municipalities}
-    municipality = by_slug.get(form.municipality.data or "") if valid else None
+    municipality = None if form.municipality.errors else by_slug.get(form.municipality.data or "")
+    status = form.status.data if not form.status.errors else ""
     statement = services.visible_meetings(
         current_user,
         municipality_id=municipality.id if municipality else None,
-        year=form.year.data if valid and not form.year.errors else None,
-        status=MeetingStatus(form.status.data) if valid and form.status.data else None,
+        year=form.year.data if not form.year.errors else None,
+        status=MeetingStatus(status) if status else None,
     )
     page = _paginate(statement, request.args.get("page", type=int) or 1)
     counts = services.invitation_counts([m.id for m in page.items])
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the known filters go into the pagination links (never e.g. url_for's `_external`).
+    args = {k: request.args[k] for k in ("municipality", "year", "status") if request.args.get(k)}
     editable = [m for m in municipalities if can_edit_municipality(current_user, m)]
     return render_template(
         "meetings/index.html",

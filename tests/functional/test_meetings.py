@@ -685,3 +685,22 @@ def test_mark_a_past_meeting_as_held(client, world):
     )
     assert "pas als gehouden geregistreerd worden als ze begonnen is" in body
     assert db.session.get(Meeting, future.id).status is MeetingStatus.PLANNED
+
+
+def test_index_valid_filters_apply_when_another_is_invalid(client, world):
+    north = meeting_of(world)
+    south = meeting_of(world, world.south)
+    login(client, world.coordinator)
+    body = text(client.get("/meetings?municipality=noorderdorp&year=abc"))
+    assert "Geef een jaartal, bv. 2026." in body
+    assert f"/meetings/{north.id}" in body and f"/meetings/{south.id}" not in body
+
+
+def test_index_pagination_links_carry_only_known_filters(client, world):
+    start = datetime.now(UTC) + timedelta(days=400)
+    for n in range(26):
+        factories.MeetingFactory(municipality=world.north, start_at=start + timedelta(days=n))
+    login(client, world.coordinator)
+    body = text(client.get("/meetings?status=planned&_external=1&_scheme=javascript&x=y"))
+    assert 'href="/meetings?page=2&amp;status=planned"' in body
+    assert "javascript://" not in body
