@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -126,7 +127,7 @@ class MinutesForm(VersionedForm):
         ]
         if len(filled) > services.MAX_ACTION_POINTS:
             raise ValidationError(
-                _l(
+                gettext(
                     "Een vergadering kan hoogstens %(limit)s actiepunten hebben; "
                     "u gaf er %(count)s.",
                     limit=services.MAX_ACTION_POINTS,

@@ -25,9 +25,8 @@ from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app, has_request_context
+from flask_babel import force_locale, gettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from overleg.extensions import db
@@ -53,7 +52,12 @@ from overleg.models import (
 )
 from overleg.services import audit, outbox
 from overleg.services.mail import Attachment, HeaderInjectionError, Sender, build_message
-from overleg.services.pdf import RenderedPdf, minutes_pdf_filename, render_pdf_template
+from overleg.services.pdf import (
+    RenderedPdf,
+    minutes_pdf_filename,
+    render_html_to_pdf,
+    render_pdf_html,
+)
 
 # Limits (the columns are TEXT; these keep pages and PDFs reasonable and give a clear message).
 DISCUSSION_MAX = 20_000
@@ -63,6 +67,14 @@ FOLLOW_UP_NOTE_MAX = 1_000
 REASON_MAX = 1_000
 GUEST_NAME_MAX = 200
 MAX_ACTION_POINTS = 300  # per meeting
+
+
+def _(message: str, **variables: Any) -> str:
+    """gettext that also works without a request (CLI, demo data, tests): Dutch there."""
+    if has_request_context():
+        return gettext(message, **variables)
+    with force_locale("nl"):
+        return gettext(message, **variables)
 
 
 class MinutesError(ValueError):
@@ -727,12 +739,15 @@ def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
 
 def render_minutes(meeting: Meeting, minutes: Minutes) -> RenderedPdf:
     """Render the minutes as they are now (with a draft watermark unless approved)."""
-    context = document_context(meeting, minutes)
-    watermark = None
-    if minutes.status is not MinutesStatus.APPROVED:
-        with force_locale("nl"):
-            watermark = _("ONTWERP")
-    return render_pdf_template("minutes.html", watermark=watermark, **context)
+    return render_html_to_pdf(minutes_html(meeting, minutes))
+
+
+def minutes_html(meeting: Meeting, minutes: Minutes) -> str:
+    """The HTML the minutes PDF is made from (templates/pdf/minutes.html)."""
+    with force_locale("nl"):  # the document is Dutch, whatever the user's language
+        context = document_context(meeting, minutes)
+        watermark = None if minutes.status is MinutesStatus.APPROVED else _("ONTWERP")
+    return render_pdf_html("minutes.html", watermark=watermark, **context)
 
 
 def latest_version(minutes: Minutes) -> MinutesVersion | None:

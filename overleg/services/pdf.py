@@ -19,6 +19,8 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +29,8 @@ from urllib.request import url2pathname
 from flask import current_app
 from flask_babel import force_locale
 from weasyprint import HTML
+from weasyprint.css import ColorProfile
+from weasyprint.pdf import VARIANTS
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -99,6 +103,16 @@ class RenderedPdf:
         return hashlib.sha256(self.content).hexdigest()
 
 
+_SRGB = "overleg-srgb"
+
+
+def _srgb_profile() -> ColorProfile:
+    data = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    return ColorProfile(
+        BytesIO(data), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
+    )
+
+
 def pdf_variant() -> str | None:
     """The configured PDF variant ("pdf/ua-1" by default); "none" or "" renders plain PDF."""
     variant = str(current_app.config.get("PDF_VARIANT", DEFAULT_VARIANT) or "").strip().lower()
@@ -112,14 +126,22 @@ def render_html_to_pdf(html: str, *, variant: str | bool | None = True) -> Rende
     (used by the benchmark as the bare reference).
     """
     fetcher = StaticOnlyFetcher()
-    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-        font_config=FontConfiguration()
-    )
     chosen = pdf_variant() if variant is True else (variant or None)
     options: dict[str, Any] = {}
+    color_profiles: dict[str, ColorProfile] = {}
     if chosen:
+        if chosen not in VARIANTS:
+            raise ValueError(f"unknown PDF_VARIANT {chosen!r}; one of {sorted(VARIANTS)}")
         options["pdf_variant"] = chosen
         options["pdf_tags"] = True
+        if VARIANTS[chosen][1].get("output_intent") == "srgb":
+            # WeasyPrint's own sRGB output intent leaves its .icc file open (a ResourceWarning);
+            # hand it the same profile from memory instead.
+            color_profiles[_SRGB] = _srgb_profile()
+            options["output_intent"] = _SRGB
+    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+        font_config=FontConfiguration(), color_profiles=color_profiles, **options
+    )
     content = document.write_pdf(**options)
     return RenderedPdf(content, len(document.pages), tuple(fetcher.blocked))
 
@@ -138,17 +160,21 @@ def watermark_data_url(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def render_pdf_template(template: str, **context: Any) -> RenderedPdf:
-    """Render templates/pdf/<template> with `context` and turn it into a PDF.
+def render_pdf_html(template: str, **context: Any) -> str:
+    """The HTML of templates/pdf/<template> with `context`, in Dutch (the documents are nl-BE).
 
-    The template is rendered straight from the Jinja environment, without Flask's context
-    processors (they need a request), always in Dutch: the documents are nl-BE.
+    Rendered straight from the Jinja environment, without Flask's context processors (they need
+    a request), so it also works from the CLI, the demo loader and the benchmark.
     """
     with force_locale("nl"):
-        html = current_app.jinja_env.get_template(f"pdf/{template}").render(
+        return current_app.jinja_env.get_template(f"pdf/{template}").render(
             watermark_data_url=watermark_data_url, **context
         )
-    return render_html_to_pdf(html)
+
+
+def render_pdf_template(template: str, **context: Any) -> RenderedPdf:
+    """Render templates/pdf/<template> with `context` and turn it into a PDF."""
+    return render_html_to_pdf(render_pdf_html(template, **context))
 
 
 def local_date_label(value: datetime) -> str:
