@@ -14,11 +14,21 @@ programs match updates and cancellations on UID and take the one with the highes
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+)
 
 from overleg.i18n import BRUSSELS
 from overleg.models import (
@@ -129,6 +139,15 @@ def description(meeting: Meeting, links: Links, *, with_agenda: bool = True) -> 
     return "\n\n".join(parts)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text as RFC 5545 allows it: line breaks as LF, no other control characters."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value)
+
+
 def _local(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime")
@@ -158,9 +177,9 @@ def _event(
         stamp=now.astimezone(UTC),
         start=_local(meeting.start_at),
         end=_local(meeting.end_at),
-        summary=summary if summary is not None else meeting.title,
-        location=meeting.location or None,
-        description=text or None,
+        summary=clean_text(summary if summary is not None else meeting.title),
+        location=clean_text(meeting.location) or None,
+        description=clean_text(text) or None,
         url=url or None,
     )
     event.add("STATUS", _status(meeting, method))
@@ -170,14 +189,34 @@ def _event(
     return event
 
 
-def _finish(calendar: Calendar, starts: Sequence[datetime]) -> bytes:
-    if starts:
-        first = min(starts).astimezone(BRUSSELS).date().replace(month=1, day=1)
-        last = max(starts).astimezone(BRUSSELS).date().replace(month=12, day=31)
-    else:
-        today = date.today()  # noqa: DTZ011 - only bounds the VTIMEZONE transitions listed
-        first, last = today.replace(month=1, day=1), today.replace(month=12, day=31)
-    calendar.add_missing_timezones(first_date=first, last_date=last + timedelta(days=1))
+def brussels_vtimezone() -> Timezone:
+    """Europe/Brussels as yearly rules (last Sunday of March and October), as Outlook writes it.
+
+    Outlook ignores RDATE in a VTIMEZONE and ical.js misreads RDATE lists, so the rules are
+    written as RRULEs; they hold since 1996 (tests compare them with the tz database).
+    """
+    timezone = Timezone()
+    timezone.add("TZID", TZID)
+    daylight = TimezoneDaylight()
+    daylight.add("TZOFFSETFROM", timedelta(hours=1))
+    daylight.add("TZOFFSETTO", timedelta(hours=2))
+    daylight.add("TZNAME", "CEST")
+    daylight.add("DTSTART", datetime(1970, 3, 29, 2, 0))  # noqa: DTZ001 - local by definition
+    daylight.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"})
+    standard = TimezoneStandard()
+    standard.add("TZOFFSETFROM", timedelta(hours=2))
+    standard.add("TZOFFSETTO", timedelta(hours=1))
+    standard.add("TZNAME", "CET")
+    standard.add("DTSTART", datetime(1970, 10, 25, 3, 0))  # noqa: DTZ001 - local by definition
+    standard.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"})
+    timezone.add_component(daylight)
+    timezone.add_component(standard)
+    return timezone
+
+
+def _finish(calendar: Calendar) -> bytes:
+    """Put the VTIMEZONE before the events and serialise."""
+    calendar.subcomponents.insert(0, brussels_vtimezone())
     return calendar.to_ical()
 
 
@@ -228,11 +267,11 @@ def scheduling_message(
     if method is Method.REQUEST and alarm_minutes:
         alarm = Alarm()
         alarm.add("ACTION", "DISPLAY")
-        alarm.add("DESCRIPTION", f"{REMINDER_TEXT}: {meeting.title}")
+        alarm.add("DESCRIPTION", clean_text(f"{REMINDER_TEXT}: {meeting.title}"))
         alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
         event.add_component(alarm)
     calendar.add_component(event)
-    return _finish(calendar, [meeting.start_at])
+    return _finish(calendar)
 
 
 def method_for(meeting: Meeting) -> Method:
@@ -250,7 +289,7 @@ def feed(
     """A METHOD:PUBLISH calendar with one VEVENT per entry (no attendees, no organiser)."""
     calendar = _calendar(Method.PUBLISH, name=name)
     calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("X-PUBLISHED-TTL", refresh)
+    calendar.add("X-PUBLISHED-TTL", vDuration(refresh).to_ical().decode())
     calendar.add("X-WR-TIMEZONE", TZID)
     for entry in entries:
         meeting = entry.meeting
@@ -266,7 +305,7 @@ def feed(
             summary=summary,
         )
         calendar.add_component(event)
-    return _finish(calendar, [entry.meeting.start_at for entry in entries])
+    return _finish(calendar)
 
 
 def parse(data: bytes) -> Calendar:
