@@ -236,6 +236,10 @@ def load_demo_data(
     meetings = _meetings(municipalities, standing, themes, now, rng)
     users = _users(platform, by_name, hasher)
     db.session.flush()
+    # Minutes of the held meetings (issue 4); their PDFs are rendered on demand, not stored here.
+    from overleg.minutes.demo import add_demo_minutes
+
+    add_demo_minutes(meetings, now=now, freeze_pdfs=False)
     audit.record(
         None,
         "demo.load",
