@@ -815,9 +815,10 @@ class ThemeFields:
 @dataclass(frozen=True)
 class ThemeUsage:
     theme: Theme
-    meeting_count: int
+    meeting_count: int  # meetings held (started before now) that discussed it
     last_discussed: datetime | None
-    recent_meetings: list[Meeting]
+    recent_meetings: list[Meeting]  # the latest of those, newest first
+    next_planned: Meeting | None  # the first coming meeting with the theme on its agenda
 
 
 def _theme_meetings(user: User) -> sa.Select:
@@ -834,38 +835,51 @@ def _theme_meetings(user: User) -> sa.Select:
     )
 
 
-def theme_catalogue(user: User, recent_limit: int = 5) -> list[ThemeUsage]:
-    """Every theme with how often, when last and in which recent meetings it was discussed.
+def _first_per_theme(pairs: Any, *, newest: bool, limit: int) -> list[tuple[int, int]]:
+    """(theme_id, meeting_id) of the first `limit` meetings per theme (a window function)."""
+    order = (
+        (pairs.c.start_at.desc(), pairs.c.meeting_id.desc())
+        if newest
+        else (pairs.c.start_at, pairs.c.meeting_id)
+    )
+    ranked = sa.select(
+        pairs.c.theme_id,
+        pairs.c.meeting_id,
+        sa.func.row_number().over(partition_by=pairs.c.theme_id, order_by=order).label("rank"),
+    ).subquery()
+    return [
+        (theme_id, meeting_id)
+        for theme_id, meeting_id in db.session.execute(
+            sa.select(ranked.c.theme_id, ranked.c.meeting_id).where(ranked.c.rank <= limit)
+        )
+    ]
 
-    Only meetings the user may see count. A fixed number of queries: themes, the aggregate,
-    the most recent meetings per theme (a window function) and their municipalities.
+
+def theme_catalogue(user: User, now: datetime, recent_limit: int = 3) -> list[ThemeUsage]:
+    """Every theme with how often, when last and in which recent meetings it was discussed,
+    and the next planned meeting that has it on the agenda.
+
+    Only meetings the user may see count; cancelled ones never do. A fixed number of queries
+    whatever the number of meetings: themes, the aggregate, the latest and the next meetings per
+    theme (window functions), and those meetings with their municipalities.
     """
     themes = list(
         db.session.scalars(sa.select(Theme).order_by(Theme.sort_order, Theme.name, Theme.id))
     )
     pairs = _theme_meetings(user).subquery()
+    past = sa.select(pairs).where(pairs.c.start_at < now).subquery()
+    future = sa.select(pairs).where(pairs.c.start_at >= now).subquery()
     stats = {
         theme_id: (int(count), last)
         for theme_id, count, last in db.session.execute(
-            sa.select(pairs.c.theme_id, sa.func.count(), sa.func.max(pairs.c.start_at)).group_by(
-                pairs.c.theme_id
+            sa.select(past.c.theme_id, sa.func.count(), sa.func.max(past.c.start_at)).group_by(
+                past.c.theme_id
             )
         )
     }
-    ranked = sa.select(
-        pairs.c.theme_id,
-        pairs.c.meeting_id,
-        sa.func.row_number()
-        .over(
-            partition_by=pairs.c.theme_id,
-            order_by=(pairs.c.start_at.desc(), pairs.c.meeting_id.desc()),
-        )
-        .label("rank"),
-    ).subquery()
-    recent_pairs = db.session.execute(
-        sa.select(ranked.c.theme_id, ranked.c.meeting_id).where(ranked.c.rank <= recent_limit)
-    ).all()
-    meeting_ids = {meeting_id for _, meeting_id in recent_pairs}
+    recent_pairs = _first_per_theme(past, newest=True, limit=recent_limit)
+    next_pairs = _first_per_theme(future, newest=False, limit=1)
+    meeting_ids = {meeting_id for _, meeting_id in recent_pairs + next_pairs}
     meetings = (
         {
             m.id: m
@@ -881,11 +895,12 @@ def theme_catalogue(user: User, recent_limit: int = 5) -> list[ThemeUsage]:
     recent: dict[int, list[Meeting]] = defaultdict(list)
     for theme_id, meeting_id in recent_pairs:
         recent[theme_id].append(meetings[meeting_id])
+    upcoming = {theme_id: meetings[meeting_id] for theme_id, meeting_id in next_pairs}
     usages = []
     for theme in themes:
         count, last = stats.get(theme.id, (0, None))
         ordered = sorted(recent.get(theme.id, []), key=lambda m: m.start_at, reverse=True)
-        usages.append(ThemeUsage(theme, count, last, ordered))
+        usages.append(ThemeUsage(theme, count, last, ordered, upcoming.get(theme.id)))
     return usages
 
 

@@ -501,7 +501,7 @@ def _theme_or_404(theme_id: int) -> Theme:
 def themes():  # type: ignore[no-untyped-def]
     return render_template(
         "directory/themes.html",
-        usages=services.theme_catalogue(current_user),
+        usages=services.theme_catalogue(current_user, utcnow()),
         can_edit=can_edit_themes(current_user),
         confirm_form=ConfirmForm(),
     )

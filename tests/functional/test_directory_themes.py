@@ -28,7 +28,9 @@ def _discuss(municipality, theme, title: str, **kwargs):  # type: ignore[no-unty
 
 def test_the_catalogue_flags_mandatory_topics_and_lists_visible_meetings(client, world):
     theme = _theme("woonnood_wachtlijsten")
-    _discuss(world.north, theme, "Overleg Noord")
+    past = datetime.now(UTC) - timedelta(days=60)
+    _discuss(world.north, theme, "Overleg Noord", start_at=past, end_at=past + timedelta(hours=2))
+    _discuss(world.north, theme, "Komend overleg Noord")  # next month
     _discuss(world.south, theme, "Overleg Zuid")
     _discuss(world.north, theme, "Geschrapt overleg", status=MeetingStatus.CANCELLED)
     login(client, world.secretary)
@@ -36,6 +38,7 @@ def test_the_catalogue_flags_mandatory_topics_and_lists_visible_meetings(client,
     assert "Lokale woonnoden en wachtlijsten" in body
     assert body.count("verplicht onderwerp") == 5  # the five topics of the decree
     assert "Overleg Noord" in body
+    assert "Komend overleg Noord" in body  # the next planned one
     assert "Overleg Zuid" not in body  # not her municipality
     assert "Geschrapt overleg" not in body
     assert "1 vergadering" in body

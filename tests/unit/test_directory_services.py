@@ -529,12 +529,23 @@ def test_theme_catalogue_counts_visible_not_cancelled_meetings(world):
     for meeting in meetings:
         _agenda(meeting, theme)
         _agenda(meeting, theme)  # twice on one agenda: still one meeting
-    _agenda(factories.MeetingFactory(municipality=world.south), theme)
-    _agenda(
-        factories.MeetingFactory(municipality=world.north, status=MeetingStatus.CANCELLED), theme
+    planned = factories.MeetingFactory(
+        municipality=world.south,
+        start_at=NOW + timedelta(days=20),
+        end_at=NOW + timedelta(days=20, hours=2),
     )
+    _agenda(planned, theme)
+    cancelled = factories.MeetingFactory(
+        municipality=world.north,
+        start_at=NOW - timedelta(days=3),
+        end_at=NOW - timedelta(days=3) + timedelta(hours=2),
+        status=MeetingStatus.CANCELLED,
+    )
+    _agenda(cancelled, theme)
 
-    by_code = {u.theme.code: u for u in services.theme_catalogue(world.secretary, recent_limit=5)}
+    by_code = {
+        u.theme.code: u for u in services.theme_catalogue(world.secretary, NOW, recent_limit=5)
+    }
 
     usage = by_code["kerncijfers"]
     assert usage.meeting_count == 7
@@ -542,28 +553,38 @@ def test_theme_catalogue_counts_visible_not_cancelled_meetings(world):
     assert [m.id for m in usage.recent_meetings] == [m.id for m in meetings[:5]]
     assert by_code["woonbeleidsvisie"].meeting_count == 0
     assert by_code["woonbeleidsvisie"].recent_meetings == []
-    # The coordinator also sees Zuiderdorp's meeting.
-    coordinator = {u.theme.code: u for u in services.theme_catalogue(world.coordinator)}
-    assert coordinator["kerncijfers"].meeting_count == 8
+    assert usage.next_planned is None  # Zuiderdorp's planned meeting is not hers
+    # The coordinator also sees Zuiderdorp's meeting: planned, so not yet discussed.
+    coordinator = {u.theme.code: u for u in services.theme_catalogue(world.coordinator, NOW)}
+    assert coordinator["kerncijfers"].meeting_count == 7
+    assert coordinator["kerncijfers"].next_planned.id == planned.id
 
 
 def test_theme_catalogue_query_count_does_not_grow_with_the_data(world):
     themes = list(db.session.scalars(sa.select(Theme)))
-    _agenda(factories.MeetingFactory(municipality=world.north), themes[0])
+    _agenda(factories.MeetingFactory(municipality=world.north), themes[0])  # planned
+    _agenda(
+        factories.MeetingFactory(
+            municipality=world.north,
+            start_at=NOW - timedelta(days=40),
+            end_at=NOW - timedelta(days=40) + timedelta(hours=2),
+        ),
+        themes[0],
+    )
     db.session.expire_all()
     with count_queries() as small:
-        services.theme_catalogue(world.coordinator)
+        services.theme_catalogue(world.coordinator, NOW)
     for i in range(20):
         meeting = factories.MeetingFactory(
             municipality=world.north if i % 2 else world.south,
-            start_at=NOW + timedelta(days=i),
-            end_at=NOW + timedelta(days=i, hours=2),
+            start_at=NOW + timedelta(days=i - 10),
+            end_at=NOW + timedelta(days=i - 10, hours=2),
         )
         for theme in themes[: 1 + i % 5]:
             _agenda(meeting, theme)
     db.session.expire_all()
     with count_queries() as large:
-        services.theme_catalogue(world.coordinator)
+        services.theme_catalogue(world.coordinator, NOW)
     assert large.count == small.count
 
 
