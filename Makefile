@@ -11,6 +11,9 @@ run:
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo-data --if-empty
+	@# The outbox sender runs beside the web server and stops with it.
+	$(FLASK) outbox send --loop & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null; wait $$sender 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite twice: on SQLite, then on a temporary PostgreSQL cluster that the test setup
