@@ -253,10 +253,10 @@ def edit(meeting_id: int):  # type: ignore[no-untyped-def]
             elif change.needs_new_sequence and meeting.invitations_sent_at is not None:
                 flash(
                     _(
-                        "De vergadering is gewijzigd. De uitnodigingen waren al verstuurd: "
-                        "stuur de genodigden een bijgewerkte uitnodiging."
+                        "De vergadering is gewijzigd. Wie al uitgenodigd was, krijgt een "
+                        "bijgewerkte uitnodiging."
                     ),
-                    "warning",
+                    "success",
                 )
             else:
                 flash(_("De vergadering is gewijzigd."), "success")

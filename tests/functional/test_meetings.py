@@ -19,6 +19,7 @@ from overleg.models import (
     InviteeRole,
     Meeting,
     MeetingStatus,
+    OutboxMessage,
     Theme,
 )
 from overleg.models.types import utcnow
@@ -704,3 +705,26 @@ def test_index_pagination_links_carry_only_known_filters(client, world):
     body = text(client.get("/meetings?status=planned&_external=1&_scheme=javascript&x=y"))
     assert 'href="/meetings?page=2&amp;status=planned"' in body
     assert "javascript://" not in body
+
+
+def test_moving_an_invited_meeting_queues_updated_invitations(client, world):
+    meeting = meeting_of(world)
+    meeting.status = MeetingStatus.INVITED
+    meeting.invitations_sent_at = utcnow()
+    for invitation in meeting.invitations:
+        invitation.sent_at = utcnow()
+        invitation.sent_sequence = 0
+    db.session.commit()
+    login(client, world.secretary)
+    response = post_form(
+        client,
+        f"/meetings/{meeting.id}/edit",
+        edit_data(meeting, start_time="15:00", end_time="17:00"),
+        follow_redirects=True,
+    )
+    assert "krijgt een bijgewerkte uitnodiging" in text(response)
+    queued = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.meeting_id == meeting.id)
+    ).all()
+    assert len(queued) == len(meeting.invitations) == 1
+    assert b"SEQUENCE:1" in queued[0].raw
