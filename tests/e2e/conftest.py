@@ -130,11 +130,18 @@ class PageProblems:
 
 def _watch(page: Page, problems: PageProblems) -> None:
     def on_console(message: Any) -> None:
-        if message.type == "error":
+        # HTTP failures are judged by on_response: a page may rightly answer 409 or 422.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             problems.messages.append(f"console error on {page.url}: {message.text}")
+
+    def on_response(response: Any) -> None:
+        document = response.request.resource_type == "document"
+        if response.status >= 500 or (response.status >= 400 and not document):
+            problems.messages.append(f"HTTP {response.status} for {response.url}")
 
     page.on("pageerror", lambda error: problems.messages.append(f"script error: {error}"))
     page.on("console", on_console)
+    page.on("response", on_response)
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_every_page_a_coordinator_reaches_is_accessible(
     _seed_pages(live_world)
     log_in(page, live, live_world.coordinator)
     visited, problems = _crawl(page, live, "/")
-    assert "/" in visited
+    assert "/" in visited and len(visited) >= 10, visited  # the crawl really went places
     assert not problems, "\n".join(problems)
 
 
