@@ -338,3 +338,17 @@ def test_delete_only_with_confirmation_and_only_when_never_invited(client, world
     assert "kan niet verwijderd worden" in _text(refused)
     assert db.session.get(Contact, invited.id) is not None
     assert _audit_actions() == ["contact.delete"]
+
+
+def test_data_import_export_and_personal_data_are_linked_for_who_may_use_them(client, world):
+    contact = world.north.organisations[0].contacts[0]
+    login(client, world.coordinator)
+    assert "/organisations/import" in _text(client.get("/organisations"))
+    client.delete_cookie("session")
+    login(client, world.secretary)
+    listing = _text(client.get("/organisations"))
+    assert "/organisations/import" not in listing
+    assert "/organisations/export.csv" in listing
+    assert f"/contacts/{contact.id}/personal-data.json" in _text(
+        client.get(f"/contacts/{contact.id}")
+    )
