@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
@@ -206,7 +208,7 @@ def _meeting_with_minutes_to_write(world: World) -> Meeting:
 
 
 def test_secretary_writes_minutes_meets_a_conflict_and_gets_them_approved(
-    new_page: Callable[..., Page], live: LiveServer, live_world: World
+    new_page: Callable[..., Page], live: LiveServer, live_world: World, tmp_path: Path
 ):
     meeting = _meeting_with_minutes_to_write(live_world)
     page = new_page()
@@ -275,4 +277,15 @@ def test_secretary_writes_minutes_meets_a_conflict_and_gets_them_approved(
     assert pdf.status == 200
     assert pdf.headers["content-type"].startswith("application/pdf")
     body = pdf.body()
-    assert body.startswith(b"%PDF-") and b"Samengevoegde versie." not in body[:0]
+    assert body.startswith(b"%PDF-")
+    # The PDF stays tagged (accessible): poppler's pdfinfo reads the structure flag.
+    downloaded = tmp_path / "verslag.pdf"
+    downloaded.write_bytes(body)
+    info = subprocess.run(
+        ["pdfinfo", str(downloaded)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    text = subprocess.run(
+        ["pdftotext", str(downloaded), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Samengevoegde versie." in text
