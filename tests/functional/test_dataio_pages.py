@@ -154,3 +154,22 @@ def test_a_secretary_may_not_erase(client, world):
     )
     assert response.status_code == 403
     assert db.session.get(Contact, contact.id).erased_at is None
+
+
+def test_contact_page_links_to_the_data_rights_pages(client, world):
+    contact = world.north.standing_invitees[0].contact
+    login(client, world.coordinator)
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert f"/contacts/{contact.id}/personal-data.json" in html
+    assert f"/contacts/{contact.id}/erase" in html
+    client.delete_cookie("session")
+    login(client, world.secretary)
+    html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert f"/contacts/{contact.id}/personal-data.json" in html
+    assert f"/contacts/{contact.id}/erase" not in html  # erasure is the coordinator's
+
+
+def test_organisations_page_links_to_import_and_export(client, world):
+    login(client, world.coordinator)
+    html = client.get("/organisations").get_data(as_text=True)
+    assert "/organisations/import" in html and "/organisations/export.csv" in html
