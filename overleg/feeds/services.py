@@ -11,6 +11,7 @@ meetings stay for PAST_DAYS so calendars keep a little history.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -50,6 +51,24 @@ def municipality_by_slug(slug: str) -> Municipality | None:
 
 def public_meetings(municipality: Municipality, now: datetime) -> list[Meeting]:
     return _meetings([Meeting.municipality_id == municipality.id, _window(now)], with_agenda=False)
+
+
+def public_version(municipality: Municipality, now: datetime) -> str:
+    """A short fingerprint of what the public feed shows (one aggregate query), for ETags.
+
+    It changes when a meeting in the window changes (updated_at, SEQUENCE, status), appears or
+    drops out, and at least daily.
+    """
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Meeting.id),
+            sa.func.max(Meeting.updated_at),
+            sa.func.sum(Meeting.ical_sequence),
+            sa.func.sum(Meeting.id),
+        ).where(Meeting.municipality_id == municipality.id, _window(now))
+    ).one()
+    raw = f"{municipality.id}:{municipality.name}:{now.date()}:{tuple(row)}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def public_feed(municipality: Municipality, *, now: datetime, page_url: str) -> bytes:

@@ -6,7 +6,16 @@ in place. Personal feeds live behind secret, revocable tokens.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -71,9 +80,17 @@ def municipality_feed(slug: str) -> Response:
     municipality = services.municipality_by_slug(slug)
     if municipality is None:
         abort(404)
+    now = utcnow()
+    etag = services.public_version(municipality, now)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
     page_url = f"{_base_url()}{url_for('feeds.municipality_page', slug=slug)}"
-    data = services.public_feed(municipality, now=utcnow(), page_url=page_url)
-    return _feed_response(data, f"woonoverleg-{slug}.ics", public=True)
+    data = services.public_feed(municipality, now=now, page_url=page_url)
+    response = _feed_response(data, f"woonoverleg-{slug}.ics", public=True)
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/personal/<token>.ics")

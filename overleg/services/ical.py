@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from icalendar import (
     Alarm,
@@ -214,10 +215,19 @@ def brussels_vtimezone() -> Timezone:
     return timezone
 
 
+@lru_cache(maxsize=1)
+def _vtimezone_bytes() -> bytes:
+    return brussels_vtimezone().to_ical()
+
+
 def _finish(calendar: Calendar) -> bytes:
-    """Put the VTIMEZONE before the events and serialise."""
-    calendar.subcomponents.insert(0, brussels_vtimezone())
-    return calendar.to_ical()
+    """Serialise, with the VTIMEZONE before the first component (serialised once per process)."""
+    data = calendar.to_ical()
+    marker = b"BEGIN:VEVENT\r\n"
+    index = data.find(marker)
+    if index < 0:
+        index = data.rfind(b"END:VCALENDAR\r\n")
+    return data[:index] + _vtimezone_bytes() + data[index:]
 
 
 def _calendar(method: Method, name: str | None = None) -> Calendar:

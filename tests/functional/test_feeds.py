@@ -114,3 +114,18 @@ def test_user_feed_follows_what_the_user_may_see(client, world):
     coordinator = db.session.get(User, world.coordinator.id)
     events = _events(client.get(f"/calendar/user/{coordinator.feed_token}.ics").data)
     assert set(events) == {north.ical_uid, south.ical_uid}
+
+
+def test_public_feed_answers_304_until_something_changes(client, world):
+    meeting = factories.MeetingFactory(municipality=world.north)
+    first = client.get("/calendar/noorderdorp.ics")
+    etag = first.headers["ETag"]
+    again = client.get("/calendar/noorderdorp.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    meeting.location = "Elders"
+    meeting.ical_sequence += 1
+    db.session.commit()
+    changed = client.get("/calendar/noorderdorp.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert b"LOCATION:Elders" in changed.data
