@@ -314,7 +314,8 @@ def _touch(minutes: Minutes, now: datetime) -> None:
 
 
 def _text(value: str | None, limit: int, label: str, field_name: str) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
+    # NUL cannot be stored by PostgreSQL and means nothing in a note: drop it.
+    value = (value or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if len(value) > limit:
         raise MinutesError(
             _(

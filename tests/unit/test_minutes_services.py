@@ -333,3 +333,13 @@ def test_distribution_queues_one_mail_per_invitee_and_one_for_the_agency(app, wo
     assert attachments[0].get_content_type() == "application/pdf"
     assert attachments[0].get_payload(decode=True) == minutes.versions[-1].pdf
     assert minutes.sent_to_agency_at == NOW
+
+
+def test_nul_characters_are_dropped_from_notes(app, world):
+    meeting = _meeting(world)
+    minutes = services.ensure_minutes(meeting)
+    item = meeting.agenda_items[0]
+    _save(minutes, notes=[services.NoteData(item.id, "een\x00twee", "besluit\x00")])
+    db.session.commit()
+    assert minutes.notes[0].discussion == "eentwee"
+    assert minutes.notes[0].decisions == "besluit"
