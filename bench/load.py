@@ -1,6 +1,6 @@
 """`make load`: the application under gunicorn (2 workers) with a mixed read/write load from wrk.
 
-    python -m bench.load [--duration 60] [--connections 16] [--backends sqlite,postgresql]
+    python -m bench.load [--duration 60] [--connections 4] [--backends sqlite,postgresql]
 
 For each database (SQLite in WAL mode; PostgreSQL in a temporary cluster when its binaries are
 installed): generate a medium platform (bench/dataset.py), start gunicorn with 2 workers on
