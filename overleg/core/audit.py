@@ -39,6 +39,14 @@ OBJECT_LABELS = {
     "export": _l("Export"),
 }
 
+# Where an audited object can be opened: object type -> (endpoint, name of its id argument).
+OBJECT_LINKS = {
+    "Organisation": ("directory.organisation", "organisation_id"),
+    "Contact": ("directory.contact", "contact_id"),
+    "Theme": ("directory.theme", "theme_id"),
+    "Meeting": ("meetings.detail", "meeting_id"),
+}
+
 # Readable Dutch names of what happened (the second part of the action).
 VERB_LABELS = {
     "create": _l("aangemaakt"),

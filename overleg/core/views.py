@@ -120,5 +120,6 @@ def audit():  # type: ignore[no-untyped-def]
         ),
         municipalities={m.id: m for m in municipalities},
         action_label=audit_service.action_label,
+        object_links=audit_service.OBJECT_LINKS,
         field_label=audit_service.field_label,
     )

@@ -560,7 +560,7 @@ def create_organisation(
     user: User, fields: OrganisationFields, municipality_ids: set[int]
 ) -> Organisation:
     if organisation_name_taken(user.platform_id, fields.name):
-        raise DirectoryError("name_taken", "name")
+        raise DirectoryError("organisation_name_taken", "name")
     served = _served_municipalities(user, [], municipality_ids)
     organisation = Organisation(platform_id=user.platform_id, **fields.as_columns())
     organisation.municipalities = served
@@ -581,7 +581,7 @@ def update_organisation(
     user: User, organisation: Organisation, fields: OrganisationFields, municipality_ids: set[int]
 ) -> dict[str, list[Any]]:
     if organisation_name_taken(organisation.platform_id, fields.name, organisation.id):
-        raise DirectoryError("name_taken", "name")
+        raise DirectoryError("organisation_name_taken", "name")
     served = _served_municipalities(user, list(organisation.municipalities), municipality_ids)
     changes = _apply(organisation, fields.as_columns())
     before = sorted(m.slug for m in organisation.municipalities)

@@ -46,6 +46,10 @@ bp = Blueprint("directory", __name__)
 # Why a service refused a change, as the Dutch message shown next to the field.
 ERRORS = {
     "name_taken": _l("Deze naam is al in gebruik."),
+    "organisation_name_taken": _l(
+        "Er bestaat al een organisatie met deze naam. Zoek ze op in de lijst of vraag de "
+        "coördinator om ze aan je gemeente te koppelen."
+    ),
     "unknown_contact": _l("Kies een persoon van een organisatie die voor deze gemeente werkt."),
     "already_listed": _l("Deze persoon staat al op de vaste uitnodigingslijst."),
     "unknown_municipality": _l("Kies alleen gemeenten die je kunt beheren."),

@@ -128,3 +128,15 @@ def test_the_navigation_links_the_audit_only_for_coordinators(client, world):
     body = _text(client.get("/"))
     assert 'href="/audit"' not in body
     assert 'href="/municipalities"' in body  # what she may open stays in the navigation
+
+
+def test_entries_link_to_their_object_and_show_changes_in_dutch(client, world):
+    login(client, world.coordinator)
+    org = world.north.organisations[0]
+    entry = world.north.standing_invitees[0]
+    post_form(client, f"/municipalities/noorderdorp/invitees/{entry.id}/role", {"role": "chair"})
+    post_form(client, f"/organisations/{org.id}/archive")
+    body = _text(client.get("/audit"))
+    assert f'href="/organisations/{org.id}"' in body
+    assert "Organisatie gearchiveerd" in body
+    assert "<del>Verplicht uitgenodigd</del> → <ins>Voorzitter</ins>" in body

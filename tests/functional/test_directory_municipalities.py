@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -368,3 +369,13 @@ def test_a_post_without_csrf_token_is_refused(client, world):
     response = client.post(f"/municipalities/noorderdorp/invitees/{entry.id}/remove")
     assert response.status_code == 400
     assert db.session.get(StandingInvitee, entry.id) is not None
+
+
+def test_adding_an_organisation_from_the_municipality_page_preselects_it(client, world):
+    login(client, world.coordinator)
+    page = _text(client.get("/municipalities/zuiderdorp"))
+    link = f"/organisations/new?municipality={world.south.id}"
+    assert link in page
+    form = _text(client.get(link))
+    checked = re.search(r'<input checked[^>]*name="municipalities"[^>]*value="(\d+)"', form)
+    assert checked and checked.group(1) == str(world.south.id)

@@ -137,7 +137,7 @@ def test_a_duplicate_name_and_bad_fields_are_shown_next_to_the_fields(client, wo
         client, "/organisations/new", _org_data(world, name="woonmaatschappij noorderdorp")
     )
     assert again.status_code == 422
-    assert "Deze naam is al in gebruik." in _text(again)
+    assert "Er bestaat al een organisatie met deze naam." in _text(again)
     assert 'value="woonmaatschappij noorderdorp"' in _text(again)
 
 
