@@ -23,3 +23,28 @@ def parse_with_icaljs(tmp_path: Path, *files: bytes) -> list[dict[str, Any]]:
         ["node", str(SCRIPT), *paths], capture_output=True, check=True, timeout=60
     )
     return json.loads(result.stdout)
+
+
+def assert_agrees_with_icalendar(tmp_path: Path, *files: bytes) -> list[dict[str, Any]]:
+    """Parse each file with both parsers; UIDs, UTC start/end and summaries must agree."""
+    from datetime import UTC
+
+    from overleg.services import ical
+
+    parsed = parse_with_icaljs(tmp_path, *files)
+    for data, js in zip(files, parsed, strict=True):
+        calendar = ical.parse(data)
+        assert js["method"] == str(calendar["METHOD"])
+        assert js["first_component"] == "vtimezone" or not js["events"]
+        expected = [
+            (
+                str(event["UID"]),
+                event.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                event.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                str(event["SUMMARY"]),
+            )
+            for event in calendar.events
+        ]
+        seen = [(e["uid"], e["start_utc"], e["end_utc"], e["summary"]) for e in js["events"]]
+        assert seen == expected
+    return parsed

@@ -144,6 +144,8 @@ def build_message(
         maintype, _, subtype = attachment.mimetype.partition("/")
         filename = clean_header_text(attachment.filename, field="attachment name")
         params = {}
+        if maintype == "text":
+            params["charset"] = "utf-8"  # iCalendar and our text files are UTF-8
         if attachment.mimetype == "text/calendar" and calendar_method:
             params["method"] = calendar_method.upper()
         message.add_attachment(

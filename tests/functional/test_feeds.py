@@ -11,6 +11,7 @@ from overleg.services import ical
 from overleg.services.tokens import new_token
 from tests import factories
 from tests.conftest import login, post_form
+from tests.icaljs import assert_agrees_with_icalendar
 
 
 def _events(data: bytes) -> dict[str, object]:
@@ -19,7 +20,7 @@ def _events(data: bytes) -> dict[str, object]:
     return {str(event["UID"]): event for event in calendar.events}
 
 
-def test_public_feed_has_time_place_title_and_nothing_personal(client, world):
+def test_public_feed_has_time_place_title_and_nothing_personal(client, world, tmp_path):
     now = utcnow()
     meeting = factories.MeetingFactory(municipality=world.north, title="Woonoverleg, voorjaar")
     factories.AgendaItemFactory(meeting=meeting, presenter="Geheime Spreker")
@@ -54,6 +55,8 @@ def test_public_feed_has_time_place_title_and_nothing_personal(client, world):
     assert "@example.be" not in body and "Geheime Spreker" not in body
     assert "ziekte" not in body
     assert client.get("/calendar/bestaat-niet.ics").status_code == 404
+    (js,) = assert_agrees_with_icalendar(tmp_path, response.data)
+    assert {e["status"] for e in js["events"]} == {"CANCELLED", "TENTATIVE", "CONFIRMED"}
 
 
 def test_public_calendar_page(client, world):
@@ -89,7 +92,7 @@ def test_personal_feed_behind_a_revocable_token(client, world):
     assert client.get(f"/calendar/personal/{token}.ics").status_code == 404
 
 
-def test_user_feed_follows_what_the_user_may_see(client, world):
+def test_user_feed_follows_what_the_user_may_see(client, world, tmp_path):
     north = factories.MeetingFactory(municipality=world.north)
     south = factories.MeetingFactory(municipality=world.south)
     factories.MeetingFactory(municipality=world.elsewhere)
@@ -112,8 +115,9 @@ def test_user_feed_follows_what_the_user_may_see(client, world):
     login(client, world.coordinator)
     post_form(client, "/calendar/subscription")
     coordinator = db.session.get(User, world.coordinator.id)
-    events = _events(client.get(f"/calendar/user/{coordinator.feed_token}.ics").data)
-    assert set(events) == {north.ical_uid, south.ical_uid}
+    data = client.get(f"/calendar/user/{coordinator.feed_token}.ics").data
+    assert set(_events(data)) == {north.ical_uid, south.ical_uid}
+    assert_agrees_with_icalendar(tmp_path, data)
 
 
 def test_public_feed_answers_304_until_something_changes(client, world):

@@ -19,6 +19,7 @@ from overleg.models.types import utcnow
 from overleg.services import ical
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
+from tests.icaljs import assert_agrees_with_icalendar
 
 
 def _meeting(world, **kwargs):
@@ -60,7 +61,7 @@ def test_send_without_csrf_is_refused(client, world):
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
 
-def test_meeting_ics_lists_every_invitee_with_an_address(client, world):
+def test_meeting_ics_lists_every_invitee_with_an_address(client, world, tmp_path):
     meeting = _meeting(world)
     login(client, world.reader)
     response = client.get(f"/meetings/{meeting.id}/invitation.ics")
@@ -73,6 +74,8 @@ def test_meeting_ics_lists_every_invitee_with_an_address(client, world):
     attendee = event["ATTENDEE"]
     assert str(attendee).startswith("mailto:")
     assert str(event["ORGANIZER"]) == f"mailto:{world.platform.organiser_email}"
+    (js,) = assert_agrees_with_icalendar(tmp_path, response.data)
+    assert js["events"][0]["attendees"][0]["rsvp"] == "TRUE"
 
 
 def test_cancelled_meeting_ics_is_a_cancel(client, world):

@@ -52,6 +52,8 @@ def test_invitation_structure_survives_the_wire():
     attachments = {a.get_filename(): a for a in parsed.iter_attachments()}
     assert set(attachments) == {"uitnodiging.ics", "agenda.pdf"}
     assert attachments["agenda.pdf"].get_content() == b"%PDF-1.7 test"
+    assert attachments["uitnodiging.ics"].get_content_charset() == "utf-8"
+    assert attachments["uitnodiging.ics"].get_param("method") == "REQUEST"
     assert parsed["To"].addresses[0].addr_spec == "an@example.be"
     assert len(parsed.get_all("To")) == 1
     assert parsed["Cc"] is None and parsed["Bcc"] is None

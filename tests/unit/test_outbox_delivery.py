@@ -17,6 +17,7 @@ from overleg.models import OutboxMessage, OutboxStatus
 from overleg.models.types import utcnow
 from overleg.services import ical, outbox
 from tests import factories
+from tests.icaljs import assert_agrees_with_icalendar
 from tests.smtp_server import SmtpServer, free_port
 
 
@@ -44,7 +45,7 @@ def _row(row_id: int) -> OutboxMessage:
     return db.session.get(OutboxMessage, row_id, populate_existing=True)
 
 
-def test_invitations_arrive_with_the_right_structure(app, smtp):
+def test_invitations_arrive_with_the_right_structure(app, smtp, tmp_path):
     meeting = factories.MeetingFactory(title='Woonoverleg; "Geel", 2026 ✓')
     factories.AgendaItemFactory(meeting=meeting, title="Lokale woonnoden")
     first = factories.InvitationFactory(meeting=meeting)
@@ -81,6 +82,17 @@ def test_invitations_arrive_with_the_right_structure(app, smtp):
         )
         assert ical.parse(attachment.get_content())["METHOD"] == "REQUEST"
         assert "Lokale woonnoden" in parsed.get_body(("plain",)).get_content()
+    # the .ics that arrived, read by ical.js as well: same instant as the database
+    files = []
+    for received in smtp.messages:
+        parsed = email.message_from_bytes(received.content, policy=email.policy.default)
+        files += [
+            a.get_payload(decode=True)
+            for a in parsed.iter_attachments()
+            if a.get_filename() == "uitnodiging.ics"
+        ]
+    for js in assert_agrees_with_icalendar(tmp_path, *files):
+        assert js["events"][0]["start_utc"] == meeting.start_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     statuses = {_row(i).status for i in report.sent}
     assert statuses == {OutboxStatus.SENT}
 
