@@ -825,7 +825,7 @@ def _attendance(invitation: Invitation, rng: random.Random) -> Attendance:
 @click.option(
     "--if-empty",
     is_flag=True,
-    help="Alleen laden wanneer er nog geen enkel platform bestaat (zo roept `make run` het aan).",
+    help="Only load when the database holds no platform at all (as `make run` calls it).",
 )
 @with_appcontext
 def demo_data_command(if_empty: bool) -> None:
