@@ -122,21 +122,19 @@ def _paginate(statement, number: int):  # type: ignore[no-untyped-def]
 
 
 def _times(
-    form: forms.MeetingCreateForm | forms.MeetingEditForm, municipality: Municipality | None
-) -> tuple[datetime, datetime] | None:
-    """Start and end (UTC) from the Brussels date and times typed; defaults fill blank times."""
-    day = form.date.data
-    if day is None:
-        return None
-    start_clock = form.start_time.data or (municipality.window_start if municipality else None)
-    if start_clock is None:
-        return None
-    start = services.local_datetime(day, start_clock)
+    form: forms.MeetingCreateForm | forms.MeetingEditForm, municipality: Municipality
+) -> tuple[datetime, datetime]:
+    """Start and end (UTC) from the Brussels date and times typed (the form requires the date).
+
+    A blank start time is the municipality's usual start, a blank end the usual duration later.
+    """
+    start = services.local_datetime(
+        form.date.data, form.start_time.data or municipality.window_start
+    )
     if form.end_time.data is not None:
-        end = services.local_datetime(day, form.end_time.data)
+        end = services.local_datetime(form.date.data, form.end_time.data)
     else:
-        minutes = municipality.meeting_duration_minutes if municipality else 120
-        end = start + timedelta(minutes=minutes)
+        end = start + timedelta(minutes=municipality.meeting_duration_minutes)
     return start, end
 
 
@@ -165,7 +163,6 @@ def create():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         municipality = by_slug[form.municipality.data]
         times = _times(form, municipality)
-        assert times is not None  # date is required
         try:
             meeting = services.create_meeting(
                 municipality,
@@ -232,7 +229,6 @@ def edit(meeting_id: int):  # type: ignore[no-untyped-def]
         form.end_time.data = end.time()
     if form.validate_on_submit():
         times = _times(form, meeting.municipality)
-        assert times is not None
         try:
             change = services.update_meeting(
                 meeting,
