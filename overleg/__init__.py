@@ -114,6 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     from overleg import dataio
 
     app.register_blueprint(dataio.bp)
+    from overleg import faults
+
+    app.register_blueprint(faults.bp)
     from overleg import minutes
 
     app.register_blueprint(minutes.bp)

@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from overleg.extensions import db
-from overleg.models import AgendaItemNote, Minutes, OutboxMessage, OutboxStatus
+from overleg.models import AgendaItemNote, Minutes, OutboxMessage, OutboxStatus, User
 from overleg.models.types import utcnow
 from overleg.services import outbox
 from tests import factories
+from tests.conftest import IsolatedClient, csrf_token, login
 from tests.support.pgcluster import free_port
 from tests.support.servers import PROJECT_ROOT, production_env
 from tests.system.conftest import SharedDatabase
@@ -191,7 +192,9 @@ def test_sender_killed_half_way_sends_nothing_twice_and_flags_the_one_in_flight(
     assert set(accepted) == set(queued), "a message was lost"
 
 
-def _hold_write_lock(shared_db: SharedDatabase) -> tuple[Any, Any]:
+def _hold_write_lock(
+    shared_db: SharedDatabase, tables: str = "minutes, agenda_item_note, action_point"
+) -> tuple[Any, Any]:
     """Another process's writer holds the database; returns (connection, release)."""
     url = sa.make_url(shared_db.url)
     if url.get_backend_name() == "sqlite":
@@ -201,7 +204,7 @@ def _hold_write_lock(shared_db: SharedDatabase) -> tuple[Any, Any]:
     engine = sa.create_engine(shared_db.url)
     conn = engine.connect()
     trans = conn.begin()
-    conn.execute(sa.text("LOCK TABLE minutes, agenda_item_note, action_point IN EXCLUSIVE MODE"))
+    conn.execute(sa.text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
 
     def release() -> None:
         trans.rollback()
@@ -268,3 +271,38 @@ def test_a_busy_database_leaves_no_half_written_minutes(shared_db: SharedDatabas
     ).all()
     assert sorted(notes) == ["oud 1", "oud 2"]  # all of the old, none of the new
     assert minutes_services.action_points_of(meeting) == []
+
+
+def test_a_busy_database_answers_503_to_try_again_and_keeps_nothing(shared_db: SharedDatabase):
+    app = shared_db.app
+    user = shared_db.world.coordinator
+
+    @sa.event.listens_for(db.engine, "checkout")
+    def short_wait(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA busy_timeout = 200")
+        else:
+            cursor.execute("SET lock_timeout = '200ms'")
+        cursor.close()
+
+    app.test_client_class = IsolatedClient  # each request its own context, as in production
+    client = app.test_client()
+    login(client, user)
+    token = csrf_token(client, "/")
+    db.session.commit()
+    _conn, release = _hold_write_lock(shared_db, '"user"')
+    try:
+        response = client.post("/taal", data={"language": "en", "next": "/", "csrf_token": token})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "De databank is even bezet" in response.get_data(as_text=True)
+    finally:
+        release()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale != "en"  # nothing of the refused change
+    # Once the other writer is done, the same request goes through.
+    response = client.post("/taal", data={"language": "en", "next": "/", "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "en"
