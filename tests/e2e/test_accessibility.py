@@ -108,3 +108,12 @@ def test_every_page_a_secretary_reaches_on_a_phone_is_accessible(
     visited, problems = _crawl(page, live, "/")
     assert "/" in visited
     assert not problems, "\n".join(problems)
+
+
+def test_error_and_expired_link_pages_are_accessible(page: Page, live: LiveServer):
+    """Pages people land on when something is wrong: a wrong address, an old personal link."""
+    for path, status in (("/bestaat-niet", 404), ("/rsvp/verlopen-of-onbekend", 404)):
+        response = page.goto(live(path))
+        assert response is not None and response.status == status, path
+        assert page.get_by_role("heading", level=1).count() == 1
+        assert_accessible(page)
