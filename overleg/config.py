@@ -73,6 +73,8 @@ class Config:
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_TIMEOUT_SECONDS = _int("SMTP_TIMEOUT_SECONDS", 30)
     REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 7)
+    # Attach the agenda PDF to invitation mails (rendered once per meeting and send).
+    ATTACH_AGENDA_PDF = _bool("ATTACH_AGENDA_PDF", True)
 
     # Compliance: each mandatory theme at least once per calendar year.
     MANDATORY_TOPICS_PER_YEAR = _int("MANDATORY_TOPICS_PER_YEAR", 1)

@@ -260,3 +260,27 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
     assert str(calendar["METHOD"]) == "CANCEL"
     assert int(calendar.events[0]["SEQUENCE"]) == meeting.ical_sequence == 2
     assert "Te weinig agendapunten" in message.get_body(("plain",)).get_content()
+
+
+def test_reminders_command_is_idempotent(app, runner, meeting):
+    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    meeting.start_at = datetime.now(UTC) + timedelta(days=3)
+    meeting.end_at = meeting.start_at + timedelta(hours=2)
+    db.session.commit()
+    first = runner.invoke(args=["reminders", "send"])
+    assert first.exit_code == 0, first.output
+    assert "2 herinnering(en)" in first.output
+    second = runner.invoke(args=["reminders", "send"])
+    assert "0 herinnering(en)" in second.output
+    assert len(_rows("reminder")) == 2
+
+
+def test_invitation_carries_the_agenda_pdf_when_enabled(meeting):
+    settings = services.MailSettings(SETTINGS.base_url, SETTINGS.mail_from, attach_agenda_pdf=True)
+    services.send_invitations(meeting, user=None, now=NOW, settings=settings)
+    db.session.commit()
+    message = outbox.parse(_rows()[0])
+    pdfs = [a for a in message.iter_attachments() if a.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1
+    assert pdfs[0].get_content().startswith(b"%PDF")
+    assert "De agenda zit als PDF in de bijlage." in message.get_body(("plain",)).get_content()
