@@ -97,6 +97,7 @@ def test_secretary_writes_circulates_and_coordinator_approves(app, client, world
     assert "<strong>lang</strong>" in page
     assert "<script>alert" not in page
     assert "Extra woningen aanvragen" in page
+    assert "Cijfers bezorgen" in page  # the action point table
 
     minutes = db.session.scalars(sa.select(Minutes)).one()
     response = post_form(
