@@ -35,6 +35,7 @@ from overleg.models import (
     Minutes,
     MinutesStatus,
     MinutesVersion,
+    RsvpStatus,
 )
 from overleg.models.types import utcnow
 from overleg.services import pdf
@@ -163,6 +164,18 @@ def _people_choices(meeting: Meeting) -> list[tuple[str, str]]:
     ]
 
 
+_FROM_ANSWER = {
+    RsvpStatus.ACCEPTED: Attendance.PRESENT.value,
+    RsvpStatus.DECLINED: Attendance.EXCUSED.value,
+    RsvpStatus.DELEGATED: Attendance.EXCUSED.value,
+}
+
+
+def _suggested(invitation: Invitation) -> str:
+    """Before anything is recorded, the register starts from the answers to the invitation."""
+    return _FROM_ANSWER.get(invitation.rsvp_status, "")
+
+
 def _attendance_form(meeting: Meeting, minutes: Minutes) -> forms.AttendanceForm:
     invitations = sorted(
         meeting.invitations, key=lambda i: (i.is_guest, (i.display_name or "").lower())
@@ -172,7 +185,7 @@ def _attendance_form(meeting: Meeting, minutes: Minutes) -> forms.AttendanceForm
         "rows": [
             {
                 "invitation_id": str(i.id),
-                "attendance": i.attendance.value if i.attendance else "",
+                "attendance": i.attendance.value if i.attendance else _suggested(i),
             }
             for i in invitations
         ],

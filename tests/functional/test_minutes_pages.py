@@ -18,6 +18,7 @@ from overleg.models import (
     Minutes,
     MinutesStatus,
     OutboxMessage,
+    RsvpStatus,
 )
 from tests import factories
 from tests.conftest import login, post_form
@@ -260,3 +261,26 @@ def test_agenda_pdf_and_meeting_panel(app, client, world):
     detail = client.get(f"/meetings/{meeting.id}")
     if detail.status_code == 200:  # the meeting page includes the minutes panel
         assert f"/meetings/{meeting.id}/agenda.pdf" in detail.get_data(as_text=True)
+
+
+def test_the_register_starts_from_the_answers_to_the_invitation(app, client, world):
+    meeting = _meeting(world)
+    coming = factories.InvitationFactory(meeting=meeting, rsvp_status=RsvpStatus.ACCEPTED)
+    not_coming = factories.InvitationFactory(meeting=meeting, rsvp_status=RsvpStatus.DECLINED)
+    silent = factories.InvitationFactory(meeting=meeting)
+    login(client, world.secretary)
+
+    page = client.get(f"/meetings/{meeting.id}/minutes/attendance").get_data(as_text=True)
+
+    selected = dict(
+        re.findall(
+            r'name="rows-\d+-invitation_id" type="hidden" value="(\d+)">\s*<select[^>]*>.*?'
+            r'<option selected value="([a-z]*)"',
+            page,
+            re.S,
+        )
+    )
+    assert selected[str(coming.id)] == "present"
+    assert selected[str(not_coming.id)] == "excused"
+    assert selected[str(silent.id)] == ""
+    assert db.session.get(Invitation, coming.id).attendance is None  # only a suggestion
