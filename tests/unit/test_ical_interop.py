@@ -148,7 +148,9 @@ _TEXT = st.text(
 )
 @given(title=_TEXT, place=_TEXT)
 def test_any_title_and_place_round_trip_through_icalendar(app, title, place):
-    meeting = factories.MeetingFactory.build(title=title, location=place, id=1)
+    meeting = factories.MeetingFactory.build(
+        title=title, location=place, id=1, ical_uid="1@overleg", ical_sequence=0
+    )
     data = ical.scheduling_message(
         meeting, method=ical.Method.REQUEST, organiser=ORGANISER, attendees=[], now=NOW
     )
@@ -164,7 +166,9 @@ def test_any_title_and_place_round_trip_through_icalendar(app, title, place):
 @given(titles=st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=8))
 def test_any_title_and_place_round_trip_through_icaljs(app, tmp_path_factory, titles):
     built = [
-        factories.MeetingFactory.build(title=title, location=place, id=index)
+        factories.MeetingFactory.build(
+            title=title, location=place, id=index, ical_uid=f"{index}@overleg", ical_sequence=0
+        )
         for index, (title, place) in enumerate(titles)
     ]
     feed = ical.feed([ical.FeedEntry(m) for m in built], name="Woonoverleg", now=NOW)
