@@ -479,7 +479,14 @@ def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
                     _field_error(form, refused)
                 else:
                     db.session.commit()
-                    flash(_("%(name)s is uitgenodigd.", name=contact.full_name), "success")
+                    if meeting.invitations_sent_at is not None:
+                        message = _(
+                            "%(name)s is uitgenodigd en krijgt de uitnodiging per e-mail.",
+                            name=contact.full_name,
+                        )
+                    else:
+                        message = _("%(name)s is uitgenodigd.", name=contact.full_name)
+                    flash(message, "success")
                     return redirect(url_for("meetings.invitees", meeting_id=meeting.id))
         status = _status_code(form)
     search = forms.ContactSearchForm(request.args)
@@ -534,6 +541,7 @@ def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-unty
     if not forms.DeleteForm().validate_on_submit():
         abort(400)
     name = invitation.display_name
+    invitation_sent = invitation.sent_at is not None
     try:
         services.remove_invitee(invitation, user=current_user)
     except MeetingError as refused:
@@ -541,5 +549,9 @@ def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-unty
         flash(refused.message, "error")
     else:
         db.session.commit()
-        flash(_("%(name)s is niet langer uitgenodigd.", name=name), "success")
+        if invitation_sent:
+            message = _("%(name)s is niet langer uitgenodigd en krijgt een annulering.", name=name)
+        else:
+            message = _("%(name)s is niet langer uitgenodigd.", name=name)
+        flash(message, "success")
     return redirect(url_for("meetings.invitees", meeting_id=meeting_id))

@@ -728,3 +728,31 @@ def test_moving_an_invited_meeting_queues_updated_invitations(client, world):
     ).all()
     assert len(queued) == len(meeting.invitations) == 1
     assert b"SEQUENCE:1" in queued[0].raw
+
+
+def test_invitee_changes_after_sending_say_what_mail_goes_out(client, world):
+    meeting = meeting_of(world)
+    meeting.status = MeetingStatus.INVITED
+    meeting.invitations_sent_at = utcnow()
+    first = meeting.invitations[0]
+    first.sent_at = utcnow()
+    first.sent_sequence = 0
+    newcomer = factories.ContactFactory(organisation=world.north.organisations[0])
+    db.session.commit()
+    first_id = first.id
+    login(client, world.secretary)
+    response = post_form(
+        client,
+        f"/meetings/{meeting.id}/invitees",
+        {"contact_id": str(newcomer.id), "role": "optional"},
+        follow_redirects=True,
+    )
+    assert "krijgt de uitnodiging per e-mail" in text(response)
+    response = post_form(
+        client, f"/meetings/{meeting.id}/invitees/{first_id}/delete", follow_redirects=True
+    )
+    assert "krijgt een annulering" in text(response)
+    kinds = db.session.scalars(
+        sa.select(OutboxMessage.kind).where(OutboxMessage.meeting_id == meeting.id)
+    ).all()
+    assert len(kinds) == 2
