@@ -198,6 +198,11 @@ def rhythm_targets(request: MunicipalityRequest, start: date, end: date) -> list
     return [usable[i] if i < len(usable) else None for i in range(request.count)]
 
 
+def rhythm_weeks(days_off: int) -> int:
+    """Weeks away from last year's date, each started week counting (same day: 0)."""
+    return (abs(days_off) + 6) // 7
+
+
 def _iso_week(day: date) -> tuple[int, int]:
     iso = day.isocalendar()
     return (iso.year, iso.week)
@@ -426,19 +431,19 @@ class _Planner:
         starts = start_minutes(m, self.problem.slot_step_minutes)
         pref_start = _minutes(m.preferred_start or m.window_start)
         time_cost = {s: w.time_per_half_hour * math.ceil(abs(s - pref_start) / 30) for s in starts}
-        result: list[Slot] = []
+        day_costs = []
         for day in self._days(weekdays):
             ordinal = day.toordinal()
             if ordinal in person_off:
                 continue
             day_cost = 0 if day.isoweekday() in preferred else w.weekday
             if target is not None:
-                weeks = min(abs(ordinal - target.toordinal()) // 7, w.rhythm_cap_weeks)
+                weeks = min(rhythm_weeks(ordinal - target.toordinal()), w.rhythm_cap_weeks)
                 day_cost += w.rhythm_per_week * weeks
             if ordinal in disliked:
                 day_cost += w.weekday
-            for s in starts:
-                result.append((day_cost + time_cost[s], ordinal, s))
+            day_costs.append((day_cost, ordinal))
+        result = [(dc + time_cost[s], o, s) for dc, o in day_costs for s in starts]
         result.sort()
         return result
 
@@ -630,7 +635,16 @@ class _Planner:
         return [slot for slot in assigned if slot is not None]
 
     def improve(self, slots: list[Slot], max_passes: int = 8) -> None:
-        """Move one meeting at a time to a cheaper feasible slot while that helps."""
+        """Local search until nothing improves (or `max_passes`).
+
+        Two moves: one meeting to a cheaper feasible slot; and a swap, where a meeting takes a
+        cheaper slot held by exactly one other proposal, which moves to its best other slot.
+        A move is kept only when the total penalty (preferences and load) goes down.
+        """
+        self.where = {
+            (m.request.slug, slot[1]): i
+            for i, (m, slot) in enumerate(zip(self.meetings, slots, strict=True))
+        }
         for _ in range(max_passes):
             changed = False
             for i, meeting in enumerate(self.meetings):
@@ -639,11 +653,84 @@ class _Planner:
                 current_total = current[0] + self.load_cost(meeting, current[1])
                 best = self.best_slot(meeting)
                 if best is not None and best[0] < current_total:
-                    slots[i] = best[1]
+                    self._move(i, slots, best[1])
                     changed = True
                 self.place(meeting, slots[i])
+                if self._swap(i, slots):
+                    changed = True
             if not changed:
                 break
+
+    def _move(self, i: int, slots: list[Slot], slot: Slot) -> None:
+        del self.where[(self.meetings[i].request.slug, slots[i][1])]
+        slots[i] = slot
+        self.where[(self.meetings[i].request.slug, slot[1])] = i
+
+    def _excess(self, keys: set[tuple[int, int]]) -> int:
+        loads = self.state.week_load
+        return sum(max(0, loads[p][w] - self.fair_share[p]) for p, w in keys)
+
+    def _keys(self, meetings: Iterable[_Meeting], days: Iterable[int]) -> set[tuple[int, int]]:
+        weeks = {self.week_of[d - self.start_ord] for d in days}
+        return {(p, w) for m in meetings for p in m.people for w in weeks}
+
+    def _sole_blocker(self, meeting: _Meeting, day_ord: int, start: int) -> int | None:
+        """The one other proposal that keeps `meeting` from this slot, if exactly one does."""
+        state = self.state
+        index = day_ord - self.start_ord
+        mid = meeting.request.id
+        if any(
+            abs(day_ord - o) < meeting.request.min_spacing_days
+            for o in state.municipality_days[mid]
+        ):
+            return None
+        mask = ((1 << meeting.length_q) - 1) << (start // QUARTER)
+        found: set[int] = set()
+        for p in meeting.people:
+            entries = state.labels.get((p, index), [])
+            full = state.counts[p][index] >= state.max_per_day
+            for bits, label in entries:
+                if full or bits & mask:
+                    j = self.where.get((label, day_ord))
+                    if j is None:
+                        return None  # an existing meeting: it does not move
+                    found.add(j)
+        return found.pop() if len(found) == 1 else None
+
+    def _swap(self, i: int, slots: list[Slot], tries: int = 12) -> bool:
+        meeting = self.meetings[i]
+        current = slots[i]
+        if current[0] == 0:
+            return False
+        for cand in meeting.candidates:
+            if cand[0] >= current[0] or tries == 0:
+                return False
+            j = self._sole_blocker(meeting, cand[1], cand[2])
+            if j is None or j == i:
+                continue
+            tries -= 1
+            other = self.meetings[j]
+            other_slot = slots[j]
+            keys = self._keys((meeting, other), (current[1], cand[1], other_slot[1]))
+            before = current[0] + other_slot[0] + self.weights.load * self._excess(keys)
+            self.unplace(meeting, current)
+            self.unplace(other, other_slot)
+            if self.feasible(meeting, cand[1], cand[2]):
+                self.place(meeting, cand)
+                best = self.best_slot(other)
+                if best is not None:
+                    keys |= self._keys((meeting, other), (best[1][1],))
+                    self.place(other, best[1])
+                    after = cand[0] + best[1][0] + self.weights.load * self._excess(keys)
+                    if after < before:
+                        self._move(i, slots, cand)
+                        self._move(j, slots, best[1])
+                        return True
+                    self.unplace(other, best[1])
+                self.unplace(meeting, cand)
+            self.place(other, other_slot)
+            self.place(meeting, current)
+        return False
 
     # -- explaining
 
@@ -676,7 +763,7 @@ class _Planner:
         targets = rhythm_targets(m, self.problem.start, self.problem.end)
         target = targets[meeting.number - 1] if meeting.number - 1 < len(targets) else None
         if target is not None:
-            weeks = abs(day_ord - target.toordinal()) // 7
+            weeks = rhythm_weeks(day_ord - target.toordinal())
             code = "rhythm_kept" if weeks == 0 else "rhythm_given_up"
             notes.append(Note(code, {"target": target, "weeks": weeks}))
         if (m.id, day) in self.problem.disliked:
@@ -922,13 +1009,15 @@ def plan_penalty(problem: PlanningProblem, assignments: Iterable[Assignment]) ->
         if m.count > 0:
             for p in m.people:
                 demand[p] += m.count
-    fair = {p: max(1, math.ceil(n / len(weeks))) for p, n in demand.items()}
     load: Counter[tuple[int, tuple[int, int]]] = Counter()
     for busy in problem.busy:
-        if busy.person in fair:
+        if busy.person in demand:
             day = busy.start.astimezone(BRUSSELS).date()
             if problem.start <= day <= problem.end:
                 load[(busy.person, _iso_week(day))] += 1
+    for (person, _week), n in load.items():
+        demand[person] += n
+    fair = {p: max(1, math.ceil(n / len(weeks))) for p, n in demand.items()}
     total = 0
     numbers: Counter[str] = Counter()
     for a in items:
@@ -943,7 +1032,7 @@ def plan_penalty(problem: PlanningProblem, assignments: Iterable[Assignment]) ->
         targets = rhythm_targets(m, problem.start, problem.end)
         target = targets[numbers[a.slug] - 1] if numbers[a.slug] - 1 < len(targets) else None
         if target is not None:
-            weeks_off = min(abs((day - target).days) // 7, w.rhythm_cap_weeks)
+            weeks_off = min(rhythm_weeks((day - target).days), w.rhythm_cap_weeks)
             total += w.rhythm_per_week * weeks_off
         if (m.id, day) in problem.disliked:
             total += w.weekday
