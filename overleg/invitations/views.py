@@ -258,16 +258,40 @@ def _field_error(form: forms.FlaskForm, error: InvitationError) -> None:
 # --- the panel on the meeting page -----------------------------------------------------------
 
 
+def answer_labels() -> dict[str, str]:
+    return {
+        RsvpStatus.NEEDS_ACTION.value: _("Nog geen antwoord"),
+        RsvpStatus.ACCEPTED.value: _("Komt"),
+        RsvpStatus.DECLINED.value: _("Komt niet"),
+        RsvpStatus.TENTATIVE.value: _("Misschien"),
+        RsvpStatus.DELEGATED.value: _("Laat zich vervangen"),
+    }
+
+
+def answer_summary(counts: dict[str, int]) -> str:
+    return " · ".join(
+        [
+            _("Komen: %(n)d", n=counts["accepted"]),
+            _("Misschien: %(n)d", n=counts["tentative"]),
+            _("Komen niet: %(n)d", n=counts["declined"]),
+            _("Vervangen: %(n)d", n=counts["delegated"]),
+            _("Nog geen antwoord: %(n)d", n=counts["needs-action"]),
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class PanelRow:
     invitation: Invitation
     answer_url: str
     substitute_for_name: str
+    answer_label: str
 
 
 @dataclass(frozen=True)
 class Panel:
     counts: dict[str, int]
+    summary: str
     skipped: list[Invitation]
     can_send: bool
     rows: list[PanelRow]
@@ -275,6 +299,7 @@ class Panel:
 
 def _panel(meeting: Meeting, invitations: list[Invitation]) -> Panel:
     by_id = {inv.id: inv for inv in invitations}
+    labels = answer_labels()
     rows = []
     for inv in invitations:
         if inv.is_guest:
@@ -283,10 +308,47 @@ def _panel(meeting: Meeting, invitations: list[Invitation]) -> Panel:
         if inv.token and inv.token_revoked_at is None:
             link = url_for("invitations.rsvp", token=inv.token)
         original = by_id.get(inv.substitute_for_id) if inv.substitute_for_id else None
-        rows.append(PanelRow(inv, link, original.display_name if original else ""))
+        rows.append(
+            PanelRow(
+                inv,
+                link,
+                original.display_name if original else "",
+                labels[inv.rsvp_status.value],
+            )
+        )
     counts = {status.value: n for status, n in services.answers_summary(invitations).items()}
     preview = services.recipients_from(invitations)
-    return Panel(counts, preview.skipped, services.can_send(meeting, utcnow()), rows)
+    return Panel(
+        counts, answer_summary(counts), preview.skipped, services.can_send(meeting, utcnow()), rows
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/answers.json")
+@access(Access.USER)
+def answers(meeting_id: int):  # type: ignore[no-untyped-def]
+    """The answers as JSON, for the meeting page to show them as they come in."""
+    get_meeting(current_user, meeting_id)
+    meeting = meeting_services.load_meeting_page(meeting_id)
+    labels = answer_labels()
+    counts = {s.value: n for s, n in services.answers_summary(meeting.invitations).items()}
+    return (
+        {
+            "summary": answer_summary(counts),
+            "counts": counts,
+            "invitations": [
+                {
+                    "id": inv.id,
+                    "answer": inv.rsvp_status.value,
+                    "label": labels[inv.rsvp_status.value],
+                    "comment": inv.rsvp_comment,
+                }
+                for inv in meeting.invitations
+                if not inv.is_guest
+            ],
+        },
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.app_context_processor

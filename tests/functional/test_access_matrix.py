@@ -200,6 +200,7 @@ CASES: dict[str, Case] = {
     ),
     # invitations (issue 3)
     "invitations.meeting_ics": Case(_meeting("/invitation.ics"), scoped=True),
+    "invitations.answers": Case(_meeting("/answers.json"), scoped=True),
     "invitations.send": Case(_meeting("/invitations/send"), scoped=True, edit=True),
     "invitations.revoke_link": Case(
         _link("linked_invitation", "revoke"), method="POST", scoped=True, edit=True

@@ -206,3 +206,20 @@ def test_personal_ics_has_only_the_invitee(client, world):
     response = client.get(f"/rsvp/{invitation.token}/uitnodiging.ics")
     calendar = ical.parse(response.data)
     assert str(calendar.events[0]["ATTENDEE"]) == f"mailto:{invitation.contact.email}"
+
+
+def test_answers_json_follows_the_answers(client, world):
+    meeting, invitation = _invited(world)
+    login(client, world.reader)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert f'data-answers-url="/meetings/{meeting.id}/answers.json"' in page
+    assert "js/invitations.js" in page
+    before = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
+    assert before["counts"]["accepted"] == 0
+    services.record_answer(invitation, RsvpStatus.ACCEPTED, "tot dan", now=utcnow())
+    db.session.commit()
+    after = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
+    assert after["counts"]["accepted"] == 1
+    assert "Komen: 1" in after["summary"]
+    row = next(r for r in after["invitations"] if r["id"] == invitation.id)
+    assert row == {"id": invitation.id, "answer": "accepted", "label": "Komt", "comment": "tot dan"}
