@@ -67,6 +67,18 @@ class DirectoryError(ValueError):
         self.field = field
 
 
+def _write(code: str, field: str, *, commit: bool) -> None:
+    """Flush or commit; a unique constraint hit (someone else was faster) becomes a refusal."""
+    try:
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise DirectoryError(code, field) from None
+
+
 def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Set the attributes in `values` on `obj`; return {name: [old, new]} for what changed."""
     changes: dict[str, list[Any]] = {}
@@ -284,7 +296,7 @@ def create_municipality(user: User, settings: MunicipalitySettings) -> Municipal
         platform_id=user.platform_id, slug=unique_slug(Municipality, columns["name"]), **columns
     )
     db.session.add(municipality)
-    db.session.flush()
+    _write("name_taken", "name", commit=False)
     audit.record(
         user,
         "municipality.create",
@@ -292,7 +304,7 @@ def create_municipality(user: User, settings: MunicipalitySettings) -> Municipal
         municipality_id=municipality.id,
         summary=municipality.name,
     )
-    db.session.commit()
+    _write("name_taken", "name", commit=True)
     return municipality
 
 
@@ -312,7 +324,7 @@ def update_municipality(
             summary=municipality.name,
             details={"changes": changes},
         )
-    db.session.commit()
+    _write("name_taken", "name", commit=True)
     return changes
 
 
@@ -358,7 +370,7 @@ def add_standing_invitee(
         raise DirectoryError("already_listed", "contact")
     entry = StandingInvitee(municipality=municipality, contact=contact, role=role)
     db.session.add(entry)
-    db.session.flush()
+    _write("already_listed", "contact", commit=False)
     audit.record(
         user,
         "standing_invitee.create",
@@ -367,7 +379,7 @@ def add_standing_invitee(
         summary=f"{contact.full_name} ({contact.organisation.name})",
         details={"contact_id": contact.id, "role": role.value},
     )
-    db.session.commit()
+    _write("already_listed", "contact", commit=True)
     return entry
 
 
@@ -565,7 +577,7 @@ def create_organisation(
     organisation = Organisation(platform_id=user.platform_id, **fields.as_columns())
     organisation.municipalities = served
     db.session.add(organisation)
-    db.session.flush()
+    _write("organisation_name_taken", "name", commit=False)
     audit.record(
         user,
         "organisation.create",
@@ -573,7 +585,7 @@ def create_organisation(
         summary=organisation.name,
         details={"municipalities": [m.slug for m in served]},
     )
-    db.session.commit()
+    _write("organisation_name_taken", "name", commit=True)
     return organisation
 
 
@@ -597,7 +609,7 @@ def update_organisation(
             summary=organisation.name,
             details={"changes": changes},
         )
-    db.session.commit()
+    _write("organisation_name_taken", "name", commit=True)
     return changes
 
 
@@ -938,9 +950,9 @@ def create_theme(user: User, fields: ThemeFields) -> Theme:
     columns = fields.as_columns()
     theme = Theme(code=unique_slug(Theme, columns["name"], "code", "_"), **columns)
     db.session.add(theme)
-    db.session.flush()
+    _write("name_taken", "name", commit=False)
     audit.record(user, "theme.create", theme, summary=theme.name)
-    db.session.commit()
+    _write("name_taken", "name", commit=True)
     return theme
 
 
@@ -951,7 +963,7 @@ def update_theme(user: User, theme: Theme, fields: ThemeFields) -> dict[str, lis
     changes = _apply(theme, fields.as_columns())
     if changes:
         audit.record(user, "theme.update", theme, summary=theme.name, details={"changes": changes})
-    db.session.commit()
+    _write("name_taken", "name", commit=True)
     return changes
 
 

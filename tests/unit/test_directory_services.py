@@ -632,3 +632,25 @@ def test_theme_names_are_unique(world):
             world.coordinator, services.ThemeFields("kerncijfers WONEN en premies")
         )
     assert refused.value.field == "name"
+
+
+def test_a_lost_race_on_a_unique_name_is_a_refusal_not_an_error(world, monkeypatch):
+    # Two coordinators submit the same name at once: both pass the check, the database decides.
+    monkeypatch.setattr(services, "organisation_name_taken", lambda *args, **kwargs: False)
+    monkeypatch.setattr(services, "theme_name_taken", lambda *args, **kwargs: False)
+    with pytest.raises(services.DirectoryError) as organisation:
+        services.create_organisation(
+            world.coordinator, _fields("Woonmaatschappij Noorderdorp"), set()
+        )
+    assert (organisation.value.message, organisation.value.field) == (
+        "organisation_name_taken",
+        "name",
+    )
+    with pytest.raises(services.DirectoryError) as theme:
+        services.create_theme(
+            world.coordinator, services.ThemeFields("Kerncijfers wonen en premies")
+        )
+    assert theme.value.field == "name"
+    # The session is usable again and nothing half-written stayed behind.
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 3
+    assert _audit("organisation.create") == [] and _audit("theme.create") == []
