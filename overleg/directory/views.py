@@ -72,13 +72,10 @@ def _field_error(form: FlaskForm, error: services.DirectoryError) -> None:
         form.form_errors.append(message)
 
 
-def _template_context() -> dict:
-    return {"role_labels": ROLE_LABELS, "weekday_labels": WEEKDAY_LABELS}
-
-
 @bp.app_context_processor
 def directory_labels() -> dict:
-    return _template_context()
+    """Dutch labels of invitee roles and weekdays, for every template (the audit page too)."""
+    return {"role_labels": ROLE_LABELS, "weekday_labels": WEEKDAY_LABELS}
 
 
 # --- municipalities -----------------------------------------------------------------------
@@ -87,12 +84,10 @@ def directory_labels() -> dict:
 @bp.route("/municipalities")
 @access(Access.USER)
 def municipalities():  # type: ignore[no-untyped-def]
-    now = utcnow()
     return render_template(
         "directory/municipalities.html",
-        rows=services.municipality_overview(current_user, now),
+        rows=services.municipality_overview(current_user, utcnow()),
         can_create=can_create_municipality(current_user),
-        now=now,
     )
 
 
