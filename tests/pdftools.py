@@ -64,3 +64,8 @@ def pdf_structure(pdf: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(parts)
+
+
+def pdf_structure_tree(pdf: bytes) -> str:
+    """The logical structure tree (tags) as printed by `pdfinfo -struct`."""
+    return _run("pdfinfo", pdf, "-struct")

@@ -13,7 +13,14 @@ from overleg.minutes import services
 from overleg.models import AgendaItemKind, Attendance, MeetingStatus
 from overleg.services import pdf
 from tests import factories
-from tests.pdftools import pdf_fonts, pdf_info, pdf_metadata_xml, pdf_structure, pdf_text
+from tests.pdftools import (
+    pdf_fonts,
+    pdf_info,
+    pdf_metadata_xml,
+    pdf_structure,
+    pdf_structure_tree,
+    pdf_text,
+)
 
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
 
@@ -155,6 +162,9 @@ def test_minutes_pdf_holds_names_decisions_and_action_points(app, world):
     assert b"/EmbeddedFile" not in structure
     fonts = pdf_fonts(rendered.content)
     assert fonts and all(f["emb"] == "yes" for f in fonts), fonts
+    tree = pdf_structure_tree(rendered.content)  # what a screen reader navigates by
+    tags = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
+    assert {"H1", "H2", "H3", "L", "LI", "Table", "TH", "TD"} <= tags, tags
 
 
 def test_approved_minutes_carry_no_draft_watermark(app, world):
