@@ -194,6 +194,17 @@ def can_edit_organisation(user: User, organisation: Organisation) -> bool:
     return can_edit_directory(user) and can_view_organisation(user, organisation)
 
 
+def can_archive_organisation(user: User, organisation: Organisation) -> bool:
+    """Archiving hides an organisation for every municipality it serves: a secretary may do it
+    only when all of them are hers (a shared woonmaatschappij is the coordinator's call)."""
+    if not can_edit_organisation(user, organisation):
+        return False
+    if sees_all_municipalities(user):
+        return True
+    own = {m.id for m in user.municipalities}
+    return all(m.id in own for m in organisation.municipalities)
+
+
 def _require(visible: bool, editable: bool | None = None) -> None:
     if not visible:
         abort(404)

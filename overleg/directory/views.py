@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from overleg.auth.permissions import (
     Access,
     access,
+    can_archive_organisation,
     can_create_municipality,
     can_edit_directory,
     can_edit_municipality,
@@ -324,6 +325,7 @@ def organisation(organisation_id: int):  # type: ignore[no-untyped-def]
         hidden_municipalities=len([m for m in found.municipalities if m.id not in visible]),
         contacts=[c for c in found.contacts if c.erased_at is None],
         can_edit=can_edit_organisation(current_user, found),
+        can_archive=can_archive_organisation(current_user, found),
         confirm_form=ConfirmForm(),
     )
 
@@ -351,6 +353,8 @@ def organisation_edit(organisation_id: int):  # type: ignore[no-untyped-def]
 
 def _archive_organisation(organisation_id: int, archived: bool):  # type: ignore[no-untyped-def]
     found = get_organisation(current_user, organisation_id, edit=True)
+    if not can_archive_organisation(current_user, found):
+        abort(403)
     if ConfirmForm().validate_on_submit() and services.set_organisation_archived(
         current_user, found, archived, utcnow()
     ):

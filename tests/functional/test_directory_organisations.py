@@ -352,3 +352,18 @@ def test_data_import_export_and_personal_data_are_linked_for_who_may_use_them(cl
     assert f"/contacts/{contact.id}/personal-data.json" in _text(
         client.get(f"/contacts/{contact.id}")
     )
+
+
+def test_a_secretary_cannot_archive_an_organisation_shared_with_other_municipalities(client, world):
+    shared = factories.organisation_serving(
+        world.north, world.south, name="Woonmaatschappij Kempen"
+    )
+    login(client, world.secretary)
+    page = _text(client.get(f"/organisations/{shared.id}"))
+    assert "Wijzigen" in page and "Archiveren" not in page
+    assert post_form(client, f"/organisations/{shared.id}/archive").status_code == 403
+    assert db.session.get(Organisation, shared.id).archived_at is None
+    client.delete_cookie("session")
+    login(client, world.coordinator)
+    assert post_form(client, f"/organisations/{shared.id}/archive").status_code == 302
+    assert db.session.get(Organisation, shared.id).archived_at is not None
