@@ -39,6 +39,7 @@ from overleg.models import (
     Theme,
     User,
 )
+from overleg.models import organisation_municipality as om
 from overleg.services import audit
 from overleg.services.pagination import Page, paginate
 
@@ -490,8 +491,6 @@ def search_organisations(
             )
         )
     if search.municipality_id is not None:
-        from overleg.models import organisation_municipality as om
-
         statement = statement.where(
             Organisation.id.in_(
                 sa.select(om.c.organisation_id).where(
