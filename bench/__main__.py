@@ -27,6 +27,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,19 +103,49 @@ def compare(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def run_others() -> dict[str, Any]:
-    results: dict[str, Any] = {}
+def run_others() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, result) of each other feature's benchmark, one at a time."""
     for name in OTHER_BENCHMARKS:
         module_name = f"bench.{name}"
         if importlib.util.find_spec(module_name) is None:
-            results[name] = {"present": False}
+            yield name, {"present": False}
             continue
         print(f"[bench] {name} ...", flush=True)
+        started = time.perf_counter()
         try:
-            results[name] = importlib.import_module(module_name).run()
+            outcome = dict(importlib.import_module(module_name).run())
         except Exception as error:  # record and go on: one broken benchmark must not hide the rest
-            results[name] = {"error": f"{type(error).__name__}: {error}"}
-    return results
+            outcome = {"error": f"{type(error).__name__}: {error}"}
+        print(f"[bench] {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+        yield name, outcome
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write `results`, keeping what other commands recorded there (`make load` writes "load")."""
+    kept: dict[str, Any] = {}
+    if path.exists():
+        try:
+            kept = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            kept = {}
+    kept.update(results)
+    path.write_text(json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_summary(results: dict[str, Any]) -> None:
+    large = results["large"]
+    print(f"[bench] trivial route {large['trivial_ms']} ms (large platform)")
+    for name, entry in results["summary"].items():
+        if not entry["measured"]:
+            print(f"[bench] {name:15} not measured (page missing)")
+            continue
+        timing = large["pages"][name]
+        line = (
+            f"[bench] {name:15} queries {entry['queries_small']:>3} / {entry['queries_large']:>3}"
+        )
+        if "median_ms" in timing:
+            line += f"   {timing['median_ms']:8.2f} ms  x{timing['ratio_to_trivial']}"
+        print(line, flush=True)
 
 
 def environment() -> dict[str, Any]:
@@ -155,30 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     results["bench_process_max_rss_mib"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
     )
+    write_results(args.output, results)
+    print_summary(results)
     if not args.skip_others:
-        results.update(run_others())
-    # Keep what other commands recorded in the same file (`make load` writes "load").
-    kept: dict[str, Any] = {}
-    if args.output.exists():
-        try:
-            kept = json.loads(args.output.read_text())
-        except json.JSONDecodeError:
-            kept = {}
-    kept.update(results)
-    args.output.write_text(json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
-
-    print(f"[bench] trivial route {large['trivial_ms']} ms (large platform)")
-    for name, entry in results["summary"].items():
-        if not entry["measured"]:
-            print(f"[bench] {name:15} not measured (page missing)")
-            continue
-        timing = large["pages"][name]
-        line = (
-            f"[bench] {name:15} queries {entry['queries_small']:>3} / {entry['queries_large']:>3}"
-        )
-        if "median_ms" in timing:
-            line += f"   {timing['median_ms']:8.2f} ms  x{timing['ratio_to_trivial']}"
-        print(line)
+        # Each benchmark of another feature is saved as soon as it is done.
+        for name, outcome in run_others():
+            results[name] = outcome
+            write_results(args.output, results)
     print(f"[bench] results written to {args.output}")
     return 0
 
