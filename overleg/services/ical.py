@@ -269,7 +269,8 @@ def scheduling_message(
         event.add("ORGANIZER", organizer)
     for invitation in invitable(attendees):
         contact = invitation.contact
-        assert contact is not None
+        if contact is None:  # invitable() keeps only invitations with a contact
+            continue
         address = vCalAddress.new(
             contact.email,
             cn=contact.full_name or None,

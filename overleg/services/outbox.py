@@ -284,7 +284,8 @@ def deliver_due(
             if not claim(row_id, now):
                 continue
             row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-            assert row is not None
+            if row is None:  # deleted since it was claimed
+                continue
             sender = settings.mail_from or _header_address(row.raw, "From")
             try:
                 connection.sendmail(sender, [row.to_address], _crlf(row.raw))
