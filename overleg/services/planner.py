@@ -635,16 +635,11 @@ class _Planner:
         return [slot for slot in assigned if slot is not None]
 
     def improve(self, slots: list[Slot], max_passes: int = 8) -> None:
-        """Local search until nothing improves (or `max_passes`).
+        """Move one meeting at a time to a cheaper feasible slot while that helps.
 
-        Two moves: one meeting to a cheaper feasible slot; and a swap, where a meeting takes a
-        cheaper slot held by exactly one other proposal, which moves to its best other slot.
-        A move is kept only when the total penalty (preferences and load) goes down.
+        (Swapping with the one proposal that blocks a cheaper slot was tried on the benchmark
+        and gained nothing there: the remaining penalty is the weekly load, not single blockers.)
         """
-        self.where = {
-            (m.request.slug, slot[1]): i
-            for i, (m, slot) in enumerate(zip(self.meetings, slots, strict=True))
-        }
         for _ in range(max_passes):
             changed = False
             for i, meeting in enumerate(self.meetings):
@@ -653,84 +648,11 @@ class _Planner:
                 current_total = current[0] + self.load_cost(meeting, current[1])
                 best = self.best_slot(meeting)
                 if best is not None and best[0] < current_total:
-                    self._move(i, slots, best[1])
+                    slots[i] = best[1]
                     changed = True
                 self.place(meeting, slots[i])
-                if self._swap(i, slots):
-                    changed = True
             if not changed:
                 break
-
-    def _move(self, i: int, slots: list[Slot], slot: Slot) -> None:
-        del self.where[(self.meetings[i].request.slug, slots[i][1])]
-        slots[i] = slot
-        self.where[(self.meetings[i].request.slug, slot[1])] = i
-
-    def _excess(self, keys: set[tuple[int, int]]) -> int:
-        loads = self.state.week_load
-        return sum(max(0, loads[p][w] - self.fair_share[p]) for p, w in keys)
-
-    def _keys(self, meetings: Iterable[_Meeting], days: Iterable[int]) -> set[tuple[int, int]]:
-        weeks = {self.week_of[d - self.start_ord] for d in days}
-        return {(p, w) for m in meetings for p in m.people for w in weeks}
-
-    def _sole_blocker(self, meeting: _Meeting, day_ord: int, start: int) -> int | None:
-        """The one other proposal that keeps `meeting` from this slot, if exactly one does."""
-        state = self.state
-        index = day_ord - self.start_ord
-        mid = meeting.request.id
-        if any(
-            abs(day_ord - o) < meeting.request.min_spacing_days
-            for o in state.municipality_days[mid]
-        ):
-            return None
-        mask = ((1 << meeting.length_q) - 1) << (start // QUARTER)
-        found: set[int] = set()
-        for p in meeting.people:
-            entries = state.labels.get((p, index), [])
-            full = state.counts[p][index] >= state.max_per_day
-            for bits, label in entries:
-                if full or bits & mask:
-                    j = self.where.get((label, day_ord))
-                    if j is None:
-                        return None  # an existing meeting: it does not move
-                    found.add(j)
-        return found.pop() if len(found) == 1 else None
-
-    def _swap(self, i: int, slots: list[Slot], tries: int = 12) -> bool:
-        meeting = self.meetings[i]
-        current = slots[i]
-        if current[0] == 0:
-            return False
-        for cand in meeting.candidates:
-            if cand[0] >= current[0] or tries == 0:
-                return False
-            j = self._sole_blocker(meeting, cand[1], cand[2])
-            if j is None or j == i:
-                continue
-            tries -= 1
-            other = self.meetings[j]
-            other_slot = slots[j]
-            keys = self._keys((meeting, other), (current[1], cand[1], other_slot[1]))
-            before = current[0] + other_slot[0] + self.weights.load * self._excess(keys)
-            self.unplace(meeting, current)
-            self.unplace(other, other_slot)
-            if self.feasible(meeting, cand[1], cand[2]):
-                self.place(meeting, cand)
-                best = self.best_slot(other)
-                if best is not None:
-                    keys |= self._keys((meeting, other), (best[1][1],))
-                    self.place(other, best[1])
-                    after = cand[0] + best[1][0] + self.weights.load * self._excess(keys)
-                    if after < before:
-                        self._move(i, slots, cand)
-                        self._move(j, slots, best[1])
-                        return True
-                    self.unplace(other, best[1])
-                self.unplace(meeting, cand)
-            self.place(other, other_slot)
-            self.place(meeting, current)
-        return False
 
     # -- explaining
 
