@@ -34,6 +34,7 @@ from slugify import slugify
 from overleg.auth.services import hash_password, password_hasher
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
+from overleg.minutes.demo import add_demo_minutes
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -173,6 +174,7 @@ class DemoResult:
     contacts: int = 0
     meetings: int = 0
     invitations: int = 0
+    minutes: int = 0
     users: int = 0
 
 
@@ -201,9 +203,18 @@ def any_platform_exists() -> bool:
 
 
 def load_demo_data(
-    now: datetime, hasher: PasswordHasher, *, seed: int = DEFAULT_SEED
+    now: datetime,
+    hasher: PasswordHasher,
+    *,
+    seed: int = DEFAULT_SEED,
+    freeze_pdfs: bool = False,
 ) -> DemoResult:
-    """Create the demo platform in one transaction; do nothing when it already exists."""
+    """Create the demo platform in one transaction; do nothing when it already exists.
+
+    Held meetings get minutes (overleg/minutes/demo.py): approved at the next meeting except the
+    latest, which is circulated. Their PDFs are rendered on demand; `freeze_pdfs` also stores
+    version 1 of each, as the approval workflow would have (slow: one WeasyPrint run each).
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
@@ -236,10 +247,8 @@ def load_demo_data(
     meetings = _meetings(municipalities, standing, themes, now, rng)
     users = _users(platform, by_name, hasher)
     db.session.flush()
-    # Minutes of the held meetings (issue 4); their PDFs are rendered on demand, not stored here.
-    from overleg.minutes.demo import add_demo_minutes
-
-    add_demo_minutes(meetings, now=now, freeze_pdfs=False)
+    # Minutes of the held meetings, from the minutes feature (overleg/minutes/demo.py).
+    minutes = add_demo_minutes(meetings, now=now, freeze_pdfs=freeze_pdfs)
     audit.record(
         None,
         "demo.load",
@@ -257,6 +266,7 @@ def load_demo_data(
         contacts=sum(len(v) for v in contacts.values()),
         meetings=len(meetings),
         invitations=sum(len(m.invitations) for m in meetings),
+        minutes=minutes,
         users=len(users),
     )
 
@@ -844,7 +854,7 @@ def demo_data_command(if_empty: bool) -> None:
     click.echo(
         f"Demogegevens geladen: {result.municipalities} gemeenten, {result.organisations} "
         f"organisaties, {result.contacts} contactpersonen, {result.meetings} vergaderingen, "
-        f"{result.invitations} uitnodigingen."
+        f"{result.invitations} uitnodigingen, {result.minutes} verslagen."
     )
     click.echo(
         f"Aanmelden kan als {COORDINATOR_EMAIL}, {SECRETARY_EMAIL} of {READER_EMAIL}, "

@@ -23,6 +23,8 @@ from overleg.models import (
     InviteeRole,
     Meeting,
     MeetingStatus,
+    Minutes,
+    MinutesStatus,
     Municipality,
     Organisation,
     Platform,
@@ -147,6 +149,15 @@ def test_meetings_follow_the_calendar_and_the_status_rules(app):
     assert statuses[MeetingStatus.HELD] >= 60
     assert statuses[MeetingStatus.PLANNED] + statuses[MeetingStatus.INVITED] >= 23
     assert statuses[MeetingStatus.CANCELLED] >= 1
+
+    # The minutes feature wrote minutes for every held meeting.
+    minutes = {m.meeting_id: m for m in db.session.scalars(sa.select(Minutes))}
+    held = {m.id for m in meetings if m.status is MeetingStatus.HELD}
+    assert set(minutes) == held
+    assert {m.status for m in minutes.values()} == {
+        MinutesStatus.APPROVED,
+        MinutesStatus.CIRCULATED,
+    }
 
     # Every municipality has its next meetings planned: in the rest of this half-year and the next.
     second_half = datetime(2026, 6, 30, 22, tzinfo=UTC)
