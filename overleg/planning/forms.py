@@ -13,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -43,6 +44,12 @@ class _PeriodFields:
     avoid_public_holidays = BooleanField(_l("Geen wettelijke feestdagen"), default=True)
     avoid_flemish_holiday = BooleanField(_l("Geen 11 juli"), default=True)
     avoid_school_holidays = BooleanField(_l("Geen schoolvakanties"), default=True)
+    skip = SelectMultipleField(
+        _l("Deze gemeenten nu niet plannen"),
+        choices=[],
+        validate_choice=True,
+        invalid_choice_message=_l("Kies gemeenten uit de lijst."),
+    )
     max_per_day = IntegerField(
         _l("Maximum aantal vergaderingen per dag per persoon"),
         validators=[

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from overleg.auth.permissions import Access, access, municipality_filter
 from overleg.extensions import db
@@ -44,6 +45,17 @@ def visible_municipalities(user: User) -> list[Municipality]:
             .order_by(Municipality.name)
         )
     )
+
+
+def _skip_choices(form: PeriodForm | ConfirmForm) -> None:
+    form.skip.choices = [
+        SelectChoice(m.slug, m.name)
+        for m in db.session.scalars(
+            sa.select(Municipality)
+            .where(Municipality.platform_id == current_user.platform_id)
+            .order_by(Municipality.name)
+        )
+    ]
 
 
 def month_label(day: date) -> str:
@@ -76,6 +88,7 @@ def _settings(form: PeriodForm | ConfirmForm) -> services.PlanSettings:
         max_per_day=form.max_per_day.data,
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
         platform_ids=(current_user.platform_id,),
+        exclude=frozenset(form.skip.data or ()),
     )
 
 
@@ -87,6 +100,7 @@ def _period_data(form: PeriodForm | ConfirmForm) -> dict[str, object]:
         "avoid_flemish_holiday": form.avoid_flemish_holiday.data,
         "avoid_school_holidays": form.avoid_school_holidays.data,
         "max_per_day": form.max_per_day.data,
+        "skip": list(form.skip.data or ()),
     }
 
 
@@ -153,6 +167,7 @@ def index():  # type: ignore[no-untyped-def]
             year=next_year,
             max_per_day=current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
         )
+    _skip_choices(form)
     if not submitted or not form.validate():
         return _render(form, None, [], None, [])
     problem = services.load_problem(_settings(form), now=utcnow())
@@ -221,7 +236,9 @@ def _rows_checked(
 @access(Access.COORDINATOR)
 def confirm():  # type: ignore[no-untyped-def]
     confirm_form = ConfirmForm()
+    _skip_choices(confirm_form)
     period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+    _skip_choices(period_form)
     if not confirm_form.validate_on_submit():
         return _render(period_form, None, [], confirm_form, [], status=422)
     now = utcnow()

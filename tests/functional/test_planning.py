@@ -201,3 +201,19 @@ def test_existing_meeting_reduces_what_is_missing(client, world):
     assert [r[0] for r in rows].count("noorderdorp") == 1
     north_day = next(date.fromisoformat(d) for s, d, _ in rows if s == "noorderdorp")
     assert abs((north_day - start.date()).days) >= world.north.min_spacing_days
+
+
+def test_a_municipality_can_be_left_out_knowingly(client, world):
+    db.session.delete(world.south.standing_invitees[0])
+    db.session.commit()
+    login(client, world.coordinator)
+    html = client.get(_query() + "&skip=zuiderdorp").get_data(as_text=True)
+    rows = _rows(html)
+    assert [r[0] for r in rows] == ["noorderdorp", "noorderdorp"]
+    response = post_form(client, "/planning/confirm", {**_confirm_data(rows), "skip": "zuiderdorp"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 2
+    # Another platform's municipality is not a choice.
+    html = client.get(_query() + "&skip=verweg").get_data(as_text=True)
+    assert "rows-0-slug" not in html
+    assert "Kies gemeenten uit de lijst." in html
