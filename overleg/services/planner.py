@@ -654,6 +654,51 @@ class _Planner:
             if not changed:
                 break
 
+    def ruin_and_recreate(self, slots: list[Slot], rounds: int = 2) -> None:
+        """Large moves: take out every proposal of one shared person, put them back one by one
+        on their best slot (now that the rest of the plan is known), keep it if the total penalty
+        went down. People are visited in a fixed order, so the result stays deterministic."""
+        by_person: dict[int, list[int]] = {}
+        for i, meeting in enumerate(self.meetings):
+            for p in meeting.people:
+                by_person.setdefault(p, []).append(i)
+        shared = sorted(
+            (p for p, ms in by_person.items() if len(ms) > 2), key=lambda p: (-len(by_person[p]), p)
+        )
+        total = self.total_penalty(slots)
+        for _ in range(rounds):
+            improved = False
+            for p in shared:
+                group = by_person[p]
+                old = {i: slots[i] for i in group}
+                for i in group:
+                    self.unplace(self.meetings[i], slots[i])
+                # Cheapest-to-place last: the meetings with the dearest best slot choose first.
+                placed: list[int] = []
+                ok = True
+                for i in sorted(group, key=lambda i: (len(self.meetings[i].candidates), i)):
+                    best = self.best_slot(self.meetings[i])
+                    if best is None:
+                        ok = False
+                        break
+                    slots[i] = best[1]
+                    self.place(self.meetings[i], best[1])
+                    placed.append(i)
+                new_total = self.total_penalty(slots) if ok else None
+                if new_total is not None and new_total < total:
+                    total = new_total
+                    improved = True
+                    continue
+                for i in placed:
+                    self.unplace(self.meetings[i], slots[i])
+                for i in group:
+                    slots[i] = old[i]
+                    self.place(self.meetings[i], old[i])
+            if not improved:
+                break
+            self.improve(slots, max_passes=2)
+            total = self.total_penalty(slots)
+
     # -- explaining
 
     def total_penalty(self, slots: list[Slot]) -> int:
@@ -799,6 +844,7 @@ def plan_period(problem: PlanningProblem) -> Plan:
     if slots is None:
         return Plan((), (planner.dead_end_problem(),), 0, planner.nodes)
     planner.improve(slots)
+    planner.ruin_and_recreate(slots)
     proposals: list[Proposal] = []
     for meeting, slot in zip(planner.meetings, slots, strict=True):
         _, day_ord, start = slot
