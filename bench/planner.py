@@ -29,6 +29,7 @@ from datetime import time as clock
 from typing import Any
 
 from overleg.services.planner import (
+    BRUSSELS,
     QUARTER,
     Assignment,
     MunicipalityRequest,
@@ -220,13 +221,17 @@ def cpsat(
             objective.append(weights.load * excess)
     model.Minimize(sum(objective))
     if hint:
-        chosen = {
-            (a.slug, a.start.date().toordinal(), a.start.hour * 60 + a.start.minute) for a in hint
-        }
+        # The n-th meeting of a municipality (by date) is its meeting number n.
+        chosen: dict[tuple[str, int], tuple[int, int]] = {}
+        for a in sorted(hint, key=lambda a: (a.slug, a.start)):
+            number = 1 + sum(1 for key in chosen if key[0] == a.slug)
+            local = a.start.astimezone(BRUSSELS)
+            chosen[(a.slug, number)] = (local.date().toordinal(), local.hour * 60 + local.minute)
         for (mi, ci), lit in x.items():
             meeting = planner.meetings[mi]
             _cost, day_ord, start = meeting.candidates[ci]
-            model.AddHint(lit, (meeting.request.slug, day_ord, start) in chosen)
+            wanted = chosen.get((meeting.request.slug, meeting.number))
+            model.AddHint(lit, wanted == (day_ord, start))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     workers = workers or min(8, os.cpu_count() or 1)
