@@ -14,7 +14,13 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from overleg.config import INSTANCE_DIR, PROJECT_ROOT, Config, ProductionConfig
+from overleg.config import (
+    INSTANCE_DIR,
+    PROJECT_ROOT,
+    Config,
+    ProductionConfig,
+    check_production_secret,
+)
 from overleg.config import config_from_environment as _config_from_environment
 from overleg.extensions import babel, csrf, db, login_manager, migrate
 
@@ -58,14 +64,12 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(INSTANCE_DIR),
     )
-    if isinstance(config, type):
-        app.config.from_object(config)
-    else:
-        app.config.from_object(_config_from_environment())
-        if config:
-            app.config.update(config)
-    if isinstance(config, type) and issubclass(config, ProductionConfig):
-        config.check()
+    config_class = config if isinstance(config, type) else _config_from_environment()
+    app.config.from_object(config_class)
+    if config and not isinstance(config, type):
+        app.config.update(config)
+    if issubclass(config_class, ProductionConfig):
+        check_production_secret(app.config["SECRET_KEY"])
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     if app.config.get("PROXY_FIX_HOPS"):

@@ -109,11 +109,11 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
-    @classmethod
-    def check(cls) -> None:
-        """Refuse to start production with the development secret."""
-        if cls.SECRET_KEY == Config.SECRET_KEY or len(cls.SECRET_KEY) < 32:
-            raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters")
+
+def check_production_secret(secret_key: str) -> None:
+    """Refuse to start production with the development secret or a short one."""
+    if secret_key == Config.SECRET_KEY or len(secret_key) < 32:
+        raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -115,3 +115,17 @@ def test_english_can_be_chosen(client):
     client.post("/taal", data={"language": "en", "next": "/login", "csrf_token": token})
     html = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in html
+
+
+def test_production_refuses_the_development_secret(monkeypatch):
+    import pytest
+
+    from overleg import create_app
+
+    monkeypatch.setenv("OVERLEG_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()  # what gunicorn runs: the config comes from the environment
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SECRET_KEY": "short"})
+    app = create_app({"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
