@@ -61,7 +61,7 @@ from overleg.services.reference_data import ensure_reference_data
 
 PLATFORM_NAME = "Kempens Woonplatform (demo)"
 PLATFORM_SLUG = "kempens-woonplatform-demo"
-DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the demo accounts
+DEMO_PASSWORD = "demo"  # noqa: S105  # nosec B105 - the documented demo password
 COORDINATOR_EMAIL = "coordinator@demo.overleg.be"
 SECRETARY_EMAIL = "secretaris@demo.overleg.be"
 READER_EMAIL = "lezer@demo.overleg.be"
@@ -222,7 +222,7 @@ def load_demo_data(
     if existing is not None:
         return DemoResult(created=False, platform_id=existing.id)
     ensure_reference_data()
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo content, not secrets
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo content
     names = _NameGenerator(rng)
 
     types = {t.code: t for t in db.session.scalars(sa.select(OrganisationType))}

@@ -106,7 +106,7 @@ def add_demo_minutes(
     With `freeze_pdfs` (the default) approved and circulated minutes get their stored PDF
     (version 1), as the workflow would have left them.
     """
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo content, not secrets
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo content
     by_municipality: dict[int, list[Meeting]] = defaultdict(list)
     db.session.flush()
     for meeting in meetings:

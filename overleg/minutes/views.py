@@ -45,7 +45,8 @@ from overleg.services.mail import Sender
 def _meeting(meeting_id: int, *, edit: bool = False) -> Meeting:
     get_meeting(current_user, meeting_id, edit=edit)  # 404 / 403 as the rules say
     meeting = services.load_meeting(meeting_id)
-    assert meeting is not None
+    if meeting is None:  # deleted between the two reads
+        abort(404)
     return meeting
 
 

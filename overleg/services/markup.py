@@ -68,7 +68,7 @@ def render_markdown(text: str | None) -> Markup:
     if not text or not text.strip():
         return Markup("")
     html = markdown.markdown(text, output_format="html")
-    return Markup(sanitize_html(html))  # noqa: S704 - sanitised by nh3 just above
+    return Markup(sanitize_html(html))  # noqa: S704  # nosec B704 - sanitised by nh3 above
 
 
 def lines(text: str | None) -> list[str]:

@@ -627,7 +627,8 @@ class _Planner:
             i -= 1
             if i >= 0:
                 prev = assigned[i]
-                assert prev is not None
+                if prev is None:  # every meeting before i is placed; cannot happen
+                    raise RuntimeError("planner search lost a placed meeting")
                 self.unplace(self.meetings[i], prev)
                 # Keep `assigned[i]` as the slot just tried, so the expansion can skip it.
         if i < 0:
