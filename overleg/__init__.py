@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from overleg.config import (
     INSTANCE_DIR,
@@ -108,7 +109,16 @@ def _init_extensions(app: Flask) -> None:
     permissions.init_app(app)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids beyond a database integer are not found (404), not a 500."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
     # One blueprint per feature; a feature module adds its own line here.
     from overleg import api, auth, core, directory, meetings
 

@@ -129,3 +129,9 @@ def test_production_refuses_the_development_secret(monkeypatch):
         create_app({"SECRET_KEY": "short"})
     app = create_app({"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_ids_beyond_a_database_integer_are_not_found(client, world):
+    login(client, world.coordinator)
+    for path in ("/organisations/99999999999999", "/contacts/99999999999", "/themes/9999999999"):
+        assert client.get(path).status_code == 404, path
