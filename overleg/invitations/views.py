@@ -32,10 +32,11 @@ def _settings() -> services.MailSettings:
 
 
 def ics_response(data: bytes, filename: str, method: str | None = None) -> Response:
-    mimetype = ICS_MIMETYPE + (f"; method={method}" if method else "")
+    # content_type, not mimetype: werkzeug would append a second charset to the latter.
+    content_type = ICS_MIMETYPE + (f"; method={method}" if method else "")
     return Response(
         data,
-        mimetype=mimetype,
+        content_type=content_type,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-store",

@@ -66,7 +66,7 @@ def test_meeting_ics_lists_every_invitee_with_an_address(client, world, tmp_path
     login(client, world.reader)
     response = client.get(f"/meetings/{meeting.id}/invitation.ics")
     assert response.status_code == 200
-    assert response.mimetype == "text/calendar"
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
     calendar = ical.parse(response.data)
     assert str(calendar["METHOD"]) == "REQUEST"
     event = calendar.events[0]
