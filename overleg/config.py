@@ -34,8 +34,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105 - refused in production
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'overleg.db'}"
     )
@@ -112,7 +115,7 @@ class ProductionConfig(Config):
 
 def check_production_secret(secret_key: str) -> None:
     """Refuse to start production with the development secret or a short one."""
-    if secret_key == Config.SECRET_KEY or len(secret_key) < 32:
+    if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 32:
         raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters")
 
 
