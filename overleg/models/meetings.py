@@ -71,7 +71,7 @@ class Meeting(db.Model):
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
     )
     invitations: Mapped[list[Invitation]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan"
+        back_populates="meeting", order_by="Invitation.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
