@@ -93,8 +93,17 @@ def note_text(note: Note) -> str:
             int(p["weeks"]),  # type: ignore[call-overload]
             target=_day(p["target"]),
         )
-    if code == "poll_preference_given_up":
-        return _("Niet elke niet-verplichte genodigde kan op deze dag (bevraging).")
+    if code == "poll_slot":
+        declined = int(p.get("declined", 0))  # type: ignore[call-overload]
+        if not declined:
+            return _("Moment uit de bevraging: past voor iedereen die antwoordde.")
+        return ngettext(
+            "Moment uit de bevraging: past voor alle verplichte genodigden, niet voor "
+            "%(num)s andere genodigde.",
+            "Moment uit de bevraging: past voor alle verplichte genodigden, niet voor "
+            "%(num)s andere genodigden.",
+            declined,
+        )
     if code == "busy_week":
         return _("Drukke week voor %(n)s verplichte genodigde(n).", n=p.get("people", 1))
     return code
@@ -153,12 +162,19 @@ def problem_text(problem: Problem) -> str:
             spacing=p["spacing"],
             days=p["days"],
         )
-    if code == "poll_no_common_day":
-        return _(
-            "%(name)s: er is geen dag waarop alle verplichte genodigden volgens de bevraging "
-            "kunnen.",
+    if code == "poll_no_common_slot":
+        text = _(
+            "%(name)s: geen enkel moment uit de bevraging past nog voor alle verplichte "
+            "genodigden.",
             name=p["name"],
         )
+        if p.get("people"):
+            text += " " + _(
+                "Niet beschikbaar: %(people)s. Start een nieuwe bevraging met andere momenten "
+                "of plan zonder bevraging.",
+                people=_names(p["people"]),  # type: ignore[arg-type]
+            )
+        return text
     if code == "person_overloaded":
         return _(
             "%(person)s moet op %(needed)s vergaderingen zijn, maar heeft met maximaal "
@@ -207,7 +223,7 @@ def violation_text(violation: Violation) -> str:
             end=_time(p["window_end"]),
         )
     if code == "person_unavailable":
-        return _("%(person)s kan die dag niet (bevraging).", person=p["person"])
+        return _("%(person)s gaf in de bevraging aan dat dit moment niet past.", person=p["person"])
     if code == "spacing_existing":
         return _(
             "Minder dan %(spacing)s dagen na of voor de vergadering van %(other)s.",

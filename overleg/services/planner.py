@@ -11,11 +11,13 @@ Hard rules (a plan that breaks one is never returned):
   municipality lists it as preferred), inside the period;
 - at most `max_per_day` meetings per day per person;
 - at least `min_spacing_days` between two meetings of one municipality (existing ones included);
-- a day a required person said they cannot make (availability poll) is not used.
+- a time a required person said does not suit them (availability poll) is not used, and a
+  municipality that was polled gets one of the slots offered in the poll.
 
 Soft preferences (a penalty each; the plan minimises their sum): preferred weekdays, preferred
-start time, last year's rhythm (the same week as last year), and an even load over the weeks per
-person (meetings beyond the person's fair share of a week).
+start time, last year's rhythm (the same week as last year), an even load over the weeks per
+person (meetings beyond the person's fair share of a week), and the invitees who are not required
+but said in the poll that a slot does not suit them.
 
 The algorithm, chosen on the benchmark in bench/planner.py:
 1. every meeting gets its candidate slots (allowed days x start times on a grid), sorted by their
@@ -56,6 +58,7 @@ class Weights:
     rhythm_per_week: int = 2  # per week away from last year's date
     rhythm_cap_weeks: int = 8
     load: int = 3  # per meeting a person has beyond their fair share of a week
+    poll_declined: int = 4  # per invitee who is not required and said an offered slot does not suit
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,24 @@ class Busy:
 
 
 @dataclass(frozen=True)
+class Absence:
+    """A required person cannot be there from `start` to `end` (their answer to a poll): hard."""
+
+    person: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Dislike:
+    """`people` invitees who are not required said an offered slot does not suit them: soft."""
+
+    municipality_id: int
+    start: datetime
+    people: int = 1
+
+
+@dataclass(frozen=True)
 class PlanningProblem:
     start: date  # first day of the period
     end: date  # last day of the period (inclusive)
@@ -96,10 +117,12 @@ class PlanningProblem:
     rules: CalendarRules = field(default_factory=CalendarRules)
     max_per_day: int = 2
     slot_step_minutes: int = 30
-    # Availability poll: (person, day) a required person cannot make (hard) ...
-    unavailable: frozenset[tuple[int, date]] = frozenset()
-    # ... and (municipality id, day) an optional invitee cannot make (a preference).
-    disliked: frozenset[tuple[int, date]] = frozenset()
+    # Availability poll: per polled municipality the starts it offered (only these are used) ...
+    offered: Mapping[int, frozenset[datetime]] = field(default_factory=dict)
+    # ... the times required people cannot make (hard) ...
+    unavailable: tuple[Absence, ...] = ()
+    # ... and the offered slots other invitees cannot make (a preference).
+    disliked: tuple[Dislike, ...] = ()
     person_names: Mapping[int, str] = field(default_factory=dict)
     weights: Weights = field(default_factory=Weights)
     search_limit: int = 20_000
@@ -201,6 +224,27 @@ def rhythm_targets(request: MunicipalityRequest, start: date, end: date) -> list
 def rhythm_weeks(days_off: int) -> int:
     """Weeks away from last year's date, each started week counting (same day: 0)."""
     return (abs(days_off) + 6) // 7
+
+
+def _local_key(moment: datetime) -> tuple[int, int]:
+    """(day ordinal, minute of the day) of a moment on the Brussels wall clock."""
+    local = moment.astimezone(BRUSSELS)
+    return local.date().toordinal(), local.hour * 60 + local.minute
+
+
+def _overlaps_absence(
+    absences: Iterable[Absence], person: int, start: datetime, end: datetime
+) -> bool:
+    return any(a.person == person and a.start < end and start < a.end for a in absences)
+
+
+def dislike_counts(problem: PlanningProblem) -> dict[tuple[int, datetime], int]:
+    """(municipality id, offered start) -> how many invitees who are not required cannot."""
+    counts: dict[tuple[int, datetime], int] = {}
+    for d in problem.disliked:
+        key = (d.municipality_id, d.start)
+        counts[key] = counts.get(key, 0) + d.people
+    return counts
 
 
 def _iso_week(day: date) -> tuple[int, int]:
@@ -355,10 +399,19 @@ class _Planner:
         self.person_ids = ids
         self.persons = {p: i for i, p in enumerate(ids)}
         self.reset_state()
-        unavailable: dict[int, set[int]] = {}
-        for person, day in problem.unavailable:
-            if person in self.persons:
-                unavailable.setdefault(self.persons[person], set()).add(day.toordinal())
+        # Poll answers on the Brussels wall clock: absences per person as (day, start, end)
+        # in minutes, offered and disliked slots per municipality as (day, start minute).
+        absences: dict[int, set[tuple[int, int, int]]] = {}
+        for a in problem.unavailable:
+            first_day, first_minute = _local_key(a.start)
+            last_day, last_minute = _local_key(a.end)
+            for day_ord in range(first_day, last_day + 1):
+                begin = first_minute if day_ord == first_day else 0
+                until = last_minute if day_ord == last_day else 24 * 60
+                absences.setdefault(a.person, set()).add((day_ord, begin, until))
+        dislikes: dict[int, dict[tuple[int, int], int]] = {}
+        for (mid, start), n in dislike_counts(problem).items():
+            dislikes.setdefault(mid, {})[_local_key(start)] = n
         self.meetings: list[_Meeting] = []
         issues = []
         cache: dict[tuple, list[Slot]] = {}
@@ -366,8 +419,13 @@ class _Planner:
             if m.count <= 0 or not m.people:
                 continue
             people = tuple(self.persons[p] for p in sorted(m.people))
-            person_off: set[int] = set().union(*(unavailable.get(p, set()) for p in people))
-            disliked = {d.toordinal() for mid, d in problem.disliked if mid == m.id}
+            person_off = frozenset().union(*(absences.get(p, set()) for p in m.people))
+            offered = (
+                frozenset(_local_key(s) for s in problem.offered[m.id])
+                if m.id in problem.offered
+                else None
+            )
+            disliked = dislikes.get(m.id, {})
             targets = rhythm_targets(m, problem.start, problem.end)
             length_q = math.ceil(m.duration_minutes / QUARTER)
             for number, target in enumerate(targets, start=1):
@@ -378,14 +436,15 @@ class _Planner:
                     m.duration_minutes,
                     m.preferred_start,
                     target,
-                    frozenset(person_off),
-                    frozenset(disliked),
+                    person_off,
+                    offered,
+                    frozenset(disliked.items()),
                 )
                 if key not in cache:
-                    cache[key] = self._candidates(m, target, person_off, disliked)
+                    cache[key] = self._candidates(m, target, person_off, offered, disliked)
                 self.meetings.append(_Meeting(m, number, people, cache[key], length_q))
             if not self.meetings[-1].candidates:
-                issues.append(self._no_candidate_problem(m, person_off))
+                issues.append(self._no_candidate_problem(m, offered))
         if issues:
             return issues
         issues.extend(self._capacity_problems())
@@ -422,28 +481,38 @@ class _Planner:
         self,
         m: MunicipalityRequest,
         target: date | None,
-        person_off: set[int],
-        disliked: set[int],
+        person_off: frozenset[tuple[int, int, int]],
+        offered: frozenset[tuple[int, int]] | None,
+        disliked: Mapping[tuple[int, int], int],
     ) -> list[Slot]:
+        """Every slot the municipality may use, with its own penalty, cheapest first.
+
+        Polled: only the offered slots; never a time a required person cannot make.
+        """
         w = self.weights
         weekdays = allowed_weekdays(m)
         preferred = set(m.weekdays)
         starts = start_minutes(m, self.problem.slot_step_minutes)
         pref_start = _minutes(m.preferred_start or m.window_start)
         time_cost = {s: w.time_per_half_hour * math.ceil(abs(s - pref_start) / 30) for s in starts}
-        day_costs = []
+        off_by_day: dict[int, list[tuple[int, int]]] = {}
+        for day_ord, begin, until in person_off:
+            off_by_day.setdefault(day_ord, []).append((begin, until))
+        result = []
         for day in self._days(weekdays):
             ordinal = day.toordinal()
-            if ordinal in person_off:
-                continue
             day_cost = 0 if day.isoweekday() in preferred else w.weekday
             if target is not None:
                 weeks = min(rhythm_weeks(ordinal - target.toordinal()), w.rhythm_cap_weeks)
                 day_cost += w.rhythm_per_week * weeks
-            if ordinal in disliked:
-                day_cost += w.weekday
-            day_costs.append((day_cost, ordinal))
-        result = [(dc + time_cost[s], o, s) for dc, o in day_costs for s in starts]
+            off = off_by_day.get(ordinal, ())
+            for s in starts:
+                if offered is not None and (ordinal, s) not in offered:
+                    continue
+                if any(begin < s + m.duration_minutes and s < until for begin, until in off):
+                    continue
+                cost = day_cost + time_cost[s] + w.poll_declined * disliked.get((ordinal, s), 0)
+                result.append((cost, ordinal, s))
         result.sort()
         return result
 
@@ -457,11 +526,27 @@ class _Planner:
             days.sort()
         return days
 
-    def _no_candidate_problem(self, m: MunicipalityRequest, person_off: set[int]) -> Problem:
+    def _no_candidate_problem(
+        self, m: MunicipalityRequest, offered: frozenset[tuple[int, int]] | None
+    ) -> Problem:
         if not start_minutes(m, self.problem.slot_step_minutes):
             return Problem("window_too_short", (m.slug,), {"name": m.name})
-        if person_off:
-            return Problem("poll_no_common_day", (m.slug,), {"name": m.name})
+        if offered is not None:
+            # Who said no to which offered slot (the slots may also be blocked by the rules).
+            declined = sorted(
+                {
+                    self.problem.person_names.get(a.person, f"#{a.person}")
+                    for a in self.problem.unavailable
+                    if a.person in m.people
+                    and any(
+                        _overlaps_absence(
+                            (a,), a.person, s, s + timedelta(minutes=m.duration_minutes)
+                        )
+                        for s in self.problem.offered[m.id]
+                    )
+                }
+            )
+            return Problem("poll_no_common_slot", (m.slug,), {"name": m.name, "people": declined})
         return Problem(
             "no_free_day", (m.slug,), {"start": self.problem.start, "end": self.problem.end}
         )
@@ -734,8 +819,9 @@ class _Planner:
             weeks = rhythm_weeks(day_ord - target.toordinal())
             code = "rhythm_kept" if weeks == 0 else "rhythm_given_up"
             notes.append(Note(code, {"target": target, "weeks": weeks}))
-        if (m.id, day) in self.problem.disliked:
-            notes.append(Note("poll_preference_given_up", {"day": day}))
+        if m.id in self.problem.offered:
+            declined = dislike_counts(self.problem).get((m.id, local_datetime(day, start)), 0)
+            notes.append(Note("poll_slot", {"declined": declined}))
         # Why not a cheaper slot: what blocks the cheaper candidates in the final plan.
         self.unplace(meeting, slot)
         load = self.load_cost(meeting, day_ord)
@@ -918,7 +1004,7 @@ def check_assignments(
         if start.time() < m.window_start or (end.date() != day or end.time() > m.window_end):
             add("outside_window", window_start=m.window_start, window_end=m.window_end)
         for person in sorted(m.people):
-            if (person, day) in problem.unavailable:
+            if _overlaps_absence(problem.unavailable, person, start, end):
                 add("person_unavailable", person=problem.person_names.get(person, f"#{person}"))
         for other in m.existing:
             if abs((day - other).days) < m.min_spacing_days:
@@ -989,6 +1075,7 @@ def plan_penalty(problem: PlanningProblem, assignments: Iterable[Assignment]) ->
     fair = {p: max(1, math.ceil(n / len(weeks))) for p, n in demand.items()}
     total = 0
     numbers: Counter[str] = Counter()
+    declined = dislike_counts(problem)
     for a in items:
         m = by_slug[a.slug]
         numbers[a.slug] += 1
@@ -1003,8 +1090,7 @@ def plan_penalty(problem: PlanningProblem, assignments: Iterable[Assignment]) ->
         if target is not None:
             weeks_off = min(rhythm_weeks((day - target).days), w.rhythm_cap_weeks)
             total += w.rhythm_per_week * weeks_off
-        if (m.id, day) in problem.disliked:
-            total += w.weekday
+        total += w.poll_declined * declined.get((m.id, a.start), 0)
         for p in m.people:
             load[(p, _iso_week(day))] += 1
     total += w.load * sum(max(0, n - fair[p]) for (p, _), n in load.items())

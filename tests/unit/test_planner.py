@@ -18,10 +18,14 @@ from hypothesis import strategies as st
 from overleg.services.calendar_rules import CalendarRules, is_blocked
 from overleg.services.planner import (
     BRUSSELS,
+    Absence,
     Assignment,
     Busy,
+    Dislike,
     MunicipalityRequest,
+    Note,
     PlanningProblem,
+    Weights,
     check_assignments,
     plan_penalty,
     plan_period,
@@ -48,8 +52,12 @@ def hard_rule_breaks(problem: PlanningProblem, slots: list[tuple[str, datetime]]
             breaks.append(f"{slug} in the weekend")
         if start.time() < m.window_start or end.date() != day or end.time() > m.window_end:
             breaks.append(f"{slug} outside its window")
-        if any((p, day) in problem.unavailable for p in m.people):
-            breaks.append(f"{slug} on a day a required person cannot")
+        if any(
+            a.person in m.people and a.start < end and start < a.end for a in problem.unavailable
+        ):
+            breaks.append(f"{slug} at a time a required person cannot")
+        if m.id in problem.offered and start not in problem.offered[m.id]:
+            breaks.append(f"{slug} on a slot the poll did not offer")
         if any(abs((day - e).days) < m.min_spacing_days for e in m.existing):
             breaks.append(f"{slug} too close to an existing meeting")
     # Existing meetings may already clash among themselves: only the plan's meetings count.
@@ -90,6 +98,8 @@ def grid(problem: PlanningProblem, m: MunicipalityRequest) -> list[datetime]:
                 )
                 minute += problem.slot_step_minutes
         day += timedelta(days=1)
+    if m.id in problem.offered:
+        result = [s for s in result if s in problem.offered[m.id]]
     return result
 
 
@@ -162,15 +172,34 @@ def problems(draw: st.DrawFn) -> PlanningProblem:
                 begin + timedelta(minutes=draw(st.integers(1, 6)) * 30),
             )
         )
-    unavailable = frozenset(
-        (draw(st.sampled_from(people)), draw(st.dates(start, end)))
-        for _ in range(draw(st.integers(0, 3)))
-    )
+    unavailable = []
+    for _ in range(draw(st.integers(0, 3))):
+        begin = datetime.combine(
+            draw(st.dates(start, end)), time(draw(st.integers(7, 18))), tzinfo=BRUSSELS
+        )
+        unavailable.append(
+            Absence(draw(st.sampled_from(people)), begin, begin + timedelta(hours=3))
+        )
+    # Availability poll: some municipalities offered a few slots of their grid; some of those
+    # slots do not suit an invitee who is not required.
+    offered: dict[int, frozenset[datetime]] = {}
+    disliked = []
+    partial = PlanningProblem(start, end, tuple(municipalities))
+    for m in municipalities:
+        slots = grid(partial, m)
+        if slots and draw(st.booleans()):
+            chosen = draw(st.lists(st.sampled_from(slots), min_size=1, max_size=4, unique=True))
+            offered[m.id] = frozenset(chosen)
+            for slot in chosen:
+                if draw(st.integers(0, 3)) == 0:
+                    disliked.append(Dislike(m.id, slot, draw(st.integers(1, 2))))
     return PlanningProblem(
         start=start,
         end=end,
         municipalities=tuple(municipalities),
         busy=tuple(busy),
+        offered=offered,
+        disliked=tuple(disliked),
         rules=CalendarRules(
             avoid_public_holidays=draw(st.booleans()),
             avoid_flemish_holiday=draw(st.booleans()),
@@ -178,7 +207,7 @@ def problems(draw: st.DrawFn) -> PlanningProblem:
         ),
         max_per_day=draw(st.integers(1, 2)),
         slot_step_minutes=draw(st.sampled_from([30, 60])),
-        unavailable=unavailable,
+        unavailable=tuple(unavailable),
         search_limit=3_000,
     )
 
@@ -330,22 +359,62 @@ def test_last_years_rhythm_is_followed():
     assert all(any(n.code == "rhythm_kept" for n in p.notes) for p in plan.proposals)
 
 
-def test_required_people_answers_of_the_poll_are_hard():
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=BRUSSELS)
+
+
+def test_a_polled_municipality_gets_an_offered_slot_that_suits_every_required_person():
+    monday, tuesday, wednesday = date(2027, 3, 1), date(2027, 3, 2), date(2027, 3, 3)
+    offered = frozenset({_at(monday, 9), _at(tuesday, 9), _at(wednesday, 10)})
     problem = PlanningProblem(
-        date(2027, 3, 1),
+        monday,
         date(2027, 3, 5),
-        (_m("a", {1, 2}, weekdays=(1,)),),
-        unavailable=frozenset({(2, date(2027, 3, 1))}),
+        (_m("a", {1, 2}, id=1, weekdays=(1, 2, 3)),),
+        offered={1: offered},
+        # Person 2 cannot make Monday morning; Tuesday does not suit an optional invitee.
+        unavailable=(Absence(2, _at(monday, 8), _at(monday, 12)),),
+        disliked=(Dislike(1, _at(tuesday, 9)),),
     )
     [proposal] = plan_period(problem).proposals
-    assert proposal.start.date() != date(2027, 3, 1)
-    everyone_off = PlanningProblem(
-        date(2027, 3, 1),
-        date(2027, 3, 2),
-        (_m("a", {1}),),
-        unavailable=frozenset({(1, date(2027, 3, 1)), (1, date(2027, 3, 2))}),
+    # Tuesday 9:00 is the preferred time, but the optional "no" costs more than an hour later.
+    assert proposal.start == _at(wednesday, 10)
+    assert Note("poll_slot", {"declined": 0}) in proposal.notes
+    # By hand: the slot person 2 declined breaks a hard rule, the disliked one only costs.
+    monday_slot = check_assignments(problem, [Assignment("a", _at(monday, 9))])
+    assert [v.code for v in monday_slot] == ["person_unavailable"]
+    assert check_assignments(problem, [Assignment("a", _at(tuesday, 9))]) == []
+    assert plan_penalty(problem, [Assignment("a", _at(tuesday, 9))]) == (
+        plan_penalty(problem, [Assignment("a", _at(monday, 9))]) + Weights().poll_declined
     )
-    assert [p.code for p in plan_period(everyone_off).problems] == ["poll_no_common_day"]
+
+
+def test_an_absence_also_keeps_other_municipalities_of_that_person_away():
+    monday = date(2027, 3, 1)
+    problem = PlanningProblem(
+        monday,
+        monday,
+        (_m("b", {2}, id=2, window_start=time(9), window_end=time(17)),),
+        unavailable=(Absence(2, _at(monday, 9), _at(monday, 13)),),
+    )
+    [proposal] = plan_period(problem).proposals
+    assert proposal.start >= _at(monday, 13)
+
+
+def test_no_offered_slot_for_every_required_person_names_who_cannot():
+    monday = date(2027, 3, 1)
+    problem = PlanningProblem(
+        monday,
+        date(2027, 3, 5),
+        (_m("a", {1, 2}, id=1),),
+        offered={1: frozenset({_at(monday, 9)})},
+        unavailable=(Absence(2, _at(monday, 9), _at(monday, 11)),),
+        person_names={1: "An", 2: "Bert Peeters"},
+    )
+    plan = plan_period(problem)
+    assert plan.proposals == ()
+    [issue] = plan.problems
+    assert issue.code == "poll_no_common_slot"
+    assert issue.params["people"] == ["Bert Peeters"]
 
 
 def test_collision_names_the_municipalities_and_people():
@@ -359,7 +428,7 @@ def test_collision_names_the_municipalities_and_people():
         date(2027, 3, 2),
         ms,
         max_per_day=1,
-        unavailable=frozenset({(1, date(2027, 3, 2))}),
+        unavailable=(Absence(1, _at(date(2027, 3, 2), 0), _at(date(2027, 3, 3), 0)),),
         person_names={1: "An Peeters"},
     )
     plan = plan_period(problem)
