@@ -263,3 +263,21 @@ def outbox_message(meeting, *, to_address: str = "an@example.be", **kwargs):  # 
     )
     db.session.commit()
     return row
+
+
+def availability_poll(municipality, *, year: int = 2027):  # type: ignore[no-untyped-def]
+    """An open poll of the municipality's platform: one slot, one respondent with a link."""
+    from overleg.models import AvailabilityPoll, PollRespondent, PollSlot
+    from overleg.services.tokens import new_token
+
+    contact = ContactFactory(organisation=organisation_serving(municipality))
+    StandingInviteeFactory(municipality=municipality, contact=contact)
+    start = datetime(year, 3, 2, 9, tzinfo=UTC)
+    poll = AvailabilityPoll(platform=municipality.platform, year=year)
+    poll.slots.append(
+        PollSlot(municipality=municipality, start_at=start, end_at=start + timedelta(hours=2))
+    )
+    poll.respondents.append(PollRespondent(contact=contact, token=new_token()))
+    db.session.add(poll)
+    db.session.commit()
+    return poll

@@ -20,6 +20,7 @@ from flask_login import current_user
 from overleg.extensions import db
 from overleg.models import (
     AgendaItem,
+    AvailabilityPoll,
     Contact,
     Invitation,
     Meeting,
@@ -285,6 +286,15 @@ def get_invitation(
     if invitation is None or invitation.meeting_id != meeting.id:
         abort(404)
     return invitation
+
+
+def get_poll(user: User, poll_id: int) -> AvailabilityPoll:
+    """An availability poll of the user's platform (polls are part of planning)."""
+    poll = db.session.get(AvailabilityPoll, _row_id(poll_id))
+    if poll is None or poll.platform_id != user.platform_id:
+        abort(404)
+    _require(True, can_plan(user))
+    return poll
 
 
 def visible_contacts_filter(user: User) -> ColumnElement:

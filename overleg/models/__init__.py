@@ -30,6 +30,7 @@ from overleg.models.minutes import (
     MinutesVersion,
 )
 from overleg.models.outbox import OutboxMessage, OutboxStatus
+from overleg.models.polls import AvailabilityPoll, PollAnswer, PollRespondent, PollSlot
 from overleg.models.users import LoginAttempt, LoginSession, Role, User, user_municipality
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "AgendaItemNote",
     "Attendance",
     "AuditEntry",
+    "AvailabilityPoll",
     "Contact",
     "Invitation",
     "InviteeRole",
@@ -56,6 +58,9 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Platform",
+    "PollAnswer",
+    "PollRespondent",
+    "PollSlot",
     "Role",
     "RsvpStatus",
     "StandingInvitee",

@@ -14,10 +14,13 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from overleg.auth.permissions import MAX_ID
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 
@@ -85,6 +88,43 @@ class ConfirmForm(_PeriodFields, FlaskForm):
     """The proposals as the coordinator (maybe) adjusted them; CSRF-protected."""
 
     rows = FieldList(FormField(ProposalRowForm), min_entries=0, max_entries=2000)
+    # Planning again with the answers of this availability poll.
+    poll_id = IntegerField(
+        validators=[Optional(), NumberRange(1, MAX_ID, _l("Onbekende bevraging."))],
+        invalid_value_message=_l("Onbekende bevraging."),
+    )
+    # Starting a poll instead of confirming.
+    poll_per_meeting = IntegerField(
+        _l("Momenten per vergadering"),
+        default=3,
+        validators=[Optional(), NumberRange(1, 5, _l("Kies een aantal van %(min)s tot %(max)s."))],
+        invalid_value_message=_l("Geef een geheel getal."),
+    )
+    poll_include_optional = BooleanField(
+        _l("Ook de niet-verplichte genodigden bevragen (hun antwoord telt als voorkeur)"),
+        default=True,
+    )
+    poll_answer_by = DateField(
+        _l("Antwoorden tegen"),
+        validators=[Optional()],
+        invalid_value_message=_l("Geef een geldige datum."),
+    )
+
+
+class PollAnswerForm(FlaskForm):
+    """The public page of a poll: the slots that suit (checkboxes) and a remark."""
+
+    suiting = SelectMultipleField(
+        _l("Deze momenten passen"),
+        coerce=int,
+        choices=[],
+        validate_choice=True,
+        invalid_choice_message=_l("Kies alleen momenten uit de lijst."),
+    )
+    comment = TextAreaField(
+        _l("Opmerking (niet verplicht)"),
+        validators=[Length(max=2000, message=_l("Houd de opmerking onder %(max)d tekens."))],
+    )
 
 
 class YearForm(FlaskForm):

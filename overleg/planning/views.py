@@ -19,15 +19,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from overleg.auth.permissions import Access, access, municipality_filter
+from overleg.auth.permissions import Access, access, get_poll, municipality_filter
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS, current_locale
-from overleg.models import Municipality, User
+from overleg.invitations.services import MailSettings
+from overleg.models import AvailabilityPoll, Municipality, User
 from overleg.models.types import utcnow
-from overleg.planning import services
+from overleg.planning import polls, services
 from overleg.planning.forms import ConfirmForm, PeriodForm, YearForm
 from overleg.planning.texts import note_text, problem_text, violation_text
 from overleg.services import compliance, pdf
@@ -92,6 +95,19 @@ def _settings(form: PeriodForm | ConfirmForm) -> services.PlanSettings:
     )
 
 
+def _poll_period_args(poll: AvailabilityPoll) -> MultiDict[str, str]:
+    """The period form as if the coordinator had submitted the poll's settings."""
+    args = MultiDict(
+        {"year": str(poll.year), "half": str(poll.half or ""), "max_per_day": str(poll.max_per_day)}
+    )
+    for name in ("avoid_public_holidays", "avoid_flemish_holiday", "avoid_school_holidays"):
+        if getattr(poll, name):
+            args[name] = "y"
+    for slug in filter(None, poll.skipped.split(",")):
+        args.add("skip", slug)
+    return args
+
+
 def _period_data(form: PeriodForm | ConfirmForm) -> dict[str, object]:
     return {
         "year": form.year.data,
@@ -127,6 +143,7 @@ def _render(
     problems: list[str],
     status: int = 200,
     checked: bool = False,
+    poll: AvailabilityPoll | None = None,
 ):  # type: ignore[no-untyped-def]
     months: list[services.CalendarMonth] = []
     if problem is not None and problem.end >= problem.start:
@@ -149,6 +166,9 @@ def _render(
             checked=checked,
             conflicts=sum(1 for r in rows if r.violations),
             month_label=month_label,
+            poll=poll,
+            open_polls=[p for p in polls.polls_of(current_user.platform_id) if p.is_open],
+            poll_period=polls.period_label,
         ),
         status,
     )
@@ -157,8 +177,13 @@ def _render(
 @bp.route("/planning")
 @access(Access.COORDINATOR)
 def index():  # type: ignore[no-untyped-def]
-    submitted = "year" in request.args
-    if submitted:
+    poll = None
+    poll_id = request.args.get("poll", type=int)
+    submitted = "year" in request.args or poll_id is not None
+    if poll_id is not None:
+        poll = get_poll(current_user, poll_id)
+        form = PeriodForm(formdata=_poll_period_args(poll))
+    elif submitted:
         form = PeriodForm(formdata=request.args)
     else:
         next_year = utcnow().astimezone(BRUSSELS).year + 1
@@ -171,21 +196,26 @@ def index():  # type: ignore[no-untyped-def]
     if not submitted or not form.validate():
         return _render(form, None, [], None, [])
     problem = services.load_problem(_settings(form), now=utcnow())
+    if poll is not None:
+        problem = polls.with_answers(problem, poll)
     plan = plan_period(problem)
     if not plan.feasible:
-        return _render(form, problem, [], None, [problem_text(p) for p in plan.problems])
+        problems = [problem_text(p) for p in plan.problems]
+        return _render(form, problem, [], None, problems, poll=poll)
     rows = _rows_from_plan(plan)
     confirm_form = ConfirmForm(
         formdata=None,
         data={
             **_period_data(form),
+            "poll_id": poll.id if poll else None,
+            "poll_answer_by": utcnow().astimezone(BRUSSELS).date() + timedelta(days=14),
             "rows": [
                 {"slug": p.slug, "day": p.start.date(), "start_time": p.start.time()}
                 for p in plan.proposals
             ],
         },
     )
-    return _render(form, problem, rows, confirm_form, [])
+    return _render(form, problem, rows, confirm_form, [], poll=poll)
 
 
 def _assignments(form: ConfirmForm) -> list[Assignment]:
@@ -232,46 +262,81 @@ def _rows_checked(
     return rows
 
 
+@dataclass
+class _Submitted:
+    """The table as the coordinator submitted it, re-checked against the database as it is now."""
+
+    period_form: PeriodForm
+    problem: PlanningProblem
+    assignments: list[Assignment]
+    violations: list[Violation]
+    rows: list[Row]
+    poll: AvailabilityPoll | None
+
+
+def _check_submitted(confirm_form: ConfirmForm) -> _Submitted:
+    period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+    _skip_choices(period_form)
+    poll = get_poll(current_user, confirm_form.poll_id.data) if confirm_form.poll_id.data else None
+    problem = services.load_problem(_settings(confirm_form), now=utcnow())
+    if poll is not None:
+        problem = polls.with_answers(problem, poll)
+    assignments = _assignments(confirm_form)
+    violations = services.plan_violations(problem, assignments)
+    rows = _rows_checked(problem, assignments, violations)
+    return _Submitted(period_form, problem, assignments, violations, rows, poll)
+
+
+def _render_submitted(confirm_form: ConfirmForm, submitted: _Submitted, status: int):  # type: ignore[no-untyped-def]
+    return _render(
+        submitted.period_form,
+        submitted.problem,
+        submitted.rows,
+        confirm_form,
+        [],
+        status=status,
+        checked=True,
+        poll=submitted.poll,
+    )
+
+
+def _flash_violations(violations: list[Violation]) -> None:
+    flash(
+        _(
+            "Het plan breekt %(n)s harde regel(s): zie de gemarkeerde voorstellen.",
+            n=len(violations),
+        ),
+        "error",
+    )
+
+
 @bp.route("/planning/confirm", methods=["POST"])
 @access(Access.COORDINATOR)
 def confirm():  # type: ignore[no-untyped-def]
     confirm_form = ConfirmForm()
     _skip_choices(confirm_form)
-    period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
-    _skip_choices(period_form)
     if not confirm_form.validate_on_submit():
+        period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+        _skip_choices(period_form)
         return _render(period_form, None, [], confirm_form, [], status=422)
     now = utcnow()
-    problem = services.load_problem(_settings(confirm_form), now=now)
-    assignments = _assignments(confirm_form)
-    violations = services.plan_violations(problem, assignments)
-    rows = _rows_checked(problem, assignments, violations)
-    if request.form.get("action") != "confirm" or violations:
-        if violations:
-            flash(
-                _(
-                    "Het plan breekt %(n)s harde regel(s): zie de gemarkeerde voorstellen.",
-                    n=len(violations),
-                ),
-                "error",
-            )
+    submitted = _check_submitted(confirm_form)
+    if request.form.get("action") != "confirm" or submitted.violations:
+        if submitted.violations:
+            _flash_violations(submitted.violations)
         else:
             flash(_("Gecontroleerd: geen enkel voorstel breekt een harde regel."), "success")
-        return _render(
-            period_form,
-            problem,
-            rows,
-            confirm_form,
-            [],
-            status=422 if violations else 200,
-            checked=True,
-        )
+        return _render_submitted(confirm_form, submitted, 422 if submitted.violations else 200)
     try:
-        created = services.apply_plan(problem, assignments, user=current_user, now=now)
+        created = services.apply_plan(
+            submitted.problem, submitted.assignments, user=current_user, now=now
+        )
     except services.PlanError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _render(period_form, problem, rows, confirm_form, [], status=422, checked=True)
+        return _render_submitted(confirm_form, submitted, 422)
+    if submitted.poll is not None:
+        polls.close_poll(submitted.poll, user=current_user, now=now)
     db.session.commit()
     flash(
         _(
@@ -285,6 +350,66 @@ def confirm():  # type: ignore[no-untyped-def]
         "meetings.index" if "meetings.index" in current_app.view_functions else "planning.index"
     )
     return redirect(url_for(target))
+
+
+@bp.route("/planning/polls", methods=["POST"])
+@access(Access.COORDINATOR)
+def poll_start():  # type: ignore[no-untyped-def]
+    """Ask the standing invitees which of the proposals (and alternatives) suit them."""
+    confirm_form = ConfirmForm()
+    _skip_choices(confirm_form)
+    if not confirm_form.validate_on_submit():
+        period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+        _skip_choices(period_form)
+        return _render(period_form, None, [], confirm_form, [], status=422)
+    submitted = _check_submitted(confirm_form)
+    if submitted.violations:
+        _flash_violations(submitted.violations)
+        return _render_submitted(confirm_form, submitted, 422)
+    answer_by = confirm_form.poll_answer_by.data
+    request_ = polls.PollRequest(
+        per_meeting=confirm_form.poll_per_meeting.data or 3,
+        include_optional=bool(confirm_form.poll_include_optional.data),
+        answer_by=datetime.combine(answer_by, datetime.max.time(), tzinfo=BRUSSELS)
+        if answer_by
+        else None,
+    )
+    try:
+        started = polls.start_poll(
+            submitted.problem,
+            _settings(confirm_form),
+            submitted.assignments,
+            request_,
+            user=current_user,
+            now=utcnow(),
+            mail=MailSettings.from_config(current_app.config),
+        )
+    except polls.PollError as error:
+        db.session.rollback()
+        field_ = getattr(confirm_form, error.field, None) if error.field else None
+        if field_ is not None:
+            field_.errors = [*field_.errors, error.message]
+        else:
+            flash(error.message, "error")
+        return _render_submitted(confirm_form, submitted, 422)
+    db.session.commit()
+    flash(
+        ngettext(
+            "De bevraging is verstuurd naar %(num)d genodigde.",
+            "De bevraging is verstuurd naar %(num)d genodigden.",
+            len(started.mailed),
+        ),
+        "success",
+    )
+    if started.without_email:
+        flash(
+            _(
+                "Zonder bruikbaar e-mailadres, dus niet bevraagd: %(names)s.",
+                names=", ".join(c.full_name for c in started.without_email),
+            ),
+            "warning",
+        )
+    return redirect(url_for("planning.poll", poll_id=started.poll.id))
 
 
 # --- compliance ------------------------------------------------------------------------------

@@ -954,6 +954,51 @@ def plan_period(problem: PlanningProblem) -> Plan:
     return Plan(tuple(proposals), (), planner.total_penalty(slots), planner.nodes)
 
 
+def alternative_slots(
+    problem: PlanningProblem, assignments: Iterable[Assignment], per_meeting: int = 2
+) -> dict[tuple[str, datetime], list[datetime]]:
+    """Per assignment, up to `per_meeting` other starts that keep every hard rule while the rest
+    of the plan stays where it is: the cheapest ones, each on a day of its own.
+
+    Used to offer candidate slots in an availability poll; an assignment the planner cannot map
+    (unknown municipality, more meetings than the municipality needs) gets no alternatives.
+    """
+    planner = _Planner(problem)
+    result: dict[tuple[str, datetime], list[datetime]] = {}
+    items = sorted(assignments, key=lambda a: (a.start, a.slug))
+    for a in items:
+        result[(a.slug, a.start)] = []
+    if planner.build():
+        return result
+    by_key = {(m.request.slug, m.number): m for m in planner.meetings}
+    numbers: Counter[str] = Counter()
+    placed: list[tuple[Assignment, _Meeting, Slot]] = []
+    for a in items:
+        numbers[a.slug] += 1
+        meeting = by_key.get((a.slug, numbers[a.slug]))
+        if meeting is None:
+            continue
+        day_ord, minute = _local_key(a.start)
+        own = next((c[0] for c in meeting.candidates if c[1:] == (day_ord, minute)), 0)
+        slot = (own, day_ord, minute)
+        planner.place(meeting, slot)
+        placed.append((a, meeting, slot))
+    for a, meeting, slot in placed:
+        planner.unplace(meeting, slot)
+        taken_days = {slot[1]}
+        chosen: list[datetime] = []
+        for candidate in planner.ordered_feasible(meeting):
+            if len(chosen) >= per_meeting:
+                break
+            if candidate[1] in taken_days:
+                continue
+            taken_days.add(candidate[1])
+            chosen.append(local_datetime(date.fromordinal(candidate[1]), candidate[2]))
+        result[(a.slug, a.start)] = chosen
+        planner.place(meeting, slot)
+    return result
+
+
 # --- checking a plan (also after a hand adjustment) ----------------------------------------
 
 

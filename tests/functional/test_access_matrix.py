@@ -108,6 +108,8 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "feed_user": lambda world, municipality: factories.UserFactory(
         platform=municipality.platform, feed_token=new_token()
     ),
+    # availability poll (issue 5): polls belong to the platform, not to one municipality
+    "poll": lambda world, municipality: factories.availability_poll(municipality),
 }
 
 
@@ -165,6 +167,16 @@ CASES: dict[str, Case] = {
     "planning.index": Case(_static("/planning")),
     "planning.confirm": Case(_static("/planning/confirm"), method="POST"),
     "planning.compliance": Case(_static("/planning/compliance")),
+    "planning.poll_start": Case(_static("/planning/polls"), method="POST"),
+    "planning.polls_index": Case(_static("/planning/polls")),
+    "planning.poll": Case(_directory("poll", "/planning/polls/{o.id}"), scoped=True),
+    "planning.poll_remind": Case(
+        _directory("poll", "/planning/polls/{o.id}/remind"), method="POST", scoped=True
+    ),
+    "planning.poll_close": Case(
+        _directory("poll", "/planning/polls/{o.id}/close"), method="POST", scoped=True
+    ),
+    "planning.poll_answer": Case(lambda o, side: f"/poll/{o['poll'][side].respondents[0].token}"),
     "planning.compliance_csv": Case(_static("/planning/compliance/report.csv?year=2026")),
     "planning.compliance_pdf": Case(_static("/planning/compliance/report.pdf?year=2026")),
     "core.healthz": Case(_static("/healthz")),

@@ -1,0 +1,157 @@
+"""Availability polls: the coordinator's pages and the public answer page (no account needed)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from overleg.auth.permissions import Access, access, get_poll
+from overleg.extensions import db
+from overleg.i18n import current_locale, long_datetime, time_only
+from overleg.invitations.services import MailSettings
+from overleg.models import PollRespondent
+from overleg.models.types import utcnow
+from overleg.planning import polls
+from overleg.planning.forms import PollAnswerForm
+from overleg.planning.views import bp
+
+NO_STORE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/planning/polls")
+@access(Access.COORDINATOR)
+def polls_index():  # type: ignore[no-untyped-def]
+    return render_template(
+        "planning/polls.html",
+        polls=polls.polls_of(current_user.platform_id),
+        period_label=polls.period_label,
+    )
+
+
+@bp.route("/planning/polls/<int:poll_id>")
+@access(Access.COORDINATOR)
+def poll(poll_id: int):  # type: ignore[no-untyped-def]
+    poll = get_poll(current_user, poll_id)
+    answered = sum(1 for r in poll.respondents if r.answered_at is not None)
+    return render_template(
+        "planning/poll.html",
+        poll=poll,
+        tallies=polls.overview(poll),
+        answered=answered,
+        period_label=polls.period_label(poll),
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/planning/polls/<int:poll_id>/remind", methods=["POST"])
+@access(Access.COORDINATOR)
+def poll_remind(poll_id: int) -> Response:
+    poll = get_poll(current_user, poll_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            reminded = polls.send_reminders(
+                poll,
+                user=current_user,
+                now=utcnow(),
+                mail=MailSettings.from_config(current_app.config),
+            )
+        except polls.PollError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            if reminded:
+                flash(
+                    ngettext(
+                        "Herinnering verstuurd naar %(num)d genodigde.",
+                        "Herinnering verstuurd naar %(num)d genodigden.",
+                        len(reminded),
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Iedereen heeft al geantwoord: er is niemand om te herinneren."), "info")
+    return redirect(url_for("planning.poll", poll_id=poll.id))
+
+
+@bp.route("/planning/polls/<int:poll_id>/close", methods=["POST"])
+@access(Access.COORDINATOR)
+def poll_close(poll_id: int) -> Response:
+    poll = get_poll(current_user, poll_id)
+    if FlaskForm().validate_on_submit():
+        polls.close_poll(poll, user=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("De bevraging is afgesloten; antwoorden kan niet meer."), "success")
+    return redirect(url_for("planning.poll", poll_id=poll.id))
+
+
+# --- the public answer page ------------------------------------------------------------------
+
+
+def _answer_page(respondent: PollRespondent, form: PollAnswerForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return (
+        render_template(
+            "planning/poll_answer.html",
+            respondent=respondent,
+            poll=respondent.poll,
+            groups=polls.respondent_groups(respondent),
+            form=form,
+            period_label=polls.period_label(respondent.poll),
+        ),
+        status,
+        NO_STORE,
+    )
+
+
+def _slot_label(slot) -> str:  # type: ignore[no-untyped-def]
+    return f"{long_datetime(slot.start_at, current_locale())}\u2013{time_only(slot.end_at)}"
+
+
+@bp.route("/poll/<token>", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+def poll_answer(token: str):  # type: ignore[no-untyped-def]
+    state, respondent = polls.find_respondent(token)
+    if state is not polls.LinkState.VALID or respondent is None:
+        revoked = state is polls.LinkState.REVOKED
+        return (
+            render_template("invitations/link_invalid.html", revoked=revoked),
+            410 if revoked else 404,
+            NO_STORE,
+        )
+    groups = polls.respondent_groups(respondent)
+    suits = {a.slot_id for a in respondent.answers if a.suits}
+    form = PollAnswerForm(
+        data={
+            "suiting": sorted(suits) if respondent.answered_at else [],
+            "comment": respondent.comment,
+        }
+    )
+    form.suiting.choices = [
+        (slot.id, _slot_label(slot)) for group in groups for slot in group.slots
+    ]
+    if form.is_submitted():
+        if not respondent.poll.is_open:
+            flash(_("Deze bevraging is afgesloten; antwoorden kan niet meer."), "error")
+            return _answer_page(respondent, form, 409)
+        if not form.validate():
+            return _answer_page(respondent, form, 422)
+        try:
+            polls.record_answers(
+                respondent, form.suiting.data or [], form.comment.data or "", now=utcnow()
+            )
+        except polls.PollError as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None)
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+            return _answer_page(respondent, form, 422)
+        db.session.commit()
+        flash(_("Bedankt, uw antwoord is bewaard. U kunt het hier nog wijzigen."), "success")
+        return redirect(url_for("planning.poll_answer", token=token))
+    return _answer_page(respondent, form)

@@ -1,0 +1,485 @@
+"""Availability polls: ask the standing invitees which candidate slots suit them.
+
+A poll starts from a plan the coordinator has on screen: every proposal plus a few alternatives
+(other slots that keep every hard rule with the rest of the plan in place) become the candidate
+slots of their municipality. Each standing invitee of those municipalities gets one personal link
+(no account needed) and ticks the slots that suit. Planning again with the poll then uses only the
+offered slots; a "no" of a required person (or chair) is a hard rule, a "no" of anybody else a
+preference. Nothing here touches the request; the caller commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
+
+from overleg.extensions import db
+from overleg.i18n import long_date, long_datetime, time_only
+from overleg.invitations.services import MailSettings, sender_for
+from overleg.meetings.services import REQUIRED_ROLES
+from overleg.models import (
+    AvailabilityPoll,
+    Contact,
+    Municipality,
+    PollAnswer,
+    PollRespondent,
+    PollSlot,
+    StandingInvitee,
+    User,
+)
+from overleg.planning.services import PlanSettings
+from overleg.services import audit, outbox, tokens
+from overleg.services.calendar_rules import CalendarRules
+from overleg.services.mail import HeaderInjectionError, build_message, clean_address
+from overleg.services.planner import (
+    Absence,
+    Assignment,
+    Dislike,
+    PlanningProblem,
+    alternative_slots,
+)
+
+MAIL_KIND = "poll"
+REMINDER_KIND = "poll-reminder"
+
+
+class PollError(ValueError):
+    """A poll rule refused the change; `field` names the form field, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- starting a poll ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    """What the coordinator chose when starting a poll."""
+
+    per_meeting: int = 3  # candidate slots per proposed meeting (the proposal included)
+    include_optional: bool = True  # also ask invitees who are not required (as a preference)
+    answer_by: datetime | None = None
+
+
+@dataclass
+class PollStart:
+    poll: AvailabilityPoll
+    mailed: list[PollRespondent]
+    without_email: list[Contact]
+
+
+def _mailable(contact: Contact) -> bool:
+    if not contact.email or contact.erased_at is not None:
+        return False
+    try:
+        clean_address(contact.email)
+    except HeaderInjectionError:
+        return False
+    return True
+
+
+def candidate_slots(
+    problem: PlanningProblem, assignments: Sequence[Assignment], per_meeting: int
+) -> dict[str, list[datetime]]:
+    """Per municipality slug: the proposals and their alternatives, in time order, no doubles."""
+    alternatives = alternative_slots(problem, assignments, per_meeting=max(0, per_meeting - 1))
+    result: dict[str, set[datetime]] = defaultdict(set)
+    for a in assignments:
+        result[a.slug].add(a.start)
+        result[a.slug].update(alternatives.get((a.slug, a.start), []))
+    return {slug: sorted(starts) for slug, starts in result.items()}
+
+
+def start_poll(
+    problem: PlanningProblem,
+    settings: PlanSettings,
+    assignments: Sequence[Assignment],
+    request: PollRequest,
+    *,
+    user: User,
+    now: datetime,
+    mail: MailSettings,
+) -> PollStart:
+    """Create the poll with its slots and respondents, and queue one mail per respondent."""
+    if not assignments:
+        raise PollError("Er is geen voorstel om te bevragen.")
+    if request.answer_by is not None and request.answer_by <= now:
+        raise PollError("Kies een datum in de toekomst.", field="poll_answer_by")
+    first = min(a.start for a in assignments)
+    if request.answer_by is not None and request.answer_by >= first:
+        raise PollError(
+            "De antwoorddatum moet voor de eerste voorgestelde vergadering liggen "
+            f"({long_date(first)}).",
+            field="poll_answer_by",
+        )
+    by_slug = {m.slug: m for m in problem.municipalities}
+    slots = candidate_slots(problem, assignments, request.per_meeting)
+    municipalities = {
+        m.slug: m
+        for m in db.session.scalars(
+            sa.select(Municipality)
+            .where(Municipality.slug.in_(list(slots)))
+            .options(
+                selectinload(Municipality.standing_invitees).selectinload(StandingInvitee.contact)
+            )
+        )
+    }
+    poll = AvailabilityPoll(
+        platform_id=user.platform_id,
+        year=settings.year,
+        half=settings.half,
+        avoid_public_holidays=settings.rules.avoid_public_holidays,
+        avoid_flemish_holiday=settings.rules.avoid_flemish_holiday,
+        avoid_school_holidays=settings.rules.avoid_school_holidays,
+        max_per_day=settings.max_per_day,
+        skipped=",".join(sorted(settings.exclude)),
+        answer_by=request.answer_by,
+        created_by=user,
+        created_at=now,
+    )
+    db.session.add(poll)
+    contacts: dict[int, Contact] = {}
+    for slug, starts in sorted(slots.items()):
+        municipality = municipalities[slug]
+        duration = timedelta(minutes=by_slug[slug].duration_minutes)
+        for start in starts:
+            start_utc = start.astimezone(UTC)
+            poll.slots.append(
+                PollSlot(municipality=municipality, start_at=start_utc, end_at=start_utc + duration)
+            )
+        for standing in municipality.standing_invitees:
+            contact = standing.contact
+            if contact.archived_at is not None or contact.erased_at is not None:
+                continue
+            if standing.role in REQUIRED_ROLES or request.include_optional:
+                contacts[contact.id] = contact
+    result = PollStart(poll, [], [])
+    for contact in sorted(contacts.values(), key=lambda c: (c.last_name, c.first_name, c.id)):
+        if not _mailable(contact):
+            result.without_email.append(contact)
+            continue
+        respondent = PollRespondent(contact=contact, token=tokens.new_token())
+        poll.respondents.append(respondent)
+        result.mailed.append(respondent)
+    if not result.mailed:
+        raise PollError(
+            "Geen enkele genodigde van deze gemeenten heeft een bruikbaar e-mailadres: "
+            "er is niemand om te bevragen."
+        )
+    db.session.flush()
+    for respondent in result.mailed:
+        _queue_mail(respondent, MAIL_KIND, mail=mail)
+        respondent.mailed_at = now
+    audit.record(
+        user,
+        "poll.start",
+        poll,
+        summary=(
+            f"Beschikbaarheid bevraagd: {len(poll.slots)} momenten, "
+            f"{len(result.mailed)} genodigden ({problem.start.isoformat()} - "
+            f"{problem.end.isoformat()})"
+        ),
+    )
+    return result
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+
+def poll_url(base_url: str, token: str) -> str:
+    return f"{base_url}/poll/{token}"
+
+
+@dataclass(frozen=True)
+class SlotGroup:
+    """The slots of one municipality as one respondent sees them."""
+
+    municipality: Municipality
+    required: bool  # the respondent is required (or chair) there: their "no" is decisive
+    slots: list[PollSlot]
+
+
+def respondent_groups(respondent: PollRespondent) -> list[SlotGroup]:
+    """The slots of every municipality where the respondent is a standing invitee."""
+    poll = respondent.poll
+    roles = {
+        s.municipality_id: s.role
+        for s in db.session.scalars(
+            sa.select(StandingInvitee).where(StandingInvitee.contact_id == respondent.contact_id)
+        )
+    }
+    per_municipality: dict[int, list[PollSlot]] = defaultdict(list)
+    for slot in poll.slots:
+        if slot.municipality_id in roles:
+            per_municipality[slot.municipality_id].append(slot)
+    groups = [
+        SlotGroup(slots[0].municipality, roles[mid] in REQUIRED_ROLES, slots)
+        for mid, slots in per_municipality.items()
+    ]
+    groups.sort(key=lambda g: g.municipality.name)
+    return groups
+
+
+def _queue_mail(respondent: PollRespondent, kind: str, *, mail: MailSettings) -> None:
+    contact = respondent.contact
+    poll = respondent.poll
+    platform = poll.platform
+    context = {
+        "contact": contact,
+        "platform": platform,
+        "period": period_label(poll),
+        "reminder": kind == REMINDER_KIND,
+        "groups": respondent_groups(respondent),
+        "url": poll_url(mail.base_url, respondent.token),
+        "answer_by": long_date(poll.answer_by) if poll.answer_by else "",
+        "when": lambda slot: f"{long_datetime(slot.start_at, 'nl')}\u2013{time_only(slot.end_at)}",
+    }
+    env = current_app.jinja_env
+    with force_locale("nl"):
+        text = env.get_template("mail/poll.txt").render(**context)
+        html = env.get_template("mail/poll.html").render(**context)
+    prefix = "Herinnering: " if kind == REMINDER_KIND else ""
+    message = build_message(
+        sender=sender_for(platform, mail),
+        to_address=contact.email,
+        to_name=contact.full_name,
+        subject=f"{prefix}Wanneer past het lokaal woonoverleg? Bevraging {period_label(poll)}",
+        text=text,
+        html=html,
+    )
+    outbox.enqueue(message, kind=kind, to_address=contact.email, to_name=contact.full_name)
+
+
+def period_label(poll: AvailabilityPoll) -> str:
+    """'2027', '2027, eerste halfjaar' (the mail and the pages are Dutch first)."""
+    if poll.half == 1:
+        return f"{poll.year}, eerste halfjaar"
+    if poll.half == 2:
+        return f"{poll.year}, tweede halfjaar"
+    return str(poll.year)
+
+
+def send_reminders(
+    poll: AvailabilityPoll, *, user: User, now: datetime, mail: MailSettings
+) -> list[PollRespondent]:
+    """Mail everybody who has not answered yet (once per call); the caller commits."""
+    if not poll.is_open:
+        raise PollError("Deze bevraging is afgesloten.")
+    pending = [r for r in poll.respondents if r.answered_at is None]
+    for respondent in pending:
+        _queue_mail(respondent, REMINDER_KIND, mail=mail)
+        respondent.reminded_at = now
+    if pending:
+        audit.record(
+            user,
+            "poll.remind",
+            poll,
+            summary=f"Herinnering voor bevraging {poll.id}: {len(pending)} genodigden",
+        )
+    return pending
+
+
+def close_poll(poll: AvailabilityPoll, *, user: User | None, now: datetime) -> None:
+    if poll.closed_at is None:
+        poll.closed_at = now
+        audit.record(
+            user,
+            "poll.close",
+            poll,
+            summary=f"Bevraging {poll.id} afgesloten",
+        )
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+class LinkState(enum.StrEnum):
+    VALID = "valid"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"  # the person was erased
+
+
+def find_respondent(token: str) -> tuple[LinkState, PollRespondent | None]:
+    if not tokens.well_formed(token):
+        return LinkState.UNKNOWN, None
+    respondent = db.session.scalar(
+        sa.select(PollRespondent)
+        .where(PollRespondent.token == token)
+        .options(
+            selectinload(PollRespondent.poll)
+            .selectinload(AvailabilityPoll.slots)
+            .selectinload(PollSlot.municipality),
+            selectinload(PollRespondent.answers),
+            selectinload(PollRespondent.contact),
+        )
+    )
+    if respondent is None:
+        return LinkState.UNKNOWN, None
+    if respondent.contact.erased_at is not None:
+        return LinkState.REVOKED, respondent
+    return LinkState.VALID, respondent
+
+
+def record_answers(
+    respondent: PollRespondent, suiting: Iterable[int], comment: str, *, now: datetime
+) -> None:
+    """Replace the respondent's answers: the slots in `suiting` suit, the others of their
+    municipalities do not. The caller commits."""
+    if not respondent.poll.is_open:
+        raise PollError("Deze bevraging is afgesloten; antwoorden kan niet meer.")
+    if len(comment) > 2000:
+        raise PollError("Houd de opmerking onder 2000 tekens.", field="comment")
+    asked = {slot.id for group in respondent_groups(respondent) for slot in group.slots}
+    chosen = set(suiting)
+    if chosen - asked:
+        raise PollError("Kies alleen momenten uit de lijst.", field="suiting")
+    existing = {a.slot_id: a for a in respondent.answers}
+    for slot_id in sorted(asked):
+        answer = existing.get(slot_id)
+        if answer is None:
+            respondent.answers.append(PollAnswer(slot_id=slot_id, suits=slot_id in chosen))
+        else:
+            answer.suits = slot_id in chosen
+    respondent.comment = comment.strip()
+    respondent.answered_at = now
+
+
+# --- planning with the answers -----------------------------------------------------------------
+
+
+def poll_settings(poll: AvailabilityPoll, *, slot_step_minutes: int) -> PlanSettings:
+    return PlanSettings(
+        year=poll.year,
+        half=poll.half,
+        rules=CalendarRules(
+            avoid_public_holidays=poll.avoid_public_holidays,
+            avoid_flemish_holiday=poll.avoid_flemish_holiday,
+            avoid_school_holidays=poll.avoid_school_holidays,
+        ),
+        max_per_day=poll.max_per_day,
+        slot_step_minutes=slot_step_minutes,
+        platform_ids=(poll.platform_id,),
+        exclude=frozenset(s for s in poll.skipped.split(",") if s),
+    )
+
+
+def _answers(poll_id: int) -> list[tuple[PollAnswer, PollSlot, PollRespondent]]:
+    return list(
+        db.session.execute(
+            sa.select(PollAnswer, PollSlot, PollRespondent)
+            .join(PollSlot, PollSlot.id == PollAnswer.slot_id)
+            .join(PollRespondent, PollRespondent.id == PollAnswer.respondent_id)
+            .where(PollSlot.poll_id == poll_id)
+            .order_by(PollSlot.start_at, PollRespondent.id)
+        ).all()  # type: ignore[arg-type]
+    )
+
+
+def with_answers(problem: PlanningProblem, poll: AvailabilityPoll) -> PlanningProblem:
+    """The problem restricted to the poll's slots, with its answers as hard rules or preferences.
+
+    A "no" is an absence of that person for the slot's time (hard wherever they are required,
+    also for other municipalities); for a municipality where they are not required it is a
+    preference against that slot.
+    """
+    by_id = {m.id: m for m in problem.municipalities}
+    offered: dict[int, set[datetime]] = defaultdict(set)
+    for slot in poll.slots:
+        if slot.municipality_id in by_id:
+            offered[slot.municipality_id].add(slot.start_at)
+    absences: list[Absence] = []
+    dislikes: dict[tuple[int, datetime], int] = defaultdict(int)
+    for answer, slot, respondent in _answers(poll.id):
+        if answer.suits:
+            continue
+        absences.append(Absence(respondent.contact_id, slot.start_at, slot.end_at))
+        request = by_id.get(slot.municipality_id)
+        if request is not None and respondent.contact_id not in request.people:
+            dislikes[(slot.municipality_id, slot.start_at)] += 1
+    return dataclasses.replace(
+        problem,
+        offered={mid: frozenset(starts) for mid, starts in offered.items()},
+        unavailable=tuple(sorted(set(absences), key=lambda a: (a.start, a.person))),
+        disliked=tuple(Dislike(mid, start, n) for (mid, start), n in sorted(dislikes.items())),
+    )
+
+
+# --- the coordinator's overview ----------------------------------------------------------------
+
+
+@dataclass
+class SlotTally:
+    slot: PollSlot
+    suits: list[str] = dataclasses.field(default_factory=list)
+    required_no: list[str] = dataclasses.field(default_factory=list)
+    other_no: list[str] = dataclasses.field(default_factory=list)
+    pending: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def possible(self) -> bool:
+        return not self.required_no
+
+
+@dataclass
+class MunicipalityTally:
+    municipality: Municipality
+    slots: list[SlotTally]
+
+    @property
+    def possible(self) -> bool:
+        return any(s.possible for s in self.slots)
+
+
+def overview(poll: AvailabilityPoll) -> list[MunicipalityTally]:
+    """Per municipality and slot: who said it suits, who not (required or not), who is silent."""
+    municipality_ids = {s.municipality_id for s in poll.slots}
+    standing = list(
+        db.session.scalars(
+            sa.select(StandingInvitee).where(StandingInvitee.municipality_id.in_(municipality_ids))
+        )
+    )
+    role_of = {(s.municipality_id, s.contact_id): s.role for s in standing}
+    answers = {(a.slot_id, r.id): a.suits for a, _slot, r in _answers(poll.id)}
+    tallies: dict[int, MunicipalityTally] = {}
+    for slot in poll.slots:
+        tally = SlotTally(slot)
+        for respondent in poll.respondents:
+            role = role_of.get((slot.municipality_id, respondent.contact_id))
+            if role is None:
+                continue
+            name = respondent.contact.full_name
+            verdict = answers.get((slot.id, respondent.id))
+            if verdict is None:
+                tally.pending.append(name)
+            elif verdict:
+                tally.suits.append(name)
+            elif role in REQUIRED_ROLES:
+                tally.required_no.append(name)
+            else:
+                tally.other_no.append(name)
+        entry = tallies.setdefault(slot.municipality_id, MunicipalityTally(slot.municipality, []))
+        entry.slots.append(tally)
+    return sorted(tallies.values(), key=lambda t: t.municipality.name)
+
+
+def polls_of(platform_id: int) -> list[AvailabilityPoll]:
+    return list(
+        db.session.scalars(
+            sa.select(AvailabilityPoll)
+            .where(AvailabilityPoll.platform_id == platform_id)
+            .options(selectinload(AvailabilityPoll.respondents))
+            .order_by(AvailabilityPoll.created_at.desc(), AvailabilityPoll.id.desc())
+        )
+    )
