@@ -57,6 +57,7 @@ def _seed_pages(world: World) -> None:
             meeting=meeting, contact=standing.contact, role=InviteeRole.REQUIRED
         )
     factories.MeetingFactory(municipality=world.south)
+    factories.availability_poll(world.north)  # the planning page links to the open poll
 
 
 def _crawl(page: Page, live: LiveServer, start: str) -> tuple[list[str], list[str]]:
@@ -96,6 +97,7 @@ def test_every_page_a_coordinator_reaches_is_accessible(
     log_in(page, live, live_world.coordinator)
     visited, problems = _crawl(page, live, "/")
     assert "/" in visited and len(visited) >= 10, visited  # the crawl really went places
+    assert any(path.startswith("/planning/polls/") for path in visited), visited
     assert not problems, "\n".join(problems)
 
 
@@ -117,3 +119,25 @@ def test_error_and_expired_link_pages_are_accessible(page: Page, live: LiveServe
         assert response is not None and response.status == status, path
         assert page.get_by_role("heading", level=1).count() == 1
         assert_accessible(page)
+
+
+def test_the_poll_answer_page_is_accessible_and_takes_an_answer(
+    page: Page, live: LiveServer, live_world: World
+):
+    """A housing actor answers a poll with their personal link, without an account."""
+    poll = factories.availability_poll(live_world.north)
+    token = poll.respondents[0].token
+    page.goto(live(f"/poll/{token}"))
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert_accessible(page)
+    checkbox = page.get_by_role("checkbox")
+    assert checkbox.count() == 1 and not checkbox.is_checked()
+    checkbox.check()
+    page.get_by_label("Opmerking (niet verplicht)").fill("Liefst in de voormiddag")
+    page.get_by_role("button", name="Antwoord bewaren").click()
+    assert page.get_by_text("Bedankt, uw antwoord is bewaard.").is_visible()
+    assert page.get_by_role("checkbox").is_checked()
+    assert page.get_by_label("Opmerking (niet verplicht)").input_value() == (
+        "Liefst in de voormiddag"
+    )
+    assert_accessible(page)
