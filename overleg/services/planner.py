@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -694,8 +695,8 @@ class _Planner:
         index_of = {(m.request.id, m.number): i for i, m in enumerate(meetings)}
         info = []
         for meeting in meetings:
-            cheapest = meeting.candidates[0][0]
-            pool = [c for c in meeting.candidates if c[0] <= cheapest + ANNEAL_SLACK]
+            candidates = meeting.candidates  # sorted by their own penalty
+            pool = candidates[: bisect_right(candidates, (candidates[0][0] + ANNEAL_SLACK + 1,))]
             siblings = []
             for number in range(1, meeting.request.count + 1):
                 j = index_of.get((meeting.request.id, number))
