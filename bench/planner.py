@@ -1,6 +1,9 @@
 """Benchmark of the planner: the national instance of the issue, against CP-SAT's optimum.
 
-    python -m bench.planner [--cpsat-seconds N]
+    python -m bench.planner [--cpsat-seconds N] [--output PATH]
+
+Prints the figures and stores them under the "planner" key of bench/results.json (the other keys
+of that file are kept); `make bench` runs it too.
 
 Instance (seeded, so every run plans the same thing): 300 municipalities, 44 coordinators (an IGS
 coordinator serves about 7 municipalities), 41 woonmaatschappijen each shared by about 7
@@ -26,6 +29,7 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 from overleg.services.planner import (
@@ -41,6 +45,7 @@ from overleg.services.planner import (
     plan_period,
 )
 
+RESULTS = Path(__file__).resolve().parent / "results.json"
 YEAR = 2027
 SEED = 20270101
 RESTRICTED_SLOT_PENALTY = 9
@@ -272,6 +277,7 @@ def run(
 ) -> dict[str, Any]:
     """The planner benchmark; returns what bench/results.json stores under "planner"."""
     problem = build_instance(step=60)
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started = time.perf_counter()
     plan_period(problem)  # the first run in a process also loads the holiday tables
     cold = time.perf_counter() - started
@@ -280,7 +286,8 @@ def run(
     assignments = [Assignment(p.slug, p.start) for p in plan.proposals]
     violations = check_assignments(problem, assignments)
     fine = build_instance(step=30)
-    fine_plan, fine_median, _ = time_planner(fine)
+    fine_plan, fine_median, fine_runs = time_planner(fine)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     people = {p for m in problem.municipalities for p in m.people}
     result: dict[str, Any] = {
         "instance": {
@@ -299,6 +306,10 @@ def run(
             "seconds_runs": [round(t, 3) for t, _ in runs],
             "cpu_seconds_median": round(statistics.median(c for _, c in runs), 3),
             "seconds_first_run_in_process": round(cold, 3),
+            # Wall time depends on what else runs on the machine: the 1-minute load average
+            # before and after the timed runs, and the number of cores.
+            "load_average_1min": [load_before, load_after],
+            "cpus": os.cpu_count(),
             "goal_seconds": 2.0,
             "hard_violations": len(violations),
             "penalty": plan.penalty,
@@ -308,6 +319,7 @@ def run(
         "planner_step_30": {
             "feasible": fine_plan.feasible if fine_plan else False,
             "seconds_median": round(fine_median, 3),
+            "cpu_seconds_median": round(statistics.median(c for _, c in fine_runs), 3),
             "penalty": fine_plan.penalty if fine_plan else None,
         },
         "lower_bound": lower_bound(problem),
@@ -344,9 +356,19 @@ def main() -> None:
     parser.add_argument("--cpsat-seconds", type=float, default=60.0)
     parser.add_argument("--no-hint", action="store_true", help="CP-SAT without the planner's plan")
     parser.add_argument("--full-domain", action="store_true", help="also CP-SAT on every slot")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="results file to update")
     args = parser.parse_args()
     result = run(args.cpsat_seconds, hinted=not args.no_hint, full_domain=args.full_domain)
     print(json.dumps(result, indent=2))
+    kept: dict[str, Any] = {}
+    if args.output.exists():
+        try:
+            kept = json.loads(args.output.read_text())
+        except json.JSONDecodeError:
+            kept = {}
+    kept["planner"] = result
+    args.output.write_text(json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
+    print(f"[planner] results written to {args.output} (key 'planner')")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ The algorithm, chosen on the benchmark in bench/planner.py:
 2. a depth-first search places the meetings, most constrained municipality first, each on its
    cheapest feasible slot; on a dead end it backtracks (bounded by `search_limit` nodes), so small
    instances are solved completely and large ones are solved by the first, greedy, descent;
-3. a local search moves one meeting at a time to a cheaper feasible slot until nothing improves.
+3. a local search moves one meeting at a time to a cheaper feasible slot until nothing improves;
+4. simulated annealing on the full objective (the weekly load included) moves single meetings
+   between their cheap slots, also uphill at first, with a fixed seed and a fixed number of moves
+   per meeting (deterministic), keeps the best plan seen; a last pass of step 3 polishes it.
 When no plan exists, the answer names the rules that collide for which municipalities and holds no
 proposals: never a partial plan.
 """
@@ -33,6 +36,8 @@ proposals: never a partial plan.
 from __future__ import annotations
 
 import math
+import random
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +49,13 @@ from overleg.services.calendar_rules import CalendarRules, blocked_days
 BRUSSELS = ZoneInfo("Europe/Brussels")
 QUARTER = 15  # minutes: the resolution of the occupancy masks
 QUARTERS_PER_DAY = 24 * 60 // QUARTER
+# Simulated annealing (`_Planner.anneal`), tuned on bench/planner.py: moves per meeting, the
+# temperatures in penalty points, how far above a meeting's cheapest slot it may move, the seed.
+ANNEAL_MOVES = 250
+ANNEAL_HOT = 2.0
+ANNEAL_COLD = 0.2
+ANNEAL_SLACK = 6
+ANNEAL_SEED = 20270101
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -657,7 +669,7 @@ class _Planner:
         scored.sort()
         return [slot for _, slot in scored]
 
-    # -- the three phases
+    # -- the phases
 
     def order_meetings(self) -> None:
         """Most constrained first: few candidates, then people shared with many municipalities."""
@@ -740,50 +752,129 @@ class _Planner:
             if not changed:
                 break
 
-    def ruin_and_recreate(self, slots: list[Slot], rounds: int = 2) -> None:
-        """Large moves: take out every proposal of one shared person, put them back one by one
-        on their best slot (now that the rest of the plan is known), keep it if the total penalty
-        went down. People are visited in a fixed order, so the result stays deterministic."""
-        by_person: dict[int, list[int]] = {}
-        for i, meeting in enumerate(self.meetings):
-            for p in meeting.people:
-                by_person.setdefault(p, []).append(i)
-        shared = sorted(
-            (p for p, ms in by_person.items() if len(ms) > 2), key=lambda p: (-len(by_person[p]), p)
-        )
+    def anneal(self, slots: list[Slot]) -> None:
+        """Simulated annealing on the full objective: own penalties plus the weekly load.
+
+        A move takes one meeting to another of its cheap candidate slots (at most
+        `ANNEAL_SLACK` above its cheapest, the cheaper ones drawn more often); a move that breaks
+        a hard rule is never made, one that lowers the penalty always, one that raises it by
+        `delta` with probability exp(-delta / T), T cooling geometrically from `ANNEAL_HOT` to
+        `ANNEAL_COLD` over `ANNEAL_MOVES` moves per meeting. Equal-cost moves are always made,
+        so the search drifts over the plateaus of the weekly load. The random generator has a
+        fixed seed (and the number of moves is fixed), so the same problem gives the same plan;
+        the best plan seen is kept, so the penalty never goes up.
+        """
+        meetings = self.meetings
+        n = len(meetings)
+        if not n:
+            return
+        iterations = ANNEAL_MOVES * n
+        # A fixed seed: same input, same plan.
+        rng = random.Random(ANNEAL_SEED ^ n)  # noqa: S311  # nosec B311 - search, not security
+        rand = rng.random
+        state = self.state
+        masks, counts, load = state.masks, state.counts, state.week_load
+        week_of, start_ord, fair = self.week_of, self.start_ord, self.fair_share
+        weight = self.weights.load
+        cap = self.problem.max_per_day
+        index_of = {(m.request.id, m.number): i for i, m in enumerate(meetings)}
+        info = []
+        for meeting in meetings:
+            candidates = meeting.candidates  # sorted by their own penalty
+            pool = candidates[: bisect_right(candidates, (candidates[0][0] + ANNEAL_SLACK + 1,))]
+            siblings = []
+            for number in range(1, meeting.request.count + 1):
+                j = index_of.get((meeting.request.id, number))
+                if j is not None and number != meeting.number:
+                    siblings.append((j, number > meeting.number))
+            existing = tuple(d.toordinal() for d in meeting.request.existing)
+            info.append(
+                (
+                    pool,
+                    len(pool),
+                    meeting.people,
+                    (1 << meeting.length_q) - 1,
+                    siblings,
+                    existing,
+                    meeting.request.min_spacing_days,
+                )
+            )
         total = self.total_penalty(slots)
-        for _ in range(rounds):
-            improved = False
-            for p in shared:
-                group = by_person[p]
-                old = {i: slots[i] for i in group}
-                for i in group:
-                    self.unplace(self.meetings[i], slots[i])
-                # Cheapest-to-place last: the meetings with the dearest best slot choose first.
-                placed: list[int] = []
-                ok = True
-                for i in sorted(group, key=lambda i: (len(self.meetings[i].candidates), i)):
-                    best = self.best_slot(self.meetings[i])
-                    if best is None:
+        best_total, best = total, list(slots)
+        cooling = (ANNEAL_COLD / ANNEAL_HOT) ** (1.0 / iterations)
+        temperature = ANNEAL_HOT
+        log = math.log
+        for _ in range(iterations):
+            temperature *= cooling
+            i = int(rand() * n)
+            pool, size, people, bits, siblings, existing, spacing = info[i]
+            r = rand()
+            cand = pool[int(r * r * size)]  # the pool is sorted by penalty: cheap ones favoured
+            cur = slots[i]
+            if cand == cur:
+                continue
+            c1, d1, s1 = cand
+            c0, d0, s0 = cur
+            x1 = d1 - start_ord
+            x0 = d0 - start_ord
+            new_mask = bits << (s1 // QUARTER)
+            old_mask = bits << (s0 // QUARTER)
+            ok = True
+            if x1 == x0:
+                for p in people:
+                    if masks[p][x1] & ~old_mask & new_mask:
                         ok = False
                         break
-                    slots[i] = best[1]
-                    self.place(self.meetings[i], best[1])
-                    placed.append(i)
-                new_total = self.total_penalty(slots) if ok else None
-                if new_total is not None and new_total < total:
-                    total = new_total
-                    improved = True
-                    continue
-                for i in placed:
-                    self.unplace(self.meetings[i], slots[i])
-                for i in group:
-                    slots[i] = old[i]
-                    self.place(self.meetings[i], old[i])
-            if not improved:
-                break
-            self.improve(slots, max_passes=2)
-            total = self.total_penalty(slots)
+            else:
+                for p in people:
+                    if masks[p][x1] & new_mask or counts[p][x1] >= cap:
+                        ok = False
+                        break
+            if not ok:
+                continue
+            for j, later in siblings:
+                dj = slots[j][1]
+                if ((d1 >= dj) if later else (d1 <= dj)) or abs(d1 - dj) < spacing:
+                    ok = False
+                    break
+            if not ok:
+                continue
+            if existing and any(abs(d1 - e) < spacing for e in existing):
+                continue
+            delta = c1 - c0
+            w1 = week_of[x1]
+            w0 = week_of[x0]
+            if w1 != w0:
+                for p in people:
+                    lp = load[p]
+                    f = fair[p]
+                    if lp[w0] > f:
+                        delta -= weight
+                    if lp[w1] >= f:
+                        delta += weight
+            if delta > 0 and delta >= -temperature * log(1.0 - rand()):
+                continue
+            for p in people:
+                mp = masks[p]
+                cp = counts[p]
+                mp[x0] &= ~old_mask
+                cp[x0] -= 1
+                mp[x1] |= new_mask
+                cp[x1] += 1
+                if w1 != w0:
+                    lp = load[p]
+                    lp[w0] -= 1
+                    lp[w1] += 1
+            slots[i] = cand
+            total += delta
+            if total < best_total:
+                best_total = total
+                best = list(slots)
+        # Back to the best plan seen, with the full state (labels, days) rebuilt for it.
+        slots[:] = best
+        self.reset_state()
+        for meeting, slot in zip(meetings, slots, strict=True):
+            self.place(meeting, slot)
 
     # -- explaining
 
@@ -931,7 +1022,8 @@ def plan_period(problem: PlanningProblem) -> Plan:
     if slots is None:
         return Plan((), (planner.dead_end_problem(),), 0, planner.nodes)
     planner.improve(slots)
-    planner.ruin_and_recreate(slots)
+    planner.anneal(slots)
+    planner.improve(slots, max_passes=2)
     proposals: list[Proposal] = []
     for meeting, slot in zip(planner.meetings, slots, strict=True):
         _, day_ord, start = slot

@@ -26,7 +26,9 @@ from overleg.services.planner import (
     Note,
     PlanningProblem,
     Weights,
+    _Planner,
     check_assignments,
+    local_datetime,
     plan_penalty,
     plan_period,
 )
@@ -255,6 +257,97 @@ def test_a_plan_is_found_whenever_one_exists(problem):
         )
     if exists is False:
         assert not plan.feasible
+
+
+@st.composite
+def crowded_problems(draw: st.DrawFn) -> PlanningProblem:
+    """Many meetings sharing a few people in a short period: the local search has work to do."""
+    start = date(2027, 1, 4) + timedelta(days=draw(st.integers(0, 300)))
+    end = start + timedelta(days=draw(st.integers(20, 90)))
+    people = list(range(1, draw(st.integers(2, 6)) + 1))
+    windows = [(time(9), time(12)), (time(13, 30), time(17)), (time(9), time(17))]
+    municipalities = []
+    for i in range(draw(st.integers(4, 14))):
+        window = draw(st.sampled_from(windows))
+        count = draw(st.integers(1, 3))
+        municipalities.append(
+            MunicipalityRequest(
+                id=i + 1,
+                slug=f"m{i:02d}",
+                name=f"Gemeente {i}",
+                count=count,
+                people=frozenset(draw(st.lists(st.sampled_from(people), min_size=1, max_size=3))),
+                weekdays=tuple(sorted(draw(st.sets(st.integers(1, 5), min_size=1, max_size=3)))),
+                window_start=window[0],
+                window_end=window[1],
+                duration_minutes=draw(st.sampled_from([60, 120])),
+                min_spacing_days=draw(st.integers(0, 14)),
+                existing=tuple(
+                    draw(st.lists(st.dates(start - timedelta(days=20), end), max_size=1))
+                ),
+                last_year=tuple(
+                    sorted(
+                        draw(
+                            st.lists(
+                                st.dates(start - timedelta(days=364), end - timedelta(days=364)),
+                                max_size=count,
+                            )
+                        )
+                    )
+                ),
+            )
+        )
+    busy = []
+    for _ in range(draw(st.integers(0, 4))):
+        begin = datetime.combine(draw(st.dates(start, end)), time(10), tzinfo=BRUSSELS)
+        busy.append(Busy(draw(st.sampled_from(people)), begin, begin + timedelta(hours=2)))
+    unavailable = []
+    for _ in range(draw(st.integers(0, 4))):
+        day_start = datetime.combine(draw(st.dates(start, end)), time(0), tzinfo=BRUSSELS)
+        unavailable.append(
+            Absence(draw(st.sampled_from(people)), day_start, day_start + timedelta(days=1))
+        )
+    return PlanningProblem(
+        start=start,
+        end=end,
+        municipalities=tuple(municipalities),
+        busy=tuple(busy),
+        max_per_day=draw(st.integers(1, 2)),
+        slot_step_minutes=draw(st.sampled_from([30, 60])),
+        unavailable=tuple(unavailable),
+        search_limit=3_000,
+    )
+
+
+@settings(SETTINGS, max_examples=60)
+@given(crowded_problems())
+def test_annealing_never_worsens_the_plan_nor_breaks_a_hard_rule(problem):
+    planner = _Planner(problem)
+    if planner.build():
+        return
+    planner.order_meetings()
+    slots = planner.search()
+    if slots is None:
+        return
+    planner.improve(slots)
+    before = planner.total_penalty(slots)
+    planner.anneal(slots)
+    assignments = [
+        Assignment(meeting.request.slug, local_datetime(date.fromordinal(day), start))
+        for meeting, (_, day, start) in zip(planner.meetings, slots, strict=True)
+    ]
+    assert hard_rule_breaks(problem, [(a.slug, a.start) for a in assignments]) == []
+    assert check_assignments(problem, assignments) == []
+    after = planner.total_penalty(slots)
+    assert after <= before
+    # The planner's bookkeeping after the moves is that of the plan it returns.
+    assert after == plan_penalty(problem, assignments)
+
+
+@settings(SETTINGS, max_examples=30)
+@given(crowded_problems())
+def test_same_crowded_input_same_plan(problem):
+    assert plan_period(problem) == plan_period(problem)
 
 
 # --- hand-made instances --------------------------------------------------------------------
