@@ -303,11 +303,13 @@ def visible_contacts_filter(user: User) -> ColumnElement:
 
 
 def outbox_filter(user: User) -> ColumnElement:
-    """Outbox messages this user may see: coordinators, mail about their platform's meetings."""
+    """Outbox messages this user may see: coordinators, mail about their platform's meetings
+    and availability polls."""
     if not can_view_outbox(user):
         return sa.false()
     meetings = sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
-    return OutboxMessage.meeting_id.in_(meetings)
+    polls = sa.select(AvailabilityPoll.id).where(AvailabilityPoll.platform_id == user.platform_id)
+    return sa.or_(OutboxMessage.meeting_id.in_(meetings), OutboxMessage.poll_id.in_(polls))
 
 
 def get_outbox_message(user: User, message_id: int) -> OutboxMessage:

@@ -42,3 +42,7 @@ class OutboxMessage(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitation.id", ondelete="SET NULL")
     )
+    # Mail of an availability poll (it has no meeting yet).
+    poll_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("availability_poll.id", ondelete="SET NULL"), index=True
+    )

@@ -259,7 +259,9 @@ def _queue_mail(respondent: PollRespondent, kind: str, *, mail: MailSettings) ->
         text=text,
         html=html,
     )
-    outbox.enqueue(message, kind=kind, to_address=contact.email, to_name=contact.full_name)
+    outbox.enqueue(
+        message, kind=kind, to_address=contact.email, to_name=contact.full_name, poll_id=poll.id
+    )
 
 
 def period_label(poll: AvailabilityPoll) -> str:

@@ -63,6 +63,7 @@ def enqueue(
     to_name: str = "",
     meeting_id: int | None = None,
     invitation_id: int | None = None,
+    poll_id: int | None = None,
     domain: str = "overleg.local",
 ) -> OutboxMessage:
     """Queue one complete message for one recipient; a Message-ID is set if missing."""
@@ -79,6 +80,7 @@ def enqueue(
         next_attempt_at=utcnow(),
         meeting_id=meeting_id,
         invitation_id=invitation_id,
+        poll_id=poll_id,
     )
     db.session.add(row)
     return row
@@ -359,6 +361,7 @@ def resend(row: OutboxMessage, *, now: datetime | None = None) -> OutboxMessage:
         next_attempt_at=now,
         meeting_id=row.meeting_id,
         invitation_id=row.invitation_id,
+        poll_id=row.poll_id,
     )
     db.session.add(copy)
     return copy

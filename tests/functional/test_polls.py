@@ -144,6 +144,9 @@ def test_a_poll_offers_each_proposal_with_alternatives_to_every_standing_invitee
     text = outbox.parse(shared_mail).get_body(("plain",)).get_content()
     assert f"/poll/{_token(people.shared)}" in text
     assert "Noorderdorp" in text and "Zuiderdorp" in text
+    # The coordinator finds the poll's mail in the outbox (it belongs to no meeting).
+    assert "Wanneer past het lokaal woonoverleg?" in client.get("/outbox").get_data(as_text=True)
+    assert client.get(f"/outbox/{shared_mail.id}").status_code == 200
 
 
 def test_answer_without_account_and_change_it_later(client, world, people):
