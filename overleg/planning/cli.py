@@ -1,4 +1,4 @@
-"""flask --app overleg plan --year 2027 [--half 1|2] [--json] [--apply]."""
+"""flask --app overleg plan --year 2027 [--half 1|2] [--json] [--apply] [--poll ID]."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from flask_babel import force_locale
 
 from overleg.extensions import db
 from overleg.i18n import long_datetime
-from overleg.models import Platform
+from overleg.models import AvailabilityPoll, Platform
 from overleg.models.types import utcnow
-from overleg.planning import services
+from overleg.planning import polls, services
 from overleg.planning.texts import note_text, problem_text, violation_text
 from overleg.services.calendar_rules import CalendarRules
 from overleg.services.planner import Assignment, plan_period
@@ -35,6 +35,13 @@ from overleg.services.planner import Assignment, plan_period
     default=None,
     help="Maximum aantal vergaderingen per dag per persoon.",
 )
+@click.option(
+    "--poll",
+    "poll_id",
+    type=click.IntRange(1, 2**31 - 1),
+    default=None,
+    help="Plan met de antwoorden van deze bevraging (en sluit ze af bij --apply).",
+)
 def plan_command(
     year: int,
     half: str | None,
@@ -45,6 +52,7 @@ def plan_command(
     allow_public_holidays: bool,
     allow_july_11: bool,
     max_per_day: int | None,
+    poll_id: int | None,
 ) -> None:
     """Stel een datum voor elke ontbrekende vergadering voor (droog, tenzij --apply)."""
     with force_locale("nl"):
@@ -58,6 +66,7 @@ def plan_command(
             allow_public_holidays,
             allow_july_11,
             max_per_day,
+            poll_id,
         )
 
 
@@ -71,8 +80,20 @@ def _plan(
     allow_public_holidays: bool,
     allow_july_11: bool,
     max_per_day: int | None,
+    poll_id: int | None,
 ) -> None:
     platform_ids = None
+    poll = None
+    if poll_id is not None:
+        poll = db.session.get(AvailabilityPoll, poll_id)
+        if poll is None:
+            raise click.ClickException(f"Onbekende bevraging: {poll_id}")
+        if (poll.year, poll.half) != (year, int(half) if half else None):
+            raise click.ClickException(
+                f"Bevraging {poll_id} gaat over {polls.period_label(poll)}: "
+                "kies dezelfde periode met --year en --half."
+            )
+        platform_ids = (poll.platform_id,)
     if platform_slug:
         platform = db.session.scalar(sa.select(Platform).where(Platform.slug == platform_slug))
         if platform is None:
@@ -92,6 +113,8 @@ def _plan(
     )
     now = utcnow()
     problem = services.load_problem(settings, now=now)
+    if poll is not None:
+        problem = polls.with_answers(problem, poll)
     plan = plan_period(problem)
     if not plan.feasible:
         for issue in plan.problems:
@@ -118,6 +141,8 @@ def _plan(
             for violation in error.violations:
                 click.echo(f"  {violation.slug}: {violation_text(violation)}", err=True)
             sys.exit(1)
+        if poll is not None:
+            polls.close_poll(poll, user=None, now=now)
         db.session.commit()
         click.echo(f"{len(created)} vergaderingen aangemaakt.", err=as_json)
     elif not as_json:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.models import Meeting
+from overleg.services.calendar_rules import CalendarRules, is_blocked
+from tests import factories
 
 YEAR = datetime.now(BRUSSELS).year + 1
 
@@ -48,3 +50,36 @@ def test_unknown_platform_is_refused(runner, world):
     result = runner.invoke(args=["plan", "--year", str(YEAR), "--platform", "nergens"])
     assert result.exit_code != 0
     assert "Onbekend platform" in result.output
+
+
+def test_plan_with_a_poll_uses_its_offered_slots_and_closes_it_on_apply(runner, world):
+    dry = runner.invoke(
+        args=["plan", "--year", str(YEAR), "--half", "1", "--json", "--platform", "kempen-test"]
+    )
+    first = {p["municipality"]: p for p in json.loads(dry.stdout)}
+    # A poll that offers Noorderdorp one other slot: a free weekday after the planner's choice.
+    start = datetime.fromisoformat(first["noorderdorp"]["start"]) + timedelta(days=7)
+    while is_blocked(start.date(), CalendarRules()):
+        start += timedelta(days=7)
+    poll = factories.availability_poll(world.north, year=YEAR)
+    poll.half = 1
+    poll.slots[0].start_at = start.astimezone(UTC)
+    poll.slots[0].end_at = (start + timedelta(hours=2)).astimezone(UTC)
+    db.session.commit()
+
+    wrong = runner.invoke(args=["plan", "--year", str(YEAR), "--poll", str(poll.id)])
+    assert wrong.exit_code != 0
+    assert "kies dezelfde periode" in wrong.output
+
+    args = ["plan", "--year", str(YEAR), "--half", "1", "--poll", str(poll.id)]
+    result = runner.invoke(args=[*args, "--json"])
+    assert result.exit_code == 0, result.output
+    proposals = {p["municipality"]: p for p in json.loads(result.stdout)}
+    assert datetime.fromisoformat(proposals["noorderdorp"]["start"]) == start
+    assert set(proposals) == {"noorderdorp", "zuiderdorp"}  # only the poll's platform
+
+    applied = runner.invoke(args=[*args, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    db.session.refresh(poll)
+    assert not poll.is_open
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 2
