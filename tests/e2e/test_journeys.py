@@ -29,6 +29,7 @@ from overleg.models import (
     Minutes,
     MinutesStatus,
     OutboxMessage,
+    PollRespondent,
     RsvpStatus,
 )
 from overleg.models.types import utcnow
@@ -92,6 +93,58 @@ def test_coordinator_plans_a_year_and_sends_invitations(
     invited = [i for i in meeting.invitations if i.contact and i.contact.email]
     assert invited and len(queued) == len(invited)
     assert all(i.token for i in invited)
+
+
+def test_coordinator_polls_availability_and_plans_with_the_answers(
+    page: Page, live: LiveServer, live_world: World
+):
+    year = utcnow().astimezone(BRUSSELS).year + 1
+    log_in(page, live, live_world.coordinator)
+    page.goto(live("/planning"))
+    page.get_by_label("Jaar").fill(str(year))
+    submit(page, page.get_by_role("button", name="Voorstel maken"))
+    page.get_by_text("Eerst de beschikbaarheid bevragen").click()
+    assert_accessible(page)
+    submit(page, page.get_by_role("button", name="Bevraging versturen"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Bevraging {year}")
+    assert_accessible(page)
+
+    # The required contact of Zuiderdorp answers through the link in their mail: every slot
+    # suits except the first.
+    db.session.expire_all()
+    contact = live_world.south.standing_invitees[0].contact
+    respondent = db.session.scalars(
+        sa.select(PollRespondent).where(PollRespondent.contact_id == contact.id)
+    ).one()
+    mail = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == contact.email)
+    ).one()
+    assert f"/poll/{respondent.token}".encode() in mail.raw
+    offered = sorted(
+        s.start_at for s in respondent.poll.slots if s.municipality_id == live_world.south.id
+    )
+    actor = page.context.new_page()
+    actor.goto(live(f"/poll/{respondent.token}"))
+    boxes = actor.get_by_role("checkbox")
+    assert boxes.count() == len(offered) >= 3
+    for index in range(1, boxes.count()):
+        boxes.nth(index).check()
+    submit(actor, actor.get_by_role("button", name="Antwoord bewaren"))
+    expect(actor.get_by_text("Bedankt, uw antwoord is bewaard.")).to_be_visible()
+    actor.close()
+
+    page.reload()
+    expect(page.get_by_text("1 van de 2 genodigden heeft geantwoord.")).to_be_visible()
+    page.get_by_role("button", name="Plannen met deze antwoorden").click()
+    expect(page.get_by_role("heading", name="Voorstellen")).to_be_visible()
+    assert_accessible(page)
+    submit(page, page.get_by_role("button", name="Bevestigen en alle vergaderingen aanmaken"))
+
+    south = _meetings_in(year, live_world.south.id)
+    assert len(south) == live_world.south.meetings_per_year
+    assert all(m.start_at in offered[1:] for m in south)  # never the declined first slot
+    db.session.expire_all()
+    assert not db.session.get(PollRespondent, respondent.id).poll.is_open
 
 
 def _sent_invitation(world: World) -> Invitation:
