@@ -41,6 +41,9 @@ from overleg.models import (
     OrganisationType,
     OutboxMessage,
     OutboxStatus,
+    PollAnswer,
+    PollRespondent,
+    PollSlot,
     StandingInvitee,
     User,
 )
@@ -483,6 +486,17 @@ def personal_data(contact: Contact) -> dict[str, Any]:
             OutboxMessage.to_address == contact.email, OutboxMessage.to_address != ""
         )
     ).all()
+    poll_answers = db.session.scalars(
+        sa.select(PollRespondent)
+        .where(PollRespondent.contact_id == contact.id)
+        .options(
+            selectinload(PollRespondent.poll),
+            selectinload(PollRespondent.answers)
+            .selectinload(PollAnswer.slot)
+            .selectinload(PollSlot.municipality),
+        )
+        .order_by(PollRespondent.id)
+    ).all()
     return {
         "contact": {
             "id": contact.id,
@@ -523,6 +537,23 @@ def personal_data(contact: Contact) -> dict[str, Any]:
         "mails": [
             {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
             for m in mails
+        ],
+        "availability_polls": [
+            {
+                "year": r.poll.year,
+                "half": r.poll.half,
+                "answered_at": _iso(r.answered_at),
+                "comment": r.comment,
+                "answers": [
+                    {
+                        "municipality": a.slot.municipality.name,
+                        "start": _iso(a.slot.start_at),
+                        "suits": a.suits,
+                    }
+                    for a in sorted(r.answers, key=lambda a: a.slot.start_at)
+                ],
+            }
+            for r in poll_answers
         ],
     }
 
@@ -568,6 +599,11 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     standing = db.session.execute(
         sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
     ).rowcount
+    # Poll answers only served a plan: they go with the personal link.
+    for respondent in db.session.scalars(
+        sa.select(PollRespondent).where(PollRespondent.contact_id == contact.id)
+    ):
+        db.session.delete(respondent)
     mails = 0
     if old_email:
         mails = db.session.execute(

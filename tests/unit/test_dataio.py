@@ -19,8 +19,11 @@ from overleg.models import (
     Organisation,
     OutboxMessage,
     OutboxStatus,
+    PollAnswer,
+    PollRespondent,
     StandingInvitee,
 )
+from overleg.services.tokens import new_token
 from tests import factories
 
 NOW = datetime(2026, 3, 17, 13, 0, tzinfo=UTC)
@@ -184,9 +187,24 @@ def _contact_with_history(world):  # type: ignore[no-untyped-def]
     return contact, invitation
 
 
+def _poll_answer(world, contact):  # type: ignore[no-untyped-def]
+    poll = factories.availability_poll(world.north)
+    respondent = PollRespondent(contact=contact, token=new_token(), comment="Niet op dinsdag")
+    respondent.answers.append(PollAnswer(slot=poll.slots[0], suits=False))
+    poll.respondents.append(respondent)
+    db.session.commit()
+    return respondent
+
+
 def test_personal_data_holds_everything_about_the_person(world):
     contact, _invitation = _contact_with_history(world)
+    _poll_answer(world, contact)
     data = services.personal_data(contact)
+    [poll] = data["availability_polls"]
+    assert poll["comment"] == "Niet op dinsdag"
+    assert poll["answers"] == [
+        {"municipality": "Noorderdorp", "start": "2027-03-02T09:00:00+00:00", "suits": False}
+    ]
     assert data["contact"]["email"] == contact.email
     assert data["standing_invitee_of"] == [{"municipality": "Noorderdorp", "role": "required"}]
     assert data["invitations"][0]["rsvp_comment"] == "Ik kom met Piet"
@@ -195,6 +213,7 @@ def test_personal_data_holds_everything_about_the_person(world):
 
 def test_erasure_replaces_the_person_and_keeps_the_records(world):
     contact, invitation = _contact_with_history(world)
+    respondent_id = _poll_answer(world, contact).id
     old_email = contact.email
     result = services.erase_contact(world.coordinator, contact, NOW)
     assert result.invitations == 1 and result.standing_entries_removed == 1
@@ -207,7 +226,9 @@ def test_erasure_replaces_the_person_and_keeps_the_records(world):
     invitation = db.session.get(Invitation, invitation.id)
     assert invitation.display_name == services.ERASED_NAME
     assert invitation.token is None and invitation.rsvp_comment == ""
-    assert _count(StandingInvitee) == 2  # only this person's entry is gone
+    assert _count(StandingInvitee) == 3  # only this person's entry is gone (the poll added one)
+    assert db.session.get(PollRespondent, respondent_id) is None  # answers and comment too
+    assert _count(PollAnswer) == 0
     assert not db.session.scalar(
         sa.select(sa.func.count()).where(OutboxMessage.to_address == old_email)
     )
