@@ -117,8 +117,9 @@ def _plan(
         problem = polls.with_answers(problem, poll)
     plan = plan_period(problem)
     if not plan.feasible:
+        names = {m.slug: m.name for m in problem.municipalities}
         for issue in plan.problems:
-            click.echo(f"Fout: {problem_text(issue)}", err=True)
+            click.echo(f"Fout: {problem_text(issue, names)}", err=True)
         click.echo("Geen plan: er werd niets aangemaakt.", err=True)
         sys.exit(1)
     if as_json:

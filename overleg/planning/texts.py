@@ -109,9 +109,12 @@ def note_text(note: Note) -> str:
     return code
 
 
-def problem_text(problem: Problem) -> str:
+def problem_text(problem: Problem, names: Mapping[str, str] | None = None) -> str:
+    """The problem as a Dutch sentence; `names` maps municipality slugs to their names."""
     p: Mapping[str, object] = problem.params
     code = problem.code
+    names = names or {}
+    municipalities = [names.get(slug, slug) for slug in problem.municipalities]
     if code == "period_reversed":
         return _("De periode eindigt voor ze begint.")
     if code == "max_per_day_invalid":
@@ -183,11 +186,11 @@ def problem_text(problem: Problem) -> str:
             needed=p["needed"],
             max=p["max_per_day"],
             capacity=p["capacity"],
-            municipalities=_names(problem.municipalities),
+            municipalities=_names(municipalities),
         )
     if code == "collision":
         rules = _names(rule_name(str(r)) for r in p.get("rules", ()))  # type: ignore[union-attr]
-        others = problem.municipalities[1:]
+        others = municipalities[1:]
         text = _(
             "Geen plan gevonden: vergadering %(number)s van %(name)s past nergens.",
             number=p["number"],

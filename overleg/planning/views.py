@@ -200,7 +200,8 @@ def index():  # type: ignore[no-untyped-def]
         problem = polls.with_answers(problem, poll)
     plan = plan_period(problem)
     if not plan.feasible:
-        problems = [problem_text(p) for p in plan.problems]
+        names = {m.slug: m.name for m in problem.municipalities}
+        problems = [problem_text(p, names) for p in plan.problems]
         return _render(form, problem, [], None, problems, poll=poll)
     rows = _rows_from_plan(plan)
     confirm_form = ConfirmForm(

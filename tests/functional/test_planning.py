@@ -217,3 +217,25 @@ def test_a_municipality_can_be_left_out_knowingly(client, world):
     html = client.get(_query() + "&skip=verweg").get_data(as_text=True)
     assert "rows-0-slug" not in html
     assert "Kies gemeenten uit de lijst." in html
+
+
+def test_problems_name_the_municipalities_by_their_names(app):
+    from overleg.planning.texts import problem_text
+    from overleg.services.planner import Problem
+
+    collision = Problem(
+        "collision",
+        ("gemeente-a", "gemeente-b"),
+        {"name": "Aarschot", "number": 1, "rules": ("overlap",), "people": ("An Peeters",)},
+    )
+    overloaded = Problem(
+        "person_overloaded",
+        ("gemeente-a", "gemeente-b"),
+        {"person": "An Peeters", "needed": 9, "capacity": 4, "max_per_day": 1},
+    )
+    names = {"gemeente-a": "Aarschot", "gemeente-b": "Balen"}
+    with app.test_request_context():
+        texts = [problem_text(collision, names), problem_text(overloaded, names)]
+    assert "Betrokken gemeenten: Balen." in texts[0]
+    assert "(gemeenten: Aarschot, Balen)" in texts[1]
+    assert not any("gemeente-" in text for text in texts)
