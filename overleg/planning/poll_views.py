@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_poll
@@ -151,7 +152,14 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
             else:
                 form.form_errors.append(error.message)
             return _answer_page(respondent, form, 422)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same link answered twice at the same moment
+            db.session.rollback()
+            form.form_errors.append(
+                _("Uw antwoord werd tegelijk ook ergens anders bewaard. Verstuur het opnieuw.")
+            )
+            return _answer_page(respondent, form, 409)
         flash(_("Bedankt, uw antwoord is bewaard. U kunt het hier nog wijzigen."), "success")
         return redirect(url_for("planning.poll_answer", token=token))
     return _answer_page(respondent, form)

@@ -20,6 +20,7 @@ from overleg.models import (
     PollRespondent,
     PollSlot,
 )
+from overleg.planning import polls
 from overleg.services import outbox
 from tests import factories
 from tests.conftest import World, csrf_token, login, post_form
@@ -320,3 +321,36 @@ def test_polls_are_the_coordinators_of_their_own_platform_only(client, world, pe
     assert client.get(f"/planning?poll={poll.id}").status_code == 404
     assert post_form(client, f"/planning/polls/{poll.id}/close").status_code == 404
     assert client.get(f"/planning?poll={2**40}").status_code == 404
+
+
+def test_the_same_link_answered_twice_at_once_asks_to_send_again(
+    app, client, world, people, monkeypatch
+):
+    login(client, world.coordinator)
+    _start_poll(client)
+    north = _slots(world.north.id)
+    respondent_id = db.session.scalar(
+        sa.select(PollRespondent.id).where(PollRespondent.contact_id == people.optional.id)
+    )
+    record = polls.record_answers
+
+    def answered_elsewhere_first(respondent, suiting, comment, *, now):  # type: ignore[no-untyped-def]
+        # Another tab of the same person commits its answer while this request is busy.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(PollAnswer).values(
+                    respondent_id=respondent_id, slot_id=north[0].id, suits=True
+                )
+            )
+        record(respondent, suiting, comment, now=now)
+
+    monkeypatch.setattr(polls, "record_answers", answered_elsewhere_first)
+    response = _answer(client, people.optional, [north[1].id], "Tweede tab")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Verstuur het opnieuw" in html
+    assert "Tweede tab" in html
+    db.session.expire_all()
+    assert db.session.scalars(
+        sa.select(PollAnswer.slot_id).where(PollAnswer.respondent_id == respondent_id)
+    ).all() == [north[0].id]
