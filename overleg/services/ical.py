@@ -179,6 +179,17 @@ def _fold(line: str) -> str:
     """Fold a content line as icalendar does: under 75 octets a line, escapes kept whole."""
     if len(line.encode()) < FOLD_LIMIT:
         return line
+    if line.isascii():  # one octet a character: whole chunks of 74, 73 when an escape would split
+        chunks = []
+        start = 0
+        while len(line) - start >= FOLD_LIMIT:
+            end = start + FOLD_LIMIT - 1
+            if line[end - 1] in "\\^":
+                end -= 1
+            chunks.append(line[start:end])
+            start = end
+        chunks.append(line[start:])
+        return "\r\n ".join(chunks)
     folded: list[str] = []
     current: list[str] = []
     size = 0
@@ -321,13 +332,18 @@ def _attendee_line(invitation: Invitation) -> bytes:
     contact = invitation.contact
     if contact is None:  # invitable() keeps only invitations with a contact
         return b""
-    address = vCalAddress.new(
+    return _attendee_content_line(
         contact.email,
-        cn=contact.full_name or None,
-        role=ROLE[invitation.role],
-        partstat=PARTSTAT[invitation.rsvp_status],
-        rsvp=True,
-        cutype="INDIVIDUAL",
+        contact.full_name,
+        ROLE[invitation.role],
+        PARTSTAT[invitation.rsvp_status],
+    )
+
+
+@lru_cache(maxsize=4096)
+def _attendee_content_line(email: str, name: str, role: str, partstat: str) -> bytes:
+    address = vCalAddress.new(
+        email, cn=name or None, role=role, partstat=partstat, rsvp=True, cutype="INDIVIDUAL"
     )
     return Event().content_line("ATTENDEE", address).to_ical() + b"\r\n"
 

@@ -209,3 +209,14 @@ def test_folding_keeps_escapes_whole_like_icalendar():
     lines = ["x" * 73 + "\\,abc", "y" * 74 + "^n", "é" * 80, "a" * 74, "a" * 75, "🏠" * 30, ""]
     for line in lines:
         assert ical._fold(line) == Contentline(line).to_ical().decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    line=st.one_of(
+        st.text(alphabet="ab\\^;,:", max_size=400),
+        st.text(alphabet="ab\\^é🏠", max_size=400),
+    )
+)
+def test_any_line_folds_like_icalendar(line):
+    assert ical._fold(line) == Contentline(line).to_ical().decode()
