@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from overleg.extensions import db
 from overleg.models import OutboxMessage, OutboxStatus
 from overleg.models.types import utcnow
+from overleg.services.mail import RawMessage
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
@@ -56,7 +57,7 @@ def _crlf(raw: bytes) -> bytes:
 
 
 def enqueue(
-    message: EmailMessage,
+    message: EmailMessage | RawMessage,
     *,
     kind: str,
     to_address: str,
@@ -66,16 +67,25 @@ def enqueue(
     poll_id: int | None = None,
     domain: str = "overleg.local",
 ) -> OutboxMessage:
-    """Queue one complete message for one recipient; a Message-ID is set if missing."""
-    if not message["Message-ID"]:
-        message["Message-ID"] = make_msgid(domain=domain)
+    """Queue one complete message for one recipient; a Message-ID is set if missing.
+
+    `message` is an `EmailMessage` or, for bulk mail, the wire bytes of `build_raw_message`.
+    """
+    if isinstance(message, RawMessage):
+        raw, subject, message_id = message.raw, message.subject, message.message_id
+    else:
+        if not message["Message-ID"]:
+            message["Message-ID"] = make_msgid(domain=domain)
+        raw = wire_bytes(message)
+        subject = str(message["Subject"] or "")
+        message_id = str(message["Message-ID"])
     row = OutboxMessage(
         kind=kind,
         to_address=to_address,
         to_name=to_name,
-        subject=str(message["Subject"] or "")[:300],
-        message_id=str(message["Message-ID"]),
-        raw=wire_bytes(message),
+        subject=subject[:300],
+        message_id=message_id,
+        raw=raw,
         status=OutboxStatus.QUEUED,
         next_attempt_at=utcnow(),
         meeting_id=meeting_id,
