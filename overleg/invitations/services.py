@@ -37,7 +37,6 @@ from overleg.models import (
     InviteeRole,
     Meeting,
     MeetingStatus,
-    Municipality,
     OutboxMessage,
     Platform,
     RsvpStatus,
@@ -320,9 +319,11 @@ def _message_for(
     change_note: str = "",
     personal_cancel: bool = False,
     prepared: dict[tuple[int, bool], _MeetingMail] | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> OutboxMessage | None:
     """Queue one recipient's mail. Pass the same `prepared` dict for every recipient of a batch
-    (same kind, note and time) so that each meeting's shared parts are built once."""
+    (same kind, note and time) so that each meeting's shared parts are built once. With `rows`,
+    the outbox row is appended there for `outbox.enqueue_all` (and None returned)."""
     contact = invitation.contact
     if contact is None or not contact.email or contact.erased_at is not None:
         return None
@@ -366,14 +367,17 @@ def _message_for(
     invitation.sent_sequence = meeting.ical_sequence
     if contact.feed_token is None and kind is not MailKind.CANCEL:
         contact.feed_token = tokens.new_token()
-    return outbox.enqueue(
-        message,
-        kind=kind.value,
-        to_address=contact.email,
-        to_name=contact.full_name,
-        meeting_id=meeting.id,
-        invitation_id=invitation.id,
-    )
+    fields: dict[str, Any] = {
+        "kind": kind.value,
+        "to_address": contact.email,
+        "to_name": contact.full_name,
+        "meeting_id": meeting.id,
+        "invitation_id": invitation.id,
+    }
+    if rows is not None:
+        rows.append(outbox.row_values(message, **fields))
+        return None
+    return outbox.enqueue(message, **fields)
 
 
 # --- sending invitations --------------------------------------------------------------------
@@ -397,16 +401,20 @@ def _mailable(invitation: Invitation) -> bool:
 
 
 def _preload(meeting: Meeting) -> None:
-    """Load invitees, contacts, agenda and platform in a few queries instead of one per invitee."""
+    """Load invitees, contacts and agenda in a few queries instead of one per invitee.
+
+    The municipality and its platform are many-to-one: loaded with the first meeting of a
+    municipality (a query each), then taken from the session without a query.
+    """
     db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.id == meeting.id)
         .options(
             selectinload(Meeting.invitations).selectinload(Invitation.contact),
             selectinload(Meeting.agenda_items),
-            selectinload(Meeting.municipality).selectinload(Municipality.platform),
         )
     ).one()
+    meeting.municipality.platform  # noqa: B018 - loads both now, not halfway through the mail
 
 
 def recipients(meeting: Meeting) -> SendResult:
@@ -447,6 +455,7 @@ def send_invitations(
         result.queued = [inv for inv in result.queued if inv.sent_sequence != meeting.ical_sequence]
     agenda = _agenda_attachment(meeting, settings) if result.queued else None
     prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    rows: list[dict[str, Any]] = []
     for invitation in result.queued:
         _message_for(
             invitation,
@@ -455,7 +464,9 @@ def send_invitations(
             settings=settings,
             agenda=agenda,
             prepared=prepared,
+            rows=rows,
         )
+    outbox.enqueue_all(rows)
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.INVITED
     meeting.invitations_sent_at = now
