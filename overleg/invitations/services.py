@@ -275,10 +275,7 @@ class _MeetingMail:
         personal_cancel: bool = False,
     ) -> None:
         self.meeting = meeting
-        self.kind = kind
-        self.agenda = agenda
         platform = meeting.municipality.platform
-        self.base_url = settings.base_url
         self.method = ical.Method.CANCEL if kind is MailKind.CANCEL else ical.Method.REQUEST
         self.calendar = ical.SchedulingTemplate(
             meeting, method=self.method, organiser=organiser_for(platform, settings), now=now
