@@ -16,6 +16,8 @@ Hooks for the meetings feature (call them in the transaction of the change):
 from __future__ import annotations
 
 import enum
+import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy.orm import selectinload
 
 from overleg.extensions import db
@@ -34,7 +37,6 @@ from overleg.models import (
     InviteeRole,
     Meeting,
     MeetingStatus,
-    Municipality,
     OutboxMessage,
     Platform,
     RsvpStatus,
@@ -45,7 +47,7 @@ from overleg.services.mail import (
     Attachment,
     HeaderInjectionError,
     Sender,
-    build_message,
+    build_raw_message,
     clean_address,
 )
 
@@ -226,8 +228,8 @@ def _render(name: str, context: dict[str, Any]) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def _subject(kind: MailKind, meeting: Meeting) -> str:
-    when = long_datetime(meeting.start_at, "nl")
+def _subject(kind: MailKind, meeting: Meeting, when: str | None = None) -> str:
+    when = when if when is not None else long_datetime(meeting.start_at, "nl")
     title = " ".join(meeting.title.split())
     return {
         MailKind.INVITATION: f"Uitnodiging: {title}, {when}",
@@ -235,6 +237,73 @@ def _subject(kind: MailKind, meeting: Meeting) -> str:
         MailKind.CANCEL: f"Geannuleerd: {title}, {when}",
         MailKind.REMINDER: f"Herinnering: {title}, {when}",
     }[kind]
+
+
+# The mail of one meeting differs between recipients only in the name in the greeting and the
+# personal answer link. The templates are rendered once per meeting with these stand-ins (random
+# per process, so no meeting text can contain them), which are then replaced for each recipient:
+# as typed in the text part, HTML-escaped in the HTML part, just as Jinja would have written them
+# (tests/unit/test_invitations.py renders both ways and compares).
+_NAME_SLOT = f"OVERLEGNAME{secrets.token_hex(12)}"
+_ANSWER_SLOT = f"OVERLEGANSWER{secrets.token_hex(12)}"
+_SLOTS = re.compile(f"{_NAME_SLOT}|{_ANSWER_SLOT}")
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    """What the mail templates may read of the recipient (`contact` in their context)."""
+
+    full_name: str
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return _SLOTS.sub(lambda match: values[match.group(0)], text)
+
+
+class _MeetingMail:
+    """Everything of one kind of mail about one meeting that is the same for every recipient."""
+
+    def __init__(
+        self,
+        meeting: Meeting,
+        kind: MailKind,
+        *,
+        now: datetime,
+        settings: MailSettings,
+        agenda: Attachment | None,
+        change_note: str = "",
+        personal_cancel: bool = False,
+    ) -> None:
+        self.meeting = meeting
+        platform = meeting.municipality.platform
+        self.method = ical.Method.CANCEL if kind is MailKind.CANCEL else ical.Method.REQUEST
+        self.calendar = ical.SchedulingTemplate(
+            meeting, method=self.method, organiser=organiser_for(platform, settings), now=now
+        )
+        self.sender = sender_for(platform, settings)
+        when = long_datetime(meeting.start_at, "nl")
+        self.subject = _subject(kind, meeting, when)
+        context = {
+            "kind": kind.value,
+            "meeting": meeting,
+            "contact": _Recipient(_NAME_SLOT),
+            "platform": platform,
+            "answer_url": "" if kind is MailKind.CANCEL else _ANSWER_SLOT,
+            "when": when,
+            "until": time_only(meeting.end_at),
+            "change_note": change_note,
+            "personal_cancel": personal_cancel,
+            "agenda_attached": agenda is not None,
+        }
+        with force_locale("nl"):
+            self.text = _render("mail/invitation.txt", context)
+            self.html = _render("mail/invitation.html", context)
+
+    def bodies(self, name: str, answer: str) -> tuple[str, str]:
+        """The text and HTML of one recipient's mail."""
+        text = _fill(self.text, {_NAME_SLOT: name, _ANSWER_SLOT: answer})
+        html = _fill(self.html, {_NAME_SLOT: str(escape(name)), _ANSWER_SLOT: str(escape(answer))})
+        return text, html
 
 
 def _message_for(
@@ -246,55 +315,47 @@ def _message_for(
     agenda: Attachment | None,
     change_note: str = "",
     personal_cancel: bool = False,
+    prepared: dict[tuple[int, bool], _MeetingMail] | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> OutboxMessage | None:
+    """Queue one recipient's mail. Pass the same `prepared` dict for every recipient of a batch
+    (same kind, note and time) so that each meeting's shared parts are built once. With `rows`,
+    the outbox row is appended there for `outbox.enqueue_all` (and None returned)."""
     contact = invitation.contact
     if contact is None or not contact.email or contact.erased_at is not None:
         return None
     meeting = invitation.meeting
-    platform = meeting.municipality.platform
-    method = ical.Method.CANCEL if kind is MailKind.CANCEL else ical.Method.REQUEST
+    key = (id(meeting), agenda is not None)
+    mail = prepared.get(key) if prepared is not None else None
+    if mail is None or mail.meeting is not meeting:
+        mail = _MeetingMail(
+            meeting,
+            kind,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            change_note=change_note,
+            personal_cancel=personal_cancel,
+        )
+        if prepared is not None:
+            prepared[key] = mail
     token = None if kind is MailKind.CANCEL else ensure_token(invitation)
-    links = ical.Links(
-        meeting="",
-        answer=answer_url(settings.base_url, token) if token else "",
-    )
-    calendar = ical.scheduling_message(
-        meeting,
-        method=method,
-        organiser=organiser_for(platform, settings),
-        attendees=[invitation],
-        now=now,
-        links=links,
-    )
-    context = {
-        "kind": kind.value,
-        "meeting": meeting,
-        "invitation": invitation,
-        "contact": contact,
-        "platform": platform,
-        "answer_url": links.answer,
-        "when": long_datetime(meeting.start_at, "nl"),
-        "until": time_only(meeting.end_at),
-        "change_note": change_note,
-        "personal_cancel": personal_cancel,
-        "agenda_attached": agenda is not None,
-    }
-    with force_locale("nl"):
-        text = _render("mail/invitation.txt", context)
-        html = _render("mail/invitation.html", context)
+    answer = answer_url(settings.base_url, token) if token else ""
+    calendar = mail.calendar.message([invitation], answer_link=answer)
+    text, html = mail.bodies(contact.full_name, answer)
     attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
     if agenda is not None and kind is not MailKind.CANCEL:
         attachments.append(agenda)
     try:
-        message = build_message(
-            sender=sender_for(platform, settings),
+        message = build_raw_message(
+            sender=mail.sender,
             to_address=contact.email,
             to_name=contact.full_name,
-            subject=_subject(kind, meeting),
+            subject=mail.subject,
             text=text,
             html=html,
             calendar=calendar,
-            calendar_method=method.value,
+            calendar_method=mail.method.value,
             attachments=attachments,
         )
     except HeaderInjectionError:
@@ -303,14 +364,17 @@ def _message_for(
     invitation.sent_sequence = meeting.ical_sequence
     if contact.feed_token is None and kind is not MailKind.CANCEL:
         contact.feed_token = tokens.new_token()
-    return outbox.enqueue(
-        message,
-        kind=kind.value,
-        to_address=contact.email,
-        to_name=contact.full_name,
-        meeting_id=meeting.id,
-        invitation_id=invitation.id,
-    )
+    fields: dict[str, Any] = {
+        "kind": kind.value,
+        "to_address": contact.email,
+        "to_name": contact.full_name,
+        "meeting_id": meeting.id,
+        "invitation_id": invitation.id,
+    }
+    if rows is not None:
+        rows.append(outbox.row_values(message, **fields))
+        return None
+    return outbox.enqueue(message, **fields)
 
 
 # --- sending invitations --------------------------------------------------------------------
@@ -334,16 +398,20 @@ def _mailable(invitation: Invitation) -> bool:
 
 
 def _preload(meeting: Meeting) -> None:
-    """Load invitees, contacts, agenda and platform in a few queries instead of one per invitee."""
+    """Load invitees, contacts and agenda in a few queries instead of one per invitee.
+
+    The municipality and its platform are many-to-one: loaded with the first meeting of a
+    municipality (a query each), then taken from the session without a query.
+    """
     db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.id == meeting.id)
         .options(
             selectinload(Meeting.invitations).selectinload(Invitation.contact),
             selectinload(Meeting.agenda_items),
-            selectinload(Meeting.municipality).selectinload(Municipality.platform),
         )
     ).one()
+    meeting.municipality.platform  # noqa: B018 - loads both now, not halfway through the mail
 
 
 def recipients(meeting: Meeting) -> SendResult:
@@ -383,8 +451,19 @@ def send_invitations(
     if only_unsent:
         result.queued = [inv for inv in result.queued if inv.sent_sequence != meeting.ical_sequence]
     agenda = _agenda_attachment(meeting, settings) if result.queued else None
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    rows: list[dict[str, Any]] = []
     for invitation in result.queued:
-        _message_for(invitation, MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
+        _message_for(
+            invitation,
+            MailKind.INVITATION,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            prepared=prepared,
+            rows=rows,
+        )
+    outbox.enqueue_all(rows)
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.INVITED
     meeting.invitations_sent_at = now
@@ -447,9 +526,16 @@ def queue_meeting_update(
     agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
     note = _change_note(change) if change is not None else ""
     rows = []
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
     for invitation in targets:
         row = _message_for(
-            invitation, kind, now=now, settings=settings, agenda=agenda, change_note=note
+            invitation,
+            kind,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            change_note=note,
+            prepared=prepared,
         )
         if row is not None:
             rows.append(row)
@@ -710,10 +796,18 @@ def queue_reminders(
         .order_by(Invitation.meeting_id, Invitation.id)
     ).all()
     rows = []
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
     for invitation in invitations:
         if not _mailable(invitation):
             continue
-        row = _message_for(invitation, MailKind.REMINDER, now=now, settings=settings, agenda=None)
+        row = _message_for(
+            invitation,
+            MailKind.REMINDER,
+            now=now,
+            settings=settings,
+            agenda=None,
+            prepared=prepared,
+        )
         invitation.reminded_at = now
         if row is not None:
             rows.append(row)

@@ -21,7 +21,7 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from overleg.extensions import db
 from overleg.models import OutboxMessage, OutboxStatus
 from overleg.models.types import utcnow
+from overleg.services.mail import RawMessage
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
@@ -55,8 +56,51 @@ def _crlf(raw: bytes) -> bytes:
     return re.sub(rb"\r?\n", b"\r\n", raw)
 
 
+def row_values(
+    message: EmailMessage | RawMessage,
+    *,
+    kind: str,
+    to_address: str,
+    to_name: str = "",
+    meeting_id: int | None = None,
+    invitation_id: int | None = None,
+    poll_id: int | None = None,
+    domain: str = "overleg.local",
+) -> dict[str, Any]:
+    """The outbox row of one complete message for one recipient; a Message-ID is set if missing.
+
+    `message` is an `EmailMessage` or, for bulk mail, the wire bytes of `build_raw_message`.
+    """
+    if isinstance(message, RawMessage):
+        raw, subject, message_id = message.raw, message.subject, message.message_id
+    else:
+        if not message["Message-ID"]:
+            message["Message-ID"] = make_msgid(domain=domain)
+        raw = wire_bytes(message)
+        subject = str(message["Subject"] or "")
+        message_id = str(message["Message-ID"])
+    now = utcnow()
+    return {
+        "kind": kind,
+        "to_address": to_address,
+        "to_name": to_name,
+        "subject": subject[:300],
+        "message_id": message_id,
+        "raw": raw,
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "sent_at": None,
+        "created_at": now,
+        "meeting_id": meeting_id,
+        "invitation_id": invitation_id,
+        "poll_id": poll_id,
+    }
+
+
 def enqueue(
-    message: EmailMessage,
+    message: EmailMessage | RawMessage,
     *,
     kind: str,
     to_address: str,
@@ -67,23 +111,30 @@ def enqueue(
     domain: str = "overleg.local",
 ) -> OutboxMessage:
     """Queue one complete message for one recipient; a Message-ID is set if missing."""
-    if not message["Message-ID"]:
-        message["Message-ID"] = make_msgid(domain=domain)
     row = OutboxMessage(
-        kind=kind,
-        to_address=to_address,
-        to_name=to_name,
-        subject=str(message["Subject"] or "")[:300],
-        message_id=str(message["Message-ID"]),
-        raw=wire_bytes(message),
-        status=OutboxStatus.QUEUED,
-        next_attempt_at=utcnow(),
-        meeting_id=meeting_id,
-        invitation_id=invitation_id,
-        poll_id=poll_id,
+        **row_values(
+            message,
+            kind=kind,
+            to_address=to_address,
+            to_name=to_name,
+            meeting_id=meeting_id,
+            invitation_id=invitation_id,
+            poll_id=poll_id,
+            domain=domain,
+        )
     )
     db.session.add(row)
     return row
+
+
+def enqueue_all(rows: Sequence[dict[str, Any]]) -> None:
+    """Queue many messages (values from `row_values`) with one INSERT in the caller's transaction.
+
+    For bulk mail: no ORM objects are made (the ORM inserts outbox rows one statement at a time on
+    SQLite, to learn each id), so nothing is returned; read the rows back by query if needed.
+    """
+    if rows:
+        db.session.execute(sa.insert(OutboxMessage.__table__), list(rows))
 
 
 @dataclass(frozen=True)

@@ -284,3 +284,63 @@ def test_invitation_carries_the_agenda_pdf_when_enabled(meeting):
     assert len(pdfs) == 1
     assert pdfs[0].get_content().startswith(b"%PDF")
     assert "De agenda zit als PDF in de bijlage." in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    ("kind", "note", "personal_cancel", "with_agenda"),
+    [
+        (services.MailKind.INVITATION, "", False, True),
+        (services.MailKind.INVITATION, "", False, False),
+        (services.MailKind.UPDATE, "Vroegere plaats: <zaal> & 'bureau'.", False, True),
+        (services.MailKind.CANCEL, "", False, False),
+        (services.MailKind.CANCEL, "", True, False),
+        (services.MailKind.REMINDER, "", False, False),
+    ],
+)
+def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
+    app, meeting, kind, note, personal_cancel, with_agenda
+):
+    """The templates are rendered once per meeting and the name and link filled in afterwards;
+    that must give exactly what rendering them with the recipient's own values gives."""
+    from flask_babel import force_locale
+
+    from overleg.i18n import long_datetime, time_only
+    from overleg.services.mail import Attachment
+
+    meeting.title = 'Woonoverleg <Geel> & "Mol" %(name)s {{ x }}'
+    meeting.cancel_reason = "Zaal <bezet> & ook 'dicht'"
+    agenda = Attachment("agenda.pdf", b"%PDF", "application/pdf") if with_agenda else None
+    mail = services._MeetingMail(
+        meeting,
+        kind,
+        now=NOW,
+        settings=SETTINGS,
+        agenda=agenda,
+        change_note=note,
+        personal_cancel=personal_cancel,
+    )
+    names = ['An "de" <Smet> & Zn.', "Éloïse O'Brien %(x)s", "", "{{ contact }}"]
+    links = ["https://overleg.example.be/rsvp/abc", "https://x/rsvp/a?b=1&c=<2>"]
+    for name in names:
+        for link in links:
+            answer = "" if kind is services.MailKind.CANCEL else link
+            contact = factories.ContactFactory.build(first_name=name, last_name="")
+            context = {
+                "kind": kind.value,
+                "meeting": meeting,
+                "invitation": None,
+                "contact": contact,
+                "platform": meeting.municipality.platform,
+                "answer_url": answer,
+                "when": long_datetime(meeting.start_at, "nl"),
+                "until": time_only(meeting.end_at),
+                "change_note": note,
+                "personal_cancel": personal_cancel,
+                "agenda_attached": agenda is not None,
+            }
+            with force_locale("nl"):
+                expected = (
+                    services._render("mail/invitation.txt", context),
+                    services._render("mail/invitation.html", context),
+                )
+            assert mail.bodies(contact.full_name, answer) == expected
