@@ -98,14 +98,14 @@ def index():  # type: ignore[no-untyped-def]
     counts = services.invitation_counts([m.id for m in page.items])
     # Only the known filters go into the pagination links (never e.g. url_for's `_external`).
     args = {k: request.args[k] for k in ("municipality", "year", "status") if request.args.get(k)}
-    editable = [m for m in municipalities if can_edit_municipality(current_user, m)]
+    user = current_user._get_current_object()  # once, not through the proxy per municipality
     return render_template(
         "meetings/index.html",
         form=form,
         page=page,
         counts=counts,
         filter_args=args,
-        can_create=bool(editable),
+        can_create=any(can_edit_municipality(user, m) for m in municipalities),
     )
 
 
