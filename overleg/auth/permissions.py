@@ -144,6 +144,13 @@ def can_edit_municipality(user: User, municipality: Municipality) -> bool:
     return can_view_municipality(user, municipality)
 
 
+def may_edit_visible_municipalities(user: User) -> bool:
+    """Whether `user` may edit the municipalities `visible_municipality_ids` gives them: the
+    answer `can_edit_municipality` gives for each of those, without loading them (coordinators
+    edit all of the platform, secretaries their own, readers none)."""
+    return user.role is not Role.READER
+
+
 def can_plan(user: User) -> bool:
     return user.role is Role.COORDINATOR
 

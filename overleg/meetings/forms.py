@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     Form,
@@ -28,9 +28,6 @@ INVALID_DATE = _l("Geef een geldige datum.")
 INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
 
 
-_OPTION = Markup('<option {}value="{}">{}</option>')
-
-
 class PlainSelect(Select):
     """wtforms' Select, with a short path for options without attributes of their own.
 
@@ -45,8 +42,9 @@ class PlainSelect(Select):
             return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         selected = "selected " if choice.selected else ""
-        # Markup.format escapes the value and the label (a label that is Markup stays as is).
-        return _OPTION.format(selected, value, choice.label or choice.value)
+        value_html, label_html = escape(value), escape(choice.label or choice.value)
+        # Both parts are escaped just above (a label that is Markup already stays as it is).
+        return Markup(f'<option {selected}value="{value_html}">{label_html}</option>')  # noqa: S704  # nosec B704
 
 
 def _max(limit: int):  # type: ignore[no-untyped-def]

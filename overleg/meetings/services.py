@@ -15,6 +15,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -721,6 +722,23 @@ def visible_municipalities(user: User) -> list[Municipality]:
             .order_by(Municipality.name)
         )
     )
+
+
+class MunicipalityChoice(NamedTuple):
+    id: int
+    slug: str
+    name: str
+
+
+def municipality_choices(user: User) -> list[MunicipalityChoice]:
+    """Id, slug and name of the municipalities `user` may see, by name (the meeting list's
+    filter). Plain rows, not ORM objects: a large platform has hundreds of municipalities."""
+    rows = db.session.execute(
+        sa.select(Municipality.id, Municipality.slug, Municipality.name)
+        .where(municipality_filter(user, Municipality.id))
+        .order_by(Municipality.name)
+    )
+    return [MunicipalityChoice(*row) for row in rows]
 
 
 def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
