@@ -753,9 +753,8 @@ def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
     return {meeting_id: count for meeting_id, count in rows}
 
 
-def load_meeting_page(meeting_id: int) -> Meeting:
-    """The meeting with everything its page shows, in a constant number of queries."""
-    return db.session.scalars(
+def _meeting_page_statement(meeting_id: int) -> sa.Select[tuple[Meeting]]:
+    return (
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
         .options(
@@ -766,7 +765,19 @@ def load_meeting_page(meeting_id: int) -> Meeting:
             .selectinload(Contact.organisation),
         )
         .execution_options(populate_existing=True)
-    ).one()
+    )
+
+
+def load_meeting_page(meeting_id: int) -> Meeting:
+    """The meeting with everything its page shows, in a constant number of queries."""
+    return db.session.scalars(_meeting_page_statement(meeting_id)).one()
+
+
+def find_meeting_page(meeting_id: int) -> Meeting | None:
+    """`load_meeting_page`, or None when there is no such meeting. Load this before
+    `get_meeting(...)` authorises: that then finds the meeting (and its municipality) in the
+    session instead of loading them a second time."""
+    return db.session.scalars(_meeting_page_statement(meeting_id)).one_or_none()
 
 
 _ROLE_ORDER = {

@@ -202,8 +202,10 @@ def _parse_day(raw: str):  # type: ignore[no-untyped-def]
 @bp.route("/<int:meeting_id>")
 @access(Access.USER)
 def detail(meeting_id: int):  # type: ignore[no-untyped-def]
-    get_meeting(current_user, meeting_id)
-    meeting = services.load_meeting_page(meeting_id)
+    # The page's rows first (kept in `meeting`: the session holds loaded objects only weakly),
+    # so that the check finds the meeting and its municipality in the session: no second load.
+    meeting = services.find_meeting_page(meeting_id)
+    get_meeting(current_user, meeting_id)  # 404 (also when there is no such meeting) or 403
     return render_template(
         "meetings/detail.html",
         meeting=meeting,
