@@ -20,7 +20,11 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from overleg.auth.permissions import municipality_filter, visible_contacts_filter
+from overleg.auth.permissions import (
+    municipality_exists_filter,
+    municipality_filter,
+    visible_contacts_filter,
+)
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.invitations import services as invitation_mail
@@ -700,7 +704,7 @@ def visible_meetings(
     """The meetings `user` may see, filtered, newest first, municipality loaded eagerly."""
     statement = (
         sa.select(Meeting)
-        .where(municipality_filter(user, Meeting.municipality_id))
+        .where(municipality_exists_filter(user, Meeting.municipality_id))
         .options(selectinload(Meeting.municipality))
         .order_by(Meeting.start_at.desc(), Meeting.id.desc())
     )

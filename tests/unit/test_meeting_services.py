@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from overleg.auth.permissions import (
     can_edit_municipality,
     may_edit_visible_municipalities,
+    municipality_exists_filter,
     municipality_filter,
 )
 from overleg.extensions import db
@@ -510,3 +511,38 @@ def test_may_edit_visible_municipalities_agrees_with_can_edit_municipality(world
         ), user.role
     assert not may_edit_visible_municipalities(world.reader)
     assert may_edit_visible_municipalities(world.secretary)
+
+
+def test_municipality_exists_filter_keeps_the_rows_municipality_filter_keeps(world):
+    for municipality in (world.north, world.south, world.elsewhere):
+        factories.MeetingFactory.create_batch(2, municipality=municipality)
+    db.session.commit()
+    for user in (world.coordinator, world.secretary, world.reader, world.outsider):
+        expected = set(
+            db.session.scalars(
+                sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
+            )
+        )
+        kept = set(
+            db.session.scalars(
+                sa.select(Meeting.id).where(
+                    municipality_exists_filter(user, Meeting.municipality_id)
+                )
+            )
+        )
+        assert kept == expected and expected, user.role
+        # And on the municipality table itself (the alias keeps the two apart).
+        assert set(
+            db.session.scalars(
+                sa.select(Municipality.id).where(municipality_exists_filter(user, Municipality.id))
+            )
+        ) == set(
+            db.session.scalars(
+                sa.select(Municipality.id).where(municipality_filter(user, Municipality.id))
+            )
+        )
+    page = services.visible_meetings(world.coordinator)
+    assert {m.municipality_id for m in db.session.scalars(page)} == {
+        world.north.id,
+        world.south.id,
+    }
