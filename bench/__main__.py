@@ -98,6 +98,7 @@ def compare(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
         }
         if page.name in TIMED and "ratio_to_trivial" in g:
             entry["ratio_to_trivial"] = g["ratio_to_trivial"]
+            entry["cpu_ratio_to_trivial"] = g.get("cpu_ratio_to_trivial")
             entry["within_goal"] = g["ratio_to_trivial"] <= GOAL_RATIO
         summary[page.name] = entry
     return summary
@@ -134,7 +135,10 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
 
 def print_summary(results: dict[str, Any]) -> None:
     large = results["large"]
-    print(f"[bench] trivial route {large['trivial_ms']} ms (large platform)")
+    print(
+        f"[bench] trivial route {large['trivial_ms']} ms, CPU {large['trivial_cpu_ms']} ms "
+        "(large platform)"
+    )
     for name, entry in results["summary"].items():
         if not entry["measured"]:
             print(f"[bench] {name:15} not measured (page missing)")
@@ -144,7 +148,10 @@ def print_summary(results: dict[str, Any]) -> None:
             f"[bench] {name:15} queries {entry['queries_small']:>3} / {entry['queries_large']:>3}"
         )
         if "median_ms" in timing:
-            line += f"   {timing['median_ms']:8.2f} ms  x{timing['ratio_to_trivial']}"
+            line += (
+                f"   {timing['median_ms']:8.2f} ms  x{timing['ratio_to_trivial']}"
+                f"   CPU {timing['median_cpu_ms']:8.2f} ms  x{timing['cpu_ratio_to_trivial']}"
+            )
         print(line, flush=True)
 
 
@@ -156,6 +163,8 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "system": platform.platform(),
         "cpus": os.cpu_count(),
+        # Other work on the machine makes wall times noisy; the CPU times are steadier.
+        "load_average": [round(n, 2) for n in os.getloadavg()],
     }
 
 

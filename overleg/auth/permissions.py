@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlalchemy as sa
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 
 from overleg.extensions import db
 from overleg.models import (
@@ -129,6 +130,25 @@ def municipality_filter(user: User, column: sa.Column | ColumnElement) -> Column
     return column.in_(visible_municipality_ids(user))
 
 
+def municipality_exists_filter(user: User, column: sa.Column | ColumnElement) -> ColumnElement:
+    """The rows `municipality_filter` keeps, as a correlated EXISTS for users who see the whole
+    platform.
+
+    For queries that read a page of rows in the order of another index (the newest meetings
+    first, LIMIT 25): with `IN (every municipality of the platform)` SQLite collects every
+    visible row and sorts them, with EXISTS it walks the time index and stops after the page.
+    A secretary sees a few municipalities, for whom the IN list is the selective path. Use it
+    as a plain WHERE condition (not negated: the two differ for a NULL column under NOT).
+    """
+    if not sees_all_municipalities(user):
+        return municipality_filter(user, column)
+    platform_municipality = aliased(Municipality)
+    return sa.exists().where(
+        platform_municipality.id == column,
+        platform_municipality.platform_id == user.platform_id,
+    )
+
+
 def can_view_municipality(user: User, municipality: Municipality) -> bool:
     if municipality.platform_id != user.platform_id:
         return False
@@ -142,6 +162,13 @@ def can_edit_municipality(user: User, municipality: Municipality) -> bool:
     if user.role is Role.READER:
         return False
     return can_view_municipality(user, municipality)
+
+
+def may_edit_visible_municipalities(user: User) -> bool:
+    """Whether `user` may edit the municipalities `visible_municipality_ids` gives them: the
+    answer `can_edit_municipality` gives for each of those, without loading them (coordinators
+    edit all of the platform, secretaries their own, readers none)."""
+    return user.role is not Role.READER
 
 
 def can_plan(user: User) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import joinedload
 
 from overleg.extensions import db
 from overleg.models import LoginAttempt, LoginSession, User
@@ -116,7 +117,9 @@ def open_session(
 def user_for_session(token: str, now: datetime | None = None) -> User | None:
     now = now or utcnow()
     row = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        sa.select(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(token))
+        .options(joinedload(LoginSession.user))  # every request: one query, not two
     )
     if row is None or row.expires_at <= now or not row.user.active:
         return None

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from overleg.auth.permissions import municipality_filter
+from overleg.auth.permissions import municipality_exists_filter, municipality_filter
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.models import Meeting, MeetingStatus, Municipality, User
@@ -30,7 +30,7 @@ def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meetin
         db.session.scalars(
             sa.select(Meeting)
             .where(
-                municipality_filter(user, Meeting.municipality_id),
+                municipality_exists_filter(user, Meeting.municipality_id),
                 Meeting.start_at >= now,
                 Meeting.status != MeetingStatus.CANCELLED,
             )

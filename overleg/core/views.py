@@ -23,8 +23,10 @@ bp = Blueprint("core", __name__)
 
 
 class LanguageForm(FlaskForm):
-    language = HiddenField()
-    next = HiddenField()
+    # Built for every page (base.html). An explicit (never shown) label keeps wtforms from
+    # translating a default label, which loads its message catalogue from disk per request.
+    language = HiddenField(label="")
+    next = HiddenField(label="")
 
 
 @bp.route("/healthz")

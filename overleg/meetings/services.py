@@ -15,11 +15,16 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from overleg.auth.permissions import municipality_filter, visible_contacts_filter
+from overleg.auth.permissions import (
+    municipality_exists_filter,
+    municipality_filter,
+    visible_contacts_filter,
+)
 from overleg.extensions import db
 from overleg.i18n import BRUSSELS
 from overleg.invitations import services as invitation_mail
@@ -699,7 +704,7 @@ def visible_meetings(
     """The meetings `user` may see, filtered, newest first, municipality loaded eagerly."""
     statement = (
         sa.select(Meeting)
-        .where(municipality_filter(user, Meeting.municipality_id))
+        .where(municipality_exists_filter(user, Meeting.municipality_id))
         .options(selectinload(Meeting.municipality))
         .order_by(Meeting.start_at.desc(), Meeting.id.desc())
     )
@@ -723,6 +728,23 @@ def visible_municipalities(user: User) -> list[Municipality]:
     )
 
 
+class MunicipalityChoice(NamedTuple):
+    id: int
+    slug: str
+    name: str
+
+
+def municipality_choices(user: User) -> list[MunicipalityChoice]:
+    """Id, slug and name of the municipalities `user` may see, by name (the meeting list's
+    filter). Plain rows, not ORM objects: a large platform has hundreds of municipalities."""
+    rows = db.session.execute(
+        sa.select(Municipality.id, Municipality.slug, Municipality.name)
+        .where(municipality_filter(user, Municipality.id))
+        .order_by(Municipality.name)
+    )
+    return [MunicipalityChoice(*row) for row in rows]
+
+
 def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
     """Number of invitees per meeting, in one query."""
     if not meeting_ids:
@@ -735,9 +757,8 @@ def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
     return {meeting_id: count for meeting_id, count in rows}
 
 
-def load_meeting_page(meeting_id: int) -> Meeting:
-    """The meeting with everything its page shows, in a constant number of queries."""
-    return db.session.scalars(
+def _meeting_page_statement(meeting_id: int) -> sa.Select[tuple[Meeting]]:
+    return (
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
         .options(
@@ -748,7 +769,19 @@ def load_meeting_page(meeting_id: int) -> Meeting:
             .selectinload(Contact.organisation),
         )
         .execution_options(populate_existing=True)
-    ).one()
+    )
+
+
+def load_meeting_page(meeting_id: int) -> Meeting:
+    """The meeting with everything its page shows, in a constant number of queries."""
+    return db.session.scalars(_meeting_page_statement(meeting_id)).one()
+
+
+def find_meeting_page(meeting_id: int) -> Meeting | None:
+    """`load_meeting_page`, or None when there is no such meeting. Load this before
+    `get_meeting(...)` authorises: that then finds the meeting (and its municipality) in the
+    session instead of loading them a second time."""
+    return db.session.scalars(_meeting_page_statement(meeting_id)).one_or_none()
 
 
 _ROLE_ORDER = {

@@ -22,6 +22,7 @@ from overleg.auth.permissions import (
     get_agenda_item,
     get_invitation,
     get_meeting,
+    may_edit_visible_municipalities,
 )
 from overleg.extensions import db
 from overleg.i18n import to_local
@@ -79,18 +80,20 @@ def _flash_conflicts(meeting: Meeting) -> None:
 @bp.route("")
 @access(Access.USER)
 def index():  # type: ignore[no-untyped-def]
-    municipalities = services.visible_municipalities(current_user)
+    municipalities = services.municipality_choices(current_user)
     form = forms.MeetingFilterForm(request.args)
     form.municipality.choices = [("", _("Alle gemeenten"))] + [
         (m.slug, m.name) for m in municipalities
     ]
     form.validate()  # each filter that is valid applies; the others show their message
-    by_slug = {m.slug: m for m in municipalities}
-    municipality = None if form.municipality.errors else by_slug.get(form.municipality.data or "")
+    by_slug = {m.slug: m.id for m in municipalities}
+    municipality_id = (
+        None if form.municipality.errors else by_slug.get(form.municipality.data or "")
+    )
     status = form.status.data if not form.status.errors else ""
     statement = services.visible_meetings(
         current_user,
-        municipality_id=municipality.id if municipality else None,
+        municipality_id=municipality_id,
         year=form.year.data if not form.year.errors else None,
         status=MeetingStatus(status) if status else None,
     )
@@ -98,14 +101,13 @@ def index():  # type: ignore[no-untyped-def]
     counts = services.invitation_counts([m.id for m in page.items])
     # Only the known filters go into the pagination links (never e.g. url_for's `_external`).
     args = {k: request.args[k] for k in ("municipality", "year", "status") if request.args.get(k)}
-    editable = [m for m in municipalities if can_edit_municipality(current_user, m)]
     return render_template(
         "meetings/index.html",
         form=form,
         page=page,
         counts=counts,
         filter_args=args,
-        can_create=bool(editable),
+        can_create=bool(municipalities) and may_edit_visible_municipalities(current_user),
     )
 
 
@@ -200,8 +202,10 @@ def _parse_day(raw: str):  # type: ignore[no-untyped-def]
 @bp.route("/<int:meeting_id>")
 @access(Access.USER)
 def detail(meeting_id: int):  # type: ignore[no-untyped-def]
-    get_meeting(current_user, meeting_id)
-    meeting = services.load_meeting_page(meeting_id)
+    # The page's rows first (kept in `meeting`: the session holds loaded objects only weakly),
+    # so that the check finds the meeting and its municipality in the session: no second load.
+    meeting = services.find_meeting_page(meeting_id)
+    get_meeting(current_user, meeting_id)  # 404 (also when there is no such meeting) or 403
     return render_template(
         "meetings/detail.html",
         meeting=meeting,

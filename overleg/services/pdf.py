@@ -8,6 +8,12 @@ Accessibility and archiving: the documents are tagged (PDF/UA-1 by default, the 
 setting chooses another variant such as "pdf/a-3a"), carry title, author and language (nl-BE) in
 their metadata and embed (a subset of) the vendored DejaVu Sans fonts.
 
+Speed: the static stylesheet (templates/pdf/_style.css, with the @font-face rules of the vendored
+fonts) is parsed once per thread into a `weasyprint.CSS` bound to a `FontConfiguration` that is
+kept with it, so the fonts are read and registered with fontconfig once, not for every document
+(`_shared_style`). The documents keep only their per-document rules (page footer, watermark) in
+their own <style>, which still wins over the shared sheet in the cascade.
+
 `render_template` needs an application context (for the configuration and the templates); no
 request is needed, so the functions also run from the CLI and the outbox worker.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import mimetypes
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
@@ -28,7 +35,7 @@ from urllib.request import url2pathname
 
 from flask import current_app
 from flask_babel import force_locale
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.css import ColorProfile
 from weasyprint.pdf import VARIANTS
 from weasyprint.text.fonts import FontConfiguration
@@ -39,6 +46,7 @@ from overleg.i18n import BRUSSELS
 from overleg.models import Meeting
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
+STYLESHEET = PROJECT_ROOT / "templates" / "pdf" / "_style.css"
 DEFAULT_VARIANT = "pdf/ua-1"
 # A data: URL larger than this is refused (a pasted photo must not blow up the document).
 MAX_DATA_URL_BYTES = 512 * 1024
@@ -113,6 +121,29 @@ def _srgb_profile() -> ColorProfile:
     )
 
 
+_style_cache = threading.local()
+
+
+def _shared_style() -> tuple[FontConfiguration, CSS]:
+    """The font configuration and the parsed static stylesheet of this thread, built once.
+
+    Parsing the stylesheet registers its @font-face fonts (read through `StaticOnlyFetcher`, so
+    only from static/) with the font configuration; both are reused for every later document.
+    One pair per thread: a Pango font map must not be shared between threads.
+    """
+    cached = getattr(_style_cache, "value", None)
+    if cached is None:
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=STYLESHEET.read_text(encoding="utf-8"),
+            base_url=STATIC_ROOT.as_uri() + "/",
+            url_fetcher=StaticOnlyFetcher(),
+            font_config=font_config,
+        )
+        cached = _style_cache.value = (font_config, stylesheet)
+    return cached
+
+
 def pdf_variant() -> str | None:
     """The configured PDF variant ("pdf/ua-1" by default); "none" or "" renders plain PDF."""
     variant = str(current_app.config.get("PDF_VARIANT", DEFAULT_VARIANT) or "").strip().lower()
@@ -139,8 +170,12 @@ def render_html_to_pdf(html: str, *, variant: str | bool | None = True) -> Rende
             # hand it the same profile from memory instead.
             color_profiles[_SRGB] = _srgb_profile()
             options["output_intent"] = _SRGB
+    font_config, stylesheet = _shared_style()
     document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-        font_config=FontConfiguration(), color_profiles=color_profiles, **options
+        stylesheets=[stylesheet],
+        font_config=font_config,
+        color_profiles=color_profiles,
+        **options,
     )
     content = document.write_pdf(**options)
     return RenderedPdf(content, len(document.pages), tuple(fetcher.blocked))

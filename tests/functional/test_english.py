@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask_babel import force_locale, get_translations
 
 from overleg import create_app
 from overleg.config import PROJECT_ROOT, TestingConfig
@@ -106,3 +108,47 @@ def test_dashboard_in_english(english_app):
     assert "Komende vergaderingen" not in page
     # Dates follow the language too.
     assert " at " in page
+
+
+# `_()` in templates is overleg's own shortcut (overleg.i18n._template_gettext) for what
+# jinja2.ext.i18n's new-style gettext does; it must give exactly the same text.
+TEMPLATE = (
+    "{{ _('Vergaderingen') }}|"
+    "{{ _('Vergadering %(first)d tot %(last)d van %(total)d', first=1, last=2, total=25) }}|"
+    "{{ _('<b>%(name)s</b>', name='<i>x</i>') }}|{{ _('100%% zeker') }}|{{ _('a & b') }}"
+)
+
+
+def _reference_environment() -> jinja2.Environment:
+    """Jinja's own i18n extension with Flask-Babel's catalogue, as Flask-Babel installs it."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+    return env
+
+
+def test_template_translations_match_jinjas_gettext_and_follow_force_locale(english_app):
+    ours = english_app.jinja_env.from_string(
+        "{% autoescape true %}" + TEMPLATE + "{% endautoescape %}"
+    )
+    reference = _reference_environment().from_string(TEMPLATE)
+    english = "Meetings|Meeting 1 to 2 of 25|<b>&lt;i&gt;x&lt;/i&gt;</b>|100% zeker|a & b"
+    dutch = "Vergaderingen|Vergadering 1 tot 2 van 25|<b>&lt;i&gt;x&lt;/i&gt;</b>|100% zeker|a & b"
+    # A new application context per "request", as in production (the fixture's own context
+    # would otherwise keep the locale Flask-Babel chose first in its `g`).
+    with (
+        english_app.app_context(),
+        english_app.test_request_context("/", headers={"Accept-Language": "en"}),
+    ):
+        assert ours.render() == reference.render() == english
+        with force_locale("nl"):
+            assert ours.render() == reference.render() == dutch
+        assert ours.render() == english
+    with (
+        english_app.app_context(),
+        english_app.test_request_context("/", headers={"Accept-Language": "nl"}),
+    ):
+        assert ours.render() == reference.render() == dutch

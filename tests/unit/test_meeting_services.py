@@ -7,6 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from overleg.auth.permissions import (
+    can_edit_municipality,
+    may_edit_visible_municipalities,
+    municipality_exists_filter,
+    municipality_filter,
+)
 from overleg.extensions import db
 from overleg.meetings import services
 from overleg.meetings.services import AgendaItemData, ConflictKind, MeetingError
@@ -17,6 +23,7 @@ from overleg.models import (
     InviteeRole,
     Meeting,
     MeetingStatus,
+    Municipality,
     StandingInvitee,
     Theme,
 )
@@ -477,3 +484,65 @@ def test_cancelled_meeting_cannot_be_marked_held(world):
     services.cancel_meeting(meeting, reason="Geen agenda", now=NOW)
     with pytest.raises(MeetingError):
         services.mark_held(meeting, now=meeting.end_at)
+
+
+# --- the meeting list's filter ------------------------------------------------------------------
+
+
+def test_municipality_choices_are_the_visible_municipalities_by_name(world):
+    for user in (world.coordinator, world.secretary, world.reader, world.outsider):
+        visible = db.session.scalars(
+            sa.select(Municipality)
+            .where(municipality_filter(user, Municipality.id))
+            .order_by(Municipality.name)
+        ).all()
+        assert services.municipality_choices(user) == [(m.id, m.slug, m.name) for m in visible]
+    assert [c.slug for c in services.municipality_choices(world.secretary)] == [world.north.slug]
+
+
+def test_may_edit_visible_municipalities_agrees_with_can_edit_municipality(world):
+    for user in (world.coordinator, world.secretary, world.reader, world.outsider):
+        visible = db.session.scalars(
+            sa.select(Municipality).where(municipality_filter(user, Municipality.id))
+        ).all()
+        assert visible  # every kind of user sees at least one municipality here
+        assert all(
+            can_edit_municipality(user, m) == may_edit_visible_municipalities(user) for m in visible
+        ), user.role
+    assert not may_edit_visible_municipalities(world.reader)
+    assert may_edit_visible_municipalities(world.secretary)
+
+
+def test_municipality_exists_filter_keeps_the_rows_municipality_filter_keeps(world):
+    for municipality in (world.north, world.south, world.elsewhere):
+        factories.MeetingFactory.create_batch(2, municipality=municipality)
+    db.session.commit()
+    for user in (world.coordinator, world.secretary, world.reader, world.outsider):
+        expected = set(
+            db.session.scalars(
+                sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
+            )
+        )
+        kept = set(
+            db.session.scalars(
+                sa.select(Meeting.id).where(
+                    municipality_exists_filter(user, Meeting.municipality_id)
+                )
+            )
+        )
+        assert kept == expected and expected, user.role
+        # And on the municipality table itself (the alias keeps the two apart).
+        assert set(
+            db.session.scalars(
+                sa.select(Municipality.id).where(municipality_exists_filter(user, Municipality.id))
+            )
+        ) == set(
+            db.session.scalars(
+                sa.select(Municipality.id).where(municipality_filter(user, Municipality.id))
+            )
+        )
+    page = services.visible_meetings(world.coordinator)
+    assert {m.municipality_id for m in db.session.scalars(page)} == {
+        world.north.id,
+        world.south.id,
+    }
