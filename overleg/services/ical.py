@@ -30,6 +30,7 @@ from icalendar import (
     TimezoneStandard,
     vCalAddress,
     vDuration,
+    vText,
 )
 
 from overleg.i18n import BRUSSELS
@@ -163,16 +164,30 @@ FOLD_LIMIT = 75
 
 
 def _escape(value: str) -> str:
-    """TEXT escaping (RFC 5545 3.3.11), in the same order as icalendar's."""
+    """TEXT escaping (RFC 5545 3.3.11): the backslash first, then ; , and line breaks.
+
+    icalendar's own escaping first turns a literal backslash-N into a line break; ours keeps it.
+    """
     return (
-        value.replace(r"\N", "\n")
-        .replace("\\", "\\\\")
+        value.replace("\\", "\\\\")
         .replace(";", r"\;")
         .replace(",", r"\,")
         .replace("\r\n", r"\n")
         .replace("\n", r"\n")
         .replace("\r", r"\n")
     )
+
+
+class _Text(vText):
+    """A TEXT value that icalendar writes with `_escape` (so a literal backslash-N survives)."""
+
+    def to_ical(self) -> bytes:
+        return _escape(str(self)).encode(self.encoding)
+
+
+def ical_text(value: str) -> vText:
+    """Text for an icalendar property: cleaned (`clean_text`) and escaped by the RFC."""
+    return _Text(clean_text(value))
 
 
 def _fold(line: str) -> str:
@@ -257,11 +272,11 @@ def _event(
     event.add("DTSTAMP", now.astimezone(UTC))
     event.add("DTSTART", _local(meeting.start_at))
     event.add("DTEND", _local(meeting.end_at))
-    event.add("SUMMARY", clean_text(summary if summary is not None else meeting.title))
+    event.add("SUMMARY", ical_text(summary if summary is not None else meeting.title))
     if meeting.location:
-        event.add("LOCATION", clean_text(meeting.location))
+        event.add("LOCATION", ical_text(meeting.location))
     if text:
-        event.add("DESCRIPTION", clean_text(text))
+        event.add("DESCRIPTION", ical_text(text))
     if url:
         event.add("URL", url)
     status = _status(meeting, method)
@@ -380,7 +395,7 @@ class SchedulingTemplate:
         if method is Method.REQUEST and alarm_minutes:
             alarm = Alarm()
             alarm.add("ACTION", "DISPLAY")
-            alarm.add("DESCRIPTION", clean_text(f"{REMINDER_TEXT}: {meeting.title}"))
+            alarm.add("DESCRIPTION", ical_text(f"{REMINDER_TEXT}: {meeting.title}"))
             alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
             event.add_component(alarm)
         calendar.add_component(event)

@@ -65,7 +65,7 @@ def _reference_request(meeting, *, method, attendees, links, alarm_minutes=60) -
     if method is ical.Method.REQUEST and alarm_minutes:
         alarm = Alarm()
         alarm.add("ACTION", "DISPLAY")
-        alarm.add("DESCRIPTION", ical.clean_text(f"{ical.REMINDER_TEXT}: {meeting.title}"))
+        alarm.add("DESCRIPTION", ical.ical_text(f"{ical.REMINDER_TEXT}: {meeting.title}"))
         alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
         event.add_component(alarm)
     calendar.add_component(event)

@@ -191,3 +191,21 @@ def test_the_written_timezone_rules_match_the_tz_database():
         instant += timedelta(hours=3, minutes=7)
         checked += 1
     assert checked > 50000
+
+
+def test_a_literal_backslash_n_stays_text_and_is_no_line_break(app, tmp_path):
+    """icalendar's own escaping turns a typed backslash-N into a line break; ours keeps it."""
+    title, place = r"Zaal C:\Nieuw\nummer", "Markt 1, Mol; zaal \\N2"
+    meeting = factories.MeetingFactory.build(
+        title=title, location=place, id=1, ical_uid="1@overleg", ical_sequence=0
+    )
+    request = ical.scheduling_message(
+        meeting, method=ical.Method.REQUEST, organiser=ORGANISER, attendees=[], now=NOW
+    )
+    feed = ical.feed([ical.FeedEntry(meeting)], name="Woonoverleg", now=NOW)
+    for data in (request, feed):
+        event = ical.parse(data).events[0]
+        assert str(event["SUMMARY"]) == title
+        assert str(event["LOCATION"]) == place
+    (js,) = parse_with_icaljs(tmp_path, feed)
+    assert js["events"][0]["summary"] == title
