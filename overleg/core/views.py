@@ -61,10 +61,12 @@ def set_language():  # type: ignore[no-untyped-def]
     target = url_for("core.dashboard")
     if form.validate_on_submit():
         if form.language.data in current_app.config["LANGUAGES"]:
-            session["locale"] = form.language.data
+            # The account first: when that write fails (a busy database answers 503), the
+            # session keeps the old language too, so the error page speaks the old one.
             if current_user.is_authenticated:
                 current_user.locale = form.language.data
                 db.session.commit()
+            session["locale"] = form.language.data
         nxt = form.next.data or ""
         if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
             target = nxt
