@@ -233,8 +233,11 @@ def _int(value: Any) -> int | None:
 
 
 def _editable_minutes(meeting: Meeting) -> Minutes:
-    """The minutes to edit (created as a draft when missing); aborts to the overview if locked."""
-    return services.ensure_minutes(meeting, user=current_user)
+    """The minutes to edit (created as a draft when missing); raises `MinutesError` when they
+    may not change (a cancelled meeting, approved minutes)."""
+    minutes = services.ensure_minutes(meeting, user=current_user)
+    services.check_editable(minutes)
+    return minutes
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/attendance", methods=["GET", "POST"])
@@ -243,7 +246,6 @@ def attendance(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = _meeting(meeting_id, edit=True)
     try:
         minutes = _editable_minutes(meeting)
-        services.check_editable(minutes)
     except services.MinutesError as error:
         return _refused(meeting, error)
     form = _attendance_form(meeting, minutes)
@@ -306,7 +308,6 @@ def add_guest(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = _meeting(meeting_id, edit=True)
     try:
         minutes = _editable_minutes(meeting)
-        services.check_editable(minutes)
     except services.MinutesError as error:
         return _refused(meeting, error)
     guest_form = _guest_form(meeting, minutes)
@@ -472,7 +473,6 @@ def edit(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = _meeting(meeting_id, edit=True)
     try:
         minutes = _editable_minutes(meeting)
-        services.check_editable(minutes)
     except services.MinutesError as error:
         return _refused(meeting, error)
     form = _editor_form(meeting, minutes, from_request=True)
