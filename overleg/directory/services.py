@@ -253,15 +253,25 @@ def municipality_detail(municipality: Municipality) -> MunicipalityDetail:
     return MunicipalityDetail(municipality, organisations, invitees, meetings, candidates)
 
 
-def municipality_name_taken(platform_id: int, name: str, exclude_id: int | None = None) -> bool:
-    """Whether another municipality of the platform already has this name (any case)."""
-    statement = sa.select(Municipality.id).where(
-        Municipality.platform_id == platform_id,
-        sa.func.lower(Municipality.name) == name.strip().lower(),
+def _name_taken(
+    model: type[Municipality] | type[Organisation],
+    platform_id: int,
+    name: str,
+    exclude_id: int | None,
+) -> bool:
+    """Whether another row of `model` on the platform already has this name (any case)."""
+    statement = sa.select(model.id).where(
+        model.platform_id == platform_id,
+        sa.func.lower(model.name) == name.strip().lower(),
     )
     if exclude_id is not None:
-        statement = statement.where(Municipality.id != exclude_id)
+        statement = statement.where(model.id != exclude_id)
     return db.session.scalar(statement.limit(1)) is not None
+
+
+def municipality_name_taken(platform_id: int, name: str, exclude_id: int | None = None) -> bool:
+    """Whether another municipality of the platform already has this name (any case)."""
+    return _name_taken(Municipality, platform_id, name, exclude_id)
 
 
 def unique_slug(
@@ -537,13 +547,7 @@ def search_organisations(
 
 def organisation_name_taken(platform_id: int, name: str, exclude_id: int | None = None) -> bool:
     """Whether another organisation of the platform (archived ones too) has this name."""
-    statement = sa.select(Organisation.id).where(
-        Organisation.platform_id == platform_id,
-        sa.func.lower(Organisation.name) == name.strip().lower(),
-    )
-    if exclude_id is not None:
-        statement = statement.where(Organisation.id != exclude_id)
-    return db.session.scalar(statement.limit(1)) is not None
+    return _name_taken(Organisation, platform_id, name, exclude_id)
 
 
 def _served_municipalities(
