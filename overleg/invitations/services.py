@@ -386,8 +386,8 @@ class SendResult:
     skipped: list[Invitation] = field(default_factory=list)  # no usable e-mail address
 
 
-def _mailable(invitation: Invitation) -> bool:
-    contact = invitation.contact
+def mailable_contact(contact: Contact | None) -> bool:
+    """Whether mail can go to this person: not erased, with a usable address."""
     if contact is None or contact.erased_at is not None or not contact.email:
         return False
     try:
@@ -395,6 +395,10 @@ def _mailable(invitation: Invitation) -> bool:
     except HeaderInjectionError:
         return False
     return True
+
+
+def _mailable(invitation: Invitation) -> bool:
+    return mailable_contact(invitation.contact)
 
 
 def _preload(meeting: Meeting) -> None:

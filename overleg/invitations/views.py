@@ -25,6 +25,8 @@ from overleg.services import ical
 bp = Blueprint("invitations", __name__)
 
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
+# Pages behind a personal link: never cached, the link never leaks through a Referer.
+PERSONAL_PAGE_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _settings() -> services.MailSettings:
@@ -163,7 +165,7 @@ def _rsvp_page(
             feed_url=services.contact_feed_url(invitation, _settings().base_url),
         ),
         status,
-        {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
+        PERSONAL_PAGE_HEADERS,
     )
 
 

@@ -12,15 +12,14 @@ from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_poll
 from overleg.extensions import db
-from overleg.i18n import current_locale, long_datetime, time_only
-from overleg.invitations.services import MailSettings
+from overleg.i18n import current_locale
+from overleg.invitations.services import LinkState, MailSettings
+from overleg.invitations.views import PERSONAL_PAGE_HEADERS
 from overleg.models import PollRespondent
 from overleg.models.types import utcnow
 from overleg.planning import polls
 from overleg.planning.forms import PollAnswerForm
 from overleg.planning.views import bp
-
-NO_STORE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
 @bp.route("/planning/polls")
@@ -93,35 +92,36 @@ def poll_close(poll_id: int) -> Response:
 # --- the public answer page ------------------------------------------------------------------
 
 
-def _answer_page(respondent: PollRespondent, form: PollAnswerForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _answer_page(
+    respondent: PollRespondent,
+    groups: list[polls.SlotGroup],
+    form: PollAnswerForm,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
     return (
         render_template(
             "planning/poll_answer.html",
             respondent=respondent,
             poll=respondent.poll,
-            groups=polls.respondent_groups(respondent),
+            groups=groups,
             form=form,
             period_label=polls.period_label(respondent.poll),
         ),
         status,
-        NO_STORE,
+        PERSONAL_PAGE_HEADERS,
     )
-
-
-def _slot_label(slot) -> str:  # type: ignore[no-untyped-def]
-    return f"{long_datetime(slot.start_at, current_locale())}\u2013{time_only(slot.end_at)}"
 
 
 @bp.route("/poll/<token>", methods=["GET", "POST"])
 @access(Access.PUBLIC)
 def poll_answer(token: str):  # type: ignore[no-untyped-def]
     state, respondent = polls.find_respondent(token)
-    if state is not polls.LinkState.VALID or respondent is None:
-        revoked = state is polls.LinkState.REVOKED
+    if state is not LinkState.VALID or respondent is None:
+        revoked = state is LinkState.REVOKED
         return (
             render_template("invitations/link_invalid.html", revoked=revoked),
             410 if revoked else 404,
-            NO_STORE,
+            PERSONAL_PAGE_HEADERS,
         )
     groups = polls.respondent_groups(respondent)
     suits = {a.slot_id for a in respondent.answers if a.suits}
@@ -132,14 +132,16 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
         }
     )
     form.suiting.choices = [
-        (slot.id, _slot_label(slot)) for group in groups for slot in group.slots
+        (slot.id, polls.slot_label(slot, current_locale()))
+        for group in groups
+        for slot in group.slots
     ]
     if form.is_submitted():
         if not respondent.poll.is_open:
             flash(_("Deze bevraging is afgesloten; antwoorden kan niet meer."), "error")
-            return _answer_page(respondent, form, 409)
+            return _answer_page(respondent, groups, form, 409)
         if not form.validate():
-            return _answer_page(respondent, form, 422)
+            return _answer_page(respondent, groups, form, 422)
         try:
             polls.record_answers(
                 respondent, form.suiting.data or [], form.comment.data or "", now=utcnow()
@@ -151,7 +153,7 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
                 target.errors = [*target.errors, error.message]
             else:
                 form.form_errors.append(error.message)
-            return _answer_page(respondent, form, 422)
+            return _answer_page(respondent, groups, form, 422)
         try:
             db.session.commit()
         except IntegrityError:  # the same link answered twice at the same moment
@@ -159,7 +161,7 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
             form.form_errors.append(
                 _("Uw antwoord werd tegelijk ook ergens anders bewaard. Verstuur het opnieuw.")
             )
-            return _answer_page(respondent, form, 409)
+            return _answer_page(respondent, groups, form, 409)
         flash(_("Bedankt, uw antwoord is bewaard. U kunt het hier nog wijzigen."), "success")
         return redirect(url_for("planning.poll_answer", token=token))
-    return _answer_page(respondent, form)
+    return _answer_page(respondent, groups, form)

@@ -11,9 +11,8 @@ preference. Nothing here touches the request; the caller commits.
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,11 +23,12 @@ from sqlalchemy.orm import selectinload
 
 from overleg.extensions import db
 from overleg.i18n import long_date, long_datetime, time_only
-from overleg.invitations.services import MailSettings, sender_for
+from overleg.invitations.services import LinkState, MailSettings, mailable_contact, sender_for
 from overleg.meetings.services import REQUIRED_ROLES
 from overleg.models import (
     AvailabilityPoll,
     Contact,
+    InviteeRole,
     Municipality,
     PollAnswer,
     PollRespondent,
@@ -39,7 +39,7 @@ from overleg.models import (
 from overleg.planning.services import PlanSettings
 from overleg.services import audit, outbox, tokens
 from overleg.services.calendar_rules import CalendarRules
-from overleg.services.mail import HeaderInjectionError, build_message, clean_address
+from overleg.services.mail import build_message
 from overleg.services.planner import (
     Absence,
     Assignment,
@@ -78,16 +78,6 @@ class PollStart:
     poll: AvailabilityPoll
     mailed: list[PollRespondent]
     without_email: list[Contact]
-
-
-def _mailable(contact: Contact) -> bool:
-    if not contact.email or contact.erased_at is not None:
-        return False
-    try:
-        clean_address(contact.email)
-    except HeaderInjectionError:
-        return False
-    return True
 
 
 def candidate_slots(
@@ -167,7 +157,7 @@ def start_poll(
                 contacts[contact.id] = contact
     result = PollStart(poll, [], [])
     for contact in sorted(contacts.values(), key=lambda c: (c.last_name, c.first_name, c.id)):
-        if not _mailable(contact):
+        if not mailable_contact(contact):
             result.without_email.append(contact)
             continue
         respondent = PollRespondent(contact=contact, token=tokens.new_token())
@@ -179,8 +169,9 @@ def start_poll(
             "er is niemand om te bevragen."
         )
     db.session.flush()
+    roles = _roles_of([r.contact_id for r in result.mailed])
     for respondent in result.mailed:
-        _queue_mail(respondent, MAIL_KIND, mail=mail)
+        _queue_mail(respondent, roles[respondent.contact_id], MAIL_KIND, mail=mail)
         respondent.mailed_at = now
     audit.record(
         user,
@@ -211,17 +202,25 @@ class SlotGroup:
     slots: list[PollSlot]
 
 
-def respondent_groups(respondent: PollRespondent) -> list[SlotGroup]:
-    """The slots of every municipality where the respondent is a standing invitee."""
-    poll = respondent.poll
-    roles = {
-        s.municipality_id: s.role
-        for s in db.session.scalars(
-            sa.select(StandingInvitee).where(StandingInvitee.contact_id == respondent.contact_id)
-        )
-    }
+def _roles_of(contact_ids: Iterable[int]) -> dict[int, dict[int, InviteeRole]]:
+    """Per contact: their role on each municipality's standing list (one query for all)."""
+    roles: dict[int, dict[int, InviteeRole]] = defaultdict(dict)
+    for standing in db.session.scalars(
+        sa.select(StandingInvitee).where(StandingInvitee.contact_id.in_(list(contact_ids)))
+    ):
+        roles[standing.contact_id][standing.municipality_id] = standing.role
+    return roles
+
+
+def respondent_groups(
+    respondent: PollRespondent, roles: Mapping[int, InviteeRole] | None = None
+) -> list[SlotGroup]:
+    """The slots of every municipality where the respondent is a standing invitee (`roles`:
+    their roles per municipality when the caller has them already)."""
+    if roles is None:
+        roles = _roles_of([respondent.contact_id])[respondent.contact_id]
     per_municipality: dict[int, list[PollSlot]] = defaultdict(list)
-    for slot in poll.slots:
+    for slot in respondent.poll.slots:
         if slot.municipality_id in roles:
             per_municipality[slot.municipality_id].append(slot)
     groups = [
@@ -232,7 +231,18 @@ def respondent_groups(respondent: PollRespondent) -> list[SlotGroup]:
     return groups
 
 
-def _queue_mail(respondent: PollRespondent, kind: str, *, mail: MailSettings) -> None:
+def slot_label(slot: PollSlot, locale: str = "nl") -> str:
+    """'dinsdag 2 maart 2027 om 10:00', an en dash, and the end time."""
+    return f"{long_datetime(slot.start_at, locale)}\u2013{time_only(slot.end_at)}"
+
+
+def _queue_mail(
+    respondent: PollRespondent,
+    roles: Mapping[int, InviteeRole],
+    kind: str,
+    *,
+    mail: MailSettings,
+) -> None:
     contact = respondent.contact
     poll = respondent.poll
     platform = poll.platform
@@ -241,10 +251,10 @@ def _queue_mail(respondent: PollRespondent, kind: str, *, mail: MailSettings) ->
         "platform": platform,
         "period": period_label(poll),
         "reminder": kind == REMINDER_KIND,
-        "groups": respondent_groups(respondent),
+        "groups": respondent_groups(respondent, roles),
         "url": poll_url(mail.base_url, respondent.token),
         "answer_by": long_date(poll.answer_by) if poll.answer_by else "",
-        "when": lambda slot: f"{long_datetime(slot.start_at, 'nl')}\u2013{time_only(slot.end_at)}",
+        "when": slot_label,
     }
     env = current_app.jinja_env
     with force_locale("nl"):
@@ -280,8 +290,9 @@ def send_reminders(
     if not poll.is_open:
         raise PollError("Deze bevraging is afgesloten.")
     pending = [r for r in poll.respondents if r.answered_at is None]
+    roles = _roles_of([r.contact_id for r in pending])
     for respondent in pending:
-        _queue_mail(respondent, REMINDER_KIND, mail=mail)
+        _queue_mail(respondent, roles[respondent.contact_id], REMINDER_KIND, mail=mail)
         respondent.reminded_at = now
     if pending:
         audit.record(
@@ -305,12 +316,6 @@ def close_poll(poll: AvailabilityPoll, *, user: User | None, now: datetime) -> N
 
 
 # --- answering ---------------------------------------------------------------------------------
-
-
-class LinkState(enum.StrEnum):
-    VALID = "valid"
-    UNKNOWN = "unknown"
-    REVOKED = "revoked"  # the person was erased
 
 
 def find_respondent(token: str) -> tuple[LinkState, PollRespondent | None]:

@@ -275,9 +275,15 @@ class _Submitted:
     poll: AvailabilityPoll | None
 
 
-def _check_submitted(confirm_form: ConfirmForm) -> _Submitted:
+def _period_form(confirm_form: ConfirmForm) -> PeriodForm:
+    """The period form above the table, showing what the submitted table was planned for."""
     period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
     _skip_choices(period_form)
+    return period_form
+
+
+def _check_submitted(confirm_form: ConfirmForm) -> _Submitted:
+    period_form = _period_form(confirm_form)
     poll = get_poll(current_user, confirm_form.poll_id.data) if confirm_form.poll_id.data else None
     problem = services.load_problem(_settings(confirm_form), now=utcnow())
     if poll is not None:
@@ -317,9 +323,7 @@ def confirm():  # type: ignore[no-untyped-def]
     confirm_form = ConfirmForm()
     _skip_choices(confirm_form)
     if not confirm_form.validate_on_submit():
-        period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
-        _skip_choices(period_form)
-        return _render(period_form, None, [], confirm_form, [], status=422)
+        return _render(_period_form(confirm_form), None, [], confirm_form, [], status=422)
     now = utcnow()
     submitted = _check_submitted(confirm_form)
     if request.form.get("action") != "confirm" or submitted.violations:
@@ -360,9 +364,7 @@ def poll_start():  # type: ignore[no-untyped-def]
     confirm_form = ConfirmForm()
     _skip_choices(confirm_form)
     if not confirm_form.validate_on_submit():
-        period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
-        _skip_choices(period_form)
-        return _render(period_form, None, [], confirm_form, [], status=422)
+        return _render(_period_form(confirm_form), None, [], confirm_form, [], status=422)
     submitted = _check_submitted(confirm_form)
     if submitted.violations:
         _flash_violations(submitted.violations)

@@ -421,9 +421,10 @@ class _Planner:
                 begin = first_minute if day_ord == first_day else 0
                 until = last_minute if day_ord == last_day else 24 * 60
                 absences.setdefault(a.person, set()).add((day_ord, begin, until))
-        dislikes: dict[int, dict[tuple[int, int], int]] = {}
+        # Kept for the explanations: (municipality id) -> {(day, start minute): people}.
+        self.dislikes: dict[int, dict[tuple[int, int], int]] = {}
         for (mid, start), n in dislike_counts(problem).items():
-            dislikes.setdefault(mid, {})[_local_key(start)] = n
+            self.dislikes.setdefault(mid, {})[_local_key(start)] = n
         self.meetings: list[_Meeting] = []
         issues = []
         cache: dict[tuple, list[Slot]] = {}
@@ -437,7 +438,7 @@ class _Planner:
                 if m.id in problem.offered
                 else None
             )
-            disliked = dislikes.get(m.id, {})
+            disliked = self.dislikes.get(m.id, {})
             targets = rhythm_targets(m, problem.start, problem.end)
             length_q = math.ceil(m.duration_minutes / QUARTER)
             for number, target in enumerate(targets, start=1):
@@ -551,9 +552,7 @@ class _Planner:
                     for a in self.problem.unavailable
                     if a.person in m.people
                     and any(
-                        _overlaps_absence(
-                            (a,), a.person, s, s + timedelta(minutes=m.duration_minutes)
-                        )
+                        a.start < s + timedelta(minutes=m.duration_minutes) and s < a.end
                         for s in self.problem.offered[m.id]
                     )
                 }
@@ -911,7 +910,7 @@ class _Planner:
             code = "rhythm_kept" if weeks == 0 else "rhythm_given_up"
             notes.append(Note(code, {"target": target, "weeks": weeks}))
         if m.id in self.problem.offered:
-            declined = dislike_counts(self.problem).get((m.id, local_datetime(day, start)), 0)
+            declined = self.dislikes.get(m.id, {}).get((day_ord, start), 0)
             notes.append(Note("poll_slot", {"declined": declined}))
         # Why not a cheaper slot: what blocks the cheaper candidates in the final plan.
         self.unplace(meeting, slot)
