@@ -16,13 +16,14 @@ run:
 	trap 'kill $$sender 2>/dev/null; wait $$sender 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The whole suite twice: on SQLite, then on a temporary PostgreSQL cluster that the test setup
+# Lint, the type checker (mypy, strict), then the whole suite twice: on SQLite, then on a temporary PostgreSQL cluster that the test setup
 # starts and removes (the bootstrap installs PostgreSQL; tests/support/pgcluster.py).
 test:
 	@bash scripts/bootstrap.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r overleg
+	$(BIN)/mypy
 	$(BIN)/pytest --db=sqlite
 	$(BIN)/pytest --db=postgres
 
@@ -31,6 +32,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r overleg
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff check --fix .

@@ -37,8 +37,8 @@ from flask import Flask
 
 from bench.dataset import LARGE, Dataset, Spec, generate
 from bench.pages import PAGES, TIMED, measure
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
 from overleg.extensions import db
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from overleg.auth.services import hash_password, password_hasher
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.models import (
     AgendaItem,
@@ -43,7 +44,6 @@ from overleg.models import (
     organisation_municipality,
     user_municipality,
 )
-from overleg.services.reference_data import ensure_reference_data
 
 PASSWORD = "bench-password"  # noqa: S105 - synthetic accounts in a throwaway database
 

@@ -25,11 +25,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.feeds import services as feeds
-from overleg.invitations import services as invitations
+from overleg.mail.settings import MailSettings
+from overleg.meetings import invitations
 from overleg.models import (
     AgendaItem,
     Contact,
@@ -43,7 +45,6 @@ from overleg.models import (
     OutboxMessage,
     Platform,
 )
-from overleg.services.reference_data import ensure_reference_data
 
 FEED_EVENTS = 1000
 QUEUE_MEETINGS = 300
@@ -171,7 +172,7 @@ def run(repeat: int = 5) -> dict[str, Any]:
 
             feed_http, feed_http_cpu = _median(fetch, repeat)
 
-            settings = invitations.MailSettings(
+            settings = MailSettings(
                 base_url="https://overleg.example.be",
                 mail_from="overleg@bench.example.be",
                 attach_agenda_pdf=False,
@@ -187,7 +188,7 @@ def run(repeat: int = 5) -> dict[str, Any]:
             queue_cpu_seconds = round(time.process_time() - cpu, 3)
             queued = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) or 0
 
-            with_pdf = invitations.MailSettings(
+            with_pdf = MailSettings(
                 base_url=settings.base_url, mail_from=settings.mail_from, attach_agenda_pdf=True
             )
             sample = ids[:10]

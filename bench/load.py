@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
 from overleg.extensions import db
 from tests.support.pgcluster import TemporaryCluster, find_bindir
 from tests.support.servers import Browserless, gunicorn, production_env

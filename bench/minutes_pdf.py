@@ -21,8 +21,9 @@ from typing import Any
 
 from weasyprint import HTML
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.minutes import services
 from overleg.models import (
@@ -42,7 +43,6 @@ from overleg.models import (
     OrganisationType,
     Platform,
 )
-from overleg.services.reference_data import ensure_reference_data
 
 GOAL_RATIO = 1.5
 GOAL_TYPICAL_SECONDS = 0.4

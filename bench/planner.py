@@ -32,7 +32,7 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
-from overleg.services.planner import (
+from overleg.planning.planner import (
     BRUSSELS,
     QUARTER,
     Assignment,

@@ -6,38 +6,22 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template, request
-from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from overleg.config import (
+from config import (
     INSTANCE_DIR,
     PROJECT_ROOT,
     Config,
     ProductionConfig,
     check_production_secret,
 )
-from overleg.config import config_from_environment as _config_from_environment
+from config import config_from_environment as _config_from_environment
 from overleg.extensions import babel, csrf, db, login_manager, migrate
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+from overleg.web import errors, security
 
 
 @event.listens_for(Engine, "connect")
@@ -79,8 +63,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
-    _register_errors(app)
-    _register_headers(app)
+    errors.init_app(app)
+    security.init_app(app)
 
     from overleg import cli
 
@@ -89,8 +73,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from overleg import i18n
     from overleg.auth import permissions
+    from overleg.web import i18n
 
     db.init_app(app)
     migrate.init_app(
@@ -99,7 +83,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = None  # type: ignore[assignment]
+    login_manager.login_message = None
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
@@ -119,58 +103,32 @@ class DatabaseIdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
-    # One blueprint per feature; a feature module adds its own line here.
-    from overleg import api, auth, core, directory, meetings
+    # One blueprint per feature; a new feature adds its module here.
+    from overleg import (
+        api,
+        audit,
+        auth,
+        dashboard,
+        dataio,
+        directory,
+        feeds,
+        mail,
+        meetings,
+        minutes,
+        planning,
+    )
 
-    for module in (core, auth, directory, meetings, api):
-        app.register_blueprint(module.bp)
-
-    from overleg import dataio
-
-    app.register_blueprint(dataio.bp)
-    from overleg import faults
-
-    app.register_blueprint(faults.bp)
-    from overleg import minutes
-
-    app.register_blueprint(minutes.bp)
-
-    from overleg import planning
-
-    app.register_blueprint(planning.bp)
-
-    from overleg import feeds, invitations, outbox_admin
-
-    app.register_blueprint(invitations.bp)
-    app.register_blueprint(outbox_admin.bp)
-    app.register_blueprint(feeds.bp)
-
-
-def _register_errors(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        message = _(
-            "Het formulier was verlopen of kwam niet van deze site. Laad de pagina opnieuw en "
-            "probeer nog eens."
-        )
-        return render_template("errors/error.html", code=400, message=message), 400
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):
-            return {"error": error.name, "status": error.code}, error.code
-        return render_template("errors/error.html", code=error.code, message=None), error.code
-
-
-def _register_headers(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    for feature in (
+        dashboard,
+        auth,
+        audit,
+        directory,
+        meetings,
+        minutes,
+        planning,
+        feeds,
+        mail,
+        api,
+        dataio,
+    ):
+        app.register_blueprint(feature.bp)

@@ -1,31 +1,25 @@
-"""flask --app overleg <command>."""
+"""flask --app overleg <command>: every feature's commands, registered in one place."""
 
 from __future__ import annotations
 
-import click
 from flask import Flask
-
-from overleg.services.reference_data import ensure_reference_data
-
-
-@click.command("seed")
-def seed_command() -> None:
-    """Insert the reference data (organisation types, theme catalogue); idempotent."""
-    ensure_reference_data()
-    click.echo("Referentiegegevens staan klaar.")
 
 
 def init_app(app: Flask) -> None:
-    from overleg.demo import demo_data_command
+    """A new command (group) adds its line here."""
+    from overleg.dataio.commands import backup_command
+    from overleg.demo.platform import demo_data_command
+    from overleg.directory.commands import seed_command
+    from overleg.mail.commands import outbox_group
+    from overleg.meetings.commands import reminders_group
+    from overleg.planning.commands import plan_command
 
-    app.cli.add_command(seed_command)
-    app.cli.add_command(demo_data_command)
-
-    from overleg.planning.cli import plan_command
-
-    app.cli.add_command(plan_command)
-
-    from overleg.invitations.commands import outbox_group, reminders_group
-
-    app.cli.add_command(outbox_group)
-    app.cli.add_command(reminders_group)
+    for command in (
+        seed_command,
+        demo_data_command,
+        plan_command,
+        outbox_group,
+        reminders_group,
+        backup_command,
+    ):
+        app.cli.add_command(command)

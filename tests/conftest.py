@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.models import InviteeRole, Municipality, Platform, Role, User
-from overleg.services.reference_data import ensure_reference_data
 from tests import factories
 from tests.support import databases
 

@@ -233,8 +233,8 @@ def organisation_serving(*municipalities: Municipality, **kwargs) -> Organisatio
 
 def invitation_with_link(**kwargs):  # type: ignore[no-untyped-def]
     """An invitation that was sent: it has a personal answer link (token)."""
+    from overleg.lib.tokens import new_token
     from overleg.models.types import utcnow
-    from overleg.services.tokens import new_token
 
     kwargs.setdefault("token", new_token())
     kwargs.setdefault("sent_at", utcnow())
@@ -243,8 +243,8 @@ def invitation_with_link(**kwargs):  # type: ignore[no-untyped-def]
 
 def outbox_message(meeting, *, to_address: str = "an@example.be", **kwargs):  # type: ignore[no-untyped-def]
     """A queued outbox row about `meeting`: a real message with text, HTML and an .ics."""
-    from overleg.services import outbox
-    from overleg.services.mail import Attachment, Sender, build_message
+    from overleg.mail import outbox
+    from overleg.mail.messages import Attachment, Sender, build_message
 
     ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
     message = build_message(
@@ -267,8 +267,8 @@ def outbox_message(meeting, *, to_address: str = "an@example.be", **kwargs):  # 
 
 def availability_poll(municipality, *, year: int = 2027):  # type: ignore[no-untyped-def]
     """An open poll of the municipality's platform: one slot, one respondent with a link."""
+    from overleg.lib.tokens import new_token
     from overleg.models import AvailabilityPoll, PollRespondent, PollSlot
-    from overleg.services.tokens import new_token
 
     contact = ContactFactory(organisation=organisation_serving(municipality))
     StandingInviteeFactory(municipality=municipality, contact=contact)

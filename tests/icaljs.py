@@ -29,7 +29,7 @@ def assert_agrees_with_icalendar(tmp_path: Path, *files: bytes) -> list[dict[str
     """Parse each file with both parsers; UIDs, UTC start/end and summaries must agree."""
     from datetime import UTC
 
-    from overleg.services import ical
+    from overleg.lib import ical
 
     parsed = parse_with_icaljs(tmp_path, *files)
     for data, js in zip(files, parsed, strict=True):

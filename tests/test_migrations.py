@@ -6,8 +6,8 @@ import pytest
 from pytest_alembic import Config as AlembicTestConfig
 from sqlalchemy import create_engine
 
+from config import PROJECT_ROOT, TestingConfig
 from overleg import create_app
-from overleg.config import PROJECT_ROOT, TestingConfig
 from tests.support import databases
 
 

@@ -51,7 +51,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("core.dashboard")
+    return url_for("dashboard.dashboard")
 
 
 def client_address() -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from overleg.services import backup
+from overleg.dataio import backup
 
 
 @click.command("backup")

@@ -25,6 +25,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from overleg.audit import services as audit
 from overleg.auth.permissions import (
     can_edit_municipality,
     sees_all_municipalities,
@@ -47,7 +48,6 @@ from overleg.models import (
     StandingInvitee,
     User,
 )
-from overleg.services import audit
 
 ERASED_NAME = "verwijderde persoon"
 MAX_IMPORT_BYTES = 1_000_000

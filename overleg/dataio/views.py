@@ -8,17 +8,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from overleg.audit import services as audit
 from overleg.auth.permissions import Access, access, get_contact
 from overleg.dataio import services
-from overleg.dataio.commands import backup_command
 from overleg.dataio.forms import ConfirmImportForm, EraseForm, UploadForm
 from overleg.extensions import db
 from overleg.models.types import utcnow
-from overleg.services import audit
 
-# cli_group=None: the blueprint's commands are top level (flask --app overleg backup).
-bp = Blueprint("dataio", __name__, cli_group=None)
-bp.cli.add_command(backup_command)
+bp = Blueprint("dataio", __name__)
 
 
 @bp.route("/organisations/import", methods=["GET", "POST"])

@@ -189,10 +189,6 @@ class StandingInviteeRoleForm(FlaskForm):
     role = _role_field(_l("Rol"))
 
 
-class ConfirmForm(FlaskForm):
-    """A POST button: only the CSRF token."""
-
-
 class DeleteContactForm(FlaskForm):
     confirm = BooleanField(
         _l("Ik begrijp dat deze persoon definitief verwijderd wordt."),

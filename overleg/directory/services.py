@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy.orm import selectinload
 
+from overleg.audit import services as audit
 from overleg.auth.permissions import (
     municipality_filter,
     sees_all_municipalities,
     visible_organisations_filter,
 )
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
 from overleg.models import (
     ActionPoint,
     AgendaItem,
@@ -40,8 +40,8 @@ from overleg.models import (
     User,
 )
 from overleg.models import organisation_municipality as om
-from overleg.services import audit
-from overleg.services.pagination import Page, paginate
+from overleg.web.i18n import BRUSSELS
+from overleg.web.pagination import Page, paginate
 
 ORGANISATIONS_PER_PAGE = 50
 THEME_MEETINGS_PER_PAGE = 50

@@ -26,7 +26,6 @@ from overleg.directory import services
 from overleg.directory.forms import (
     ROLE_LABELS,
     WEEKDAY_LABELS,
-    ConfirmForm,
     ContactForm,
     DeleteContactForm,
     MunicipalityForm,
@@ -40,7 +39,8 @@ from overleg.directory.forms import (
 from overleg.extensions import db
 from overleg.models import Contact, Theme
 from overleg.models.types import utcnow
-from overleg.services.pagination import page_number
+from overleg.web.forms import ConfirmForm
+from overleg.web.pagination import page_number
 
 bp = Blueprint("directory", __name__)
 

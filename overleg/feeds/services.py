@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from overleg.audit import services as audit
 from overleg.auth.permissions import municipality_filter
 from overleg.extensions import db
+from overleg.lib import ical, tokens
 from overleg.models import Contact, Invitation, Meeting, MeetingStatus, Municipality, User
-from overleg.services import audit, ical, tokens
 
 PAST_DAYS = 90
 FUTURE_DAYS = 2 * 366

@@ -23,8 +23,8 @@ from werkzeug.wrappers import Response
 from overleg.auth.permissions import Access, access, get_contact
 from overleg.extensions import db
 from overleg.feeds import services
-from overleg.invitations.forms import ConfirmForm
 from overleg.models.types import utcnow
+from overleg.web.forms import ConfirmForm
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
 
@@ -155,4 +155,4 @@ def contact_feed_revoke(contact_id: int) -> Response:
         flash(_("Het agenda-abonnement van %(name)s werkt niet meer.", name=contact.full_name))
     if "directory.contact" in current_app.view_functions:
         return redirect(url_for("directory.contact", contact_id=contact_id))
-    return redirect(url_for("core.dashboard"))
+    return redirect(url_for("dashboard.dashboard"))

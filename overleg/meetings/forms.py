@@ -168,10 +168,6 @@ class ReorderForm(FlaskForm):
             return None
 
 
-class DeleteForm(FlaskForm):
-    """An empty form: a POST with a CSRF token."""
-
-
 class InviteeAddForm(FlaskForm):
     contact_id = IntegerField(
         _l("Contactpersoon"),

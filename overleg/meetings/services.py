@@ -20,14 +20,15 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from overleg.audit import services as audit
 from overleg.auth.permissions import (
     municipality_exists_filter,
     municipality_filter,
     visible_contacts_filter,
 )
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
-from overleg.invitations import services as invitation_mail
+from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
+from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -44,8 +45,7 @@ from overleg.models import (
     organisation_municipality,
 )
 from overleg.models.types import utcnow
-from overleg.services import audit
-from overleg.services.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
+from overleg.web.i18n import BRUSSELS
 
 # Column sizes, for forms and checks.
 TITLE_MAX = 200

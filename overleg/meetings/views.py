@@ -25,13 +25,14 @@ from overleg.auth.permissions import (
     may_edit_visible_municipalities,
 )
 from overleg.extensions import db
-from overleg.i18n import to_local
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData, MeetingError
 from overleg.models import InviteeRole, Meeting, MeetingStatus, Municipality, Theme
 from overleg.models.types import utcnow
+from overleg.web.forms import ConfirmForm
+from overleg.web.i18n import to_local
 
-bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+bp = Blueprint("meetings", __name__)
 
 PER_PAGE = 25
 
@@ -77,7 +78,7 @@ def _flash_conflicts(meeting: Meeting) -> None:
 # --- list ---------------------------------------------------------------------------------
 
 
-@bp.route("")
+@bp.route("/meetings")
 @access(Access.USER)
 def index():  # type: ignore[no-untyped-def]
     municipalities = services.municipality_choices(current_user)
@@ -140,7 +141,7 @@ def _times(
     return start, end
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/meetings/new", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def create():  # type: ignore[no-untyped-def]
     editable = [
@@ -199,7 +200,7 @@ def _parse_day(raw: str):  # type: ignore[no-untyped-def]
         return None
 
 
-@bp.route("/<int:meeting_id>")
+@bp.route("/meetings/<int:meeting_id>")
 @access(Access.USER)
 def detail(meeting_id: int):  # type: ignore[no-untyped-def]
     # The page's rows first (kept in `meeting`: the session holds loaded objects only weakly),
@@ -213,12 +214,12 @@ def detail(meeting_id: int):  # type: ignore[no-untyped-def]
         conflicts=_conflict_rows(meeting),
         can_edit=can_edit_municipality(current_user, meeting.municipality),
         has_started=meeting.start_at <= utcnow(),
-        held_form=forms.DeleteForm(),
+        held_form=ConfirmForm(),
         total_minutes=sum(item.duration_minutes for item in meeting.agenda_items),
     )
 
 
-@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def edit(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
@@ -268,7 +269,7 @@ def edit(meeting_id: int):  # type: ignore[no-untyped-def]
     ), _status_code(form)
 
 
-@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def cancel(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
@@ -291,11 +292,11 @@ def cancel(meeting_id: int):  # type: ignore[no-untyped-def]
     return render_template("meetings/cancel.html", form=form, meeting=meeting), _status_code(form)
 
 
-@bp.route("/<int:meeting_id>/held", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
 @access(Access.EDITOR)
 def held(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
-    if not forms.DeleteForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         services.mark_held(meeting, now=utcnow(), user=current_user)
@@ -338,7 +339,7 @@ def _locked(meeting: Meeting) -> Response | None:
     return None
 
 
-@bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/agenda", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def agenda(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
@@ -377,13 +378,13 @@ def _render_agenda(meeting: Meeting, form: forms.AgendaItemForm, reorder: forms.
         meeting=meeting,
         form=form,
         reorder_form=reorder,
-        delete_form=forms.DeleteForm(),
+        delete_form=ConfirmForm(),
         moves=moves,
         total_minutes=sum(item.duration_minutes for item in items),
     )
 
 
-@bp.route("/<int:meeting_id>/agenda/reorder", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/agenda/reorder", methods=["POST"])
 @access(Access.EDITOR)
 def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
@@ -410,7 +411,7 @@ def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
     return _render_agenda(meeting, form, reorder), code
 
 
-@bp.route("/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def agenda_item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
     item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
@@ -435,13 +436,13 @@ def agenda_item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-
     ), _status_code(form)
 
 
-@bp.route("/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
 @access(Access.EDITOR)
 def agenda_item_delete(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
     item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
     if (locked := _locked(item.meeting)) is not None:
         return locked
-    if not forms.DeleteForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     title = item.title
     try:
@@ -458,7 +459,7 @@ def agenda_item_delete(meeting_id: int, item_id: int):  # type: ignore[no-untype
 # --- invitees -----------------------------------------------------------------------------
 
 
-@bp.route("/<int:meeting_id>/invitees", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/invitees", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = get_meeting(current_user, meeting_id, edit=True)
@@ -505,11 +506,11 @@ def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
         suggestions=services.suggested_contacts(meeting),
         invitations=services.sorted_invitations(meeting),
         role_choices=forms.role_choices(),
-        delete_form=forms.DeleteForm(),
+        delete_form=ConfirmForm(),
     ), status
 
 
-@bp.route("/<int:meeting_id>/invitees/<int:invitation_id>/role", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/invitees/<int:invitation_id>/role", methods=["POST"])
 @access(Access.EDITOR)
 def invitee_role(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
     invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
@@ -536,13 +537,13 @@ def invitee_role(meeting_id: int, invitation_id: int):  # type: ignore[no-untype
     return redirect(url_for("meetings.invitees", meeting_id=meeting_id))
 
 
-@bp.route("/<int:meeting_id>/invitees/<int:invitation_id>/delete", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/invitees/<int:invitation_id>/delete", methods=["POST"])
 @access(Access.EDITOR)
 def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
     invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
     if (locked := _locked(invitation.meeting)) is not None:
         return locked
-    if not forms.DeleteForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     name = invitation.display_name
     invitation_sent = invitation.sent_at is not None

@@ -29,7 +29,16 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import joinedload, selectinload
 
+from overleg.audit import services as audit
 from overleg.extensions import db
+from overleg.lib.pdf import (
+    RenderedPdf,
+    minutes_pdf_filename,
+    render_html_to_pdf,
+    render_pdf_html,
+)
+from overleg.mail import outbox
+from overleg.mail.messages import Attachment, HeaderInjectionError, Sender, build_message
 from overleg.models import (
     ActionPoint,
     ActionPointStatus,
@@ -49,14 +58,6 @@ from overleg.models import (
     Organisation,
     User,
     organisation_municipality,
-)
-from overleg.services import audit, outbox
-from overleg.services.mail import Attachment, HeaderInjectionError, Sender, build_message
-from overleg.services.pdf import (
-    RenderedPdf,
-    minutes_pdf_filename,
-    render_html_to_pdf,
-    render_pdf_html,
 )
 
 # Limits (the columns are TEXT; these keep pages and PDFs reasonable and give a clear message).
@@ -695,7 +696,7 @@ def attendance_groups(meeting: Meeting) -> list[AttendanceGroup]:
 
 def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
     """Everything the minutes template (page and PDF) shows."""
-    from overleg.services.markup import render_markdown
+    from overleg.lib.markup import render_markdown
 
     notes = {note.agenda_item_id: note for note in minutes.notes}
     points = action_points_of(meeting)
@@ -957,7 +958,7 @@ def distribute(
         raise MinutesError(_("Er is niemand met een e-mailadres om het verslag naar te sturen."))
     approved = minutes.status is MinutesStatus.APPROVED
     attachment = Attachment(minutes_pdf_filename(meeting), pdf, "application/pdf")
-    template = current_app.jinja_env.get_template("minutes/mail_minutes.txt")
+    template = current_app.jinja_env.get_template("mail/messages/minutes.txt")
     sent: list[Recipient] = []
     skipped: list[str] = []
     with force_locale("nl"):

@@ -25,6 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.auth.permissions import Access, access, can_edit_municipality, get_meeting
 from overleg.extensions import db
+from overleg.lib import pdf
+from overleg.mail.messages import Sender
 from overleg.minutes import bp, forms, services
 from overleg.models import (
     ActionPointStatus,
@@ -38,8 +40,6 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
-from overleg.services import pdf
-from overleg.services.mail import Sender
 
 
 def _meeting(meeting_id: int, *, edit: bool = False) -> Meeting:
@@ -108,7 +108,7 @@ def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveFor
 
 
 def _short(value: datetime) -> str:
-    from overleg.i18n import current_locale, short_date
+    from overleg.web.i18n import current_locale, short_date
 
     return short_date(value, current_locale())
 

@@ -12,14 +12,14 @@ from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_poll
 from overleg.extensions import db
-from overleg.i18n import current_locale
-from overleg.invitations.services import LinkState, MailSettings
-from overleg.invitations.views import PERSONAL_PAGE_HEADERS
+from overleg.mail.links import PERSONAL_PAGE_HEADERS, LinkState
+from overleg.mail.settings import MailSettings
 from overleg.models import PollRespondent
 from overleg.models.types import utcnow
 from overleg.planning import polls
 from overleg.planning.forms import PollAnswerForm
 from overleg.planning.views import bp
+from overleg.web.i18n import current_locale
 
 
 @bp.route("/planning/polls")
@@ -119,7 +119,7 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
     if state is not LinkState.VALID or respondent is None:
         revoked = state is LinkState.REVOKED
         return (
-            render_template("invitations/link_invalid.html", revoked=revoked),
+            render_template("mail/link_invalid.html", revoked=revoked),
             410 if revoked else 404,
             PERSONAL_PAGE_HEADERS,
         )

@@ -21,9 +21,14 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
+from overleg.audit import services as audit
 from overleg.extensions import db
-from overleg.i18n import long_date, long_datetime, time_only
-from overleg.invitations.services import LinkState, MailSettings, mailable_contact, sender_for
+from overleg.lib import tokens
+from overleg.lib.calendar_rules import CalendarRules
+from overleg.mail import outbox
+from overleg.mail.links import LinkState
+from overleg.mail.messages import build_message
+from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings.services import REQUIRED_ROLES
 from overleg.models import (
     AvailabilityPoll,
@@ -36,17 +41,15 @@ from overleg.models import (
     StandingInvitee,
     User,
 )
-from overleg.planning.services import PlanSettings
-from overleg.services import audit, outbox, tokens
-from overleg.services.calendar_rules import CalendarRules
-from overleg.services.mail import build_message
-from overleg.services.planner import (
+from overleg.planning.planner import (
     Absence,
     Assignment,
     Dislike,
     PlanningProblem,
     alternative_slots,
 )
+from overleg.planning.services import PlanSettings
+from overleg.web.i18n import long_date, long_datetime, time_only
 
 MAIL_KIND = "poll"
 REMINDER_KIND = "poll-reminder"
@@ -258,8 +261,8 @@ def _queue_mail(
     }
     env = current_app.jinja_env
     with force_locale("nl"):
-        text = env.get_template("mail/poll.txt").render(**context)
-        html = env.get_template("mail/poll.html").render(**context)
+        text = env.get_template("mail/messages/poll.txt").render(**context)
+        html = env.get_template("mail/messages/poll.html").render(**context)
     prefix = "Herinnering: " if kind == REMINDER_KIND else ""
     message = build_message(
         sender=sender_for(platform, mail),

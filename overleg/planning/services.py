@@ -1,6 +1,6 @@
 """Planning with the database: load the planner's input, apply a confirmed plan.
 
-The planner itself (`overleg.services.planner`) never touches the database; this module turns the
+The planner itself (`overleg.planning.planner`) never touches the database; this module turns the
 municipalities, standing invitees and existing meetings into a `PlanningProblem`, and a confirmed
 list of assignments into meetings (standard agenda, standing invitees) in the caller's transaction.
 """
@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from overleg.audit import services as audit
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
+from overleg.lib.calendar_rules import CalendarRules
 from overleg.meetings.services import REQUIRED_ROLES, MeetingError, create_meeting
 from overleg.models import (
     Contact,
@@ -28,9 +29,7 @@ from overleg.models import (
     StandingInvitee,
     User,
 )
-from overleg.services import audit
-from overleg.services.calendar_rules import CalendarRules
-from overleg.services.planner import (
+from overleg.planning.planner import (
     Assignment,
     Busy,
     MunicipalityRequest,
@@ -38,6 +37,7 @@ from overleg.services.planner import (
     Violation,
     check_assignments,
 )
+from overleg.web.i18n import BRUSSELS
 
 
 class PlanError(ValueError):

@@ -26,16 +26,16 @@ from wtforms.fields.choices import SelectChoice
 
 from overleg.auth.permissions import Access, access, get_poll, municipality_filter
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS, current_locale
-from overleg.invitations.services import MailSettings
+from overleg.lib import pdf
+from overleg.lib.calendar_rules import CalendarRules, blocked_days
+from overleg.mail.settings import MailSettings
 from overleg.models import AvailabilityPoll, Municipality, User
 from overleg.models.types import utcnow
-from overleg.planning import polls, services
+from overleg.planning import compliance, polls, services
 from overleg.planning.forms import ConfirmForm, PeriodForm, YearForm
+from overleg.planning.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
 from overleg.planning.texts import note_text, problem_text, violation_text
-from overleg.services import compliance, pdf
-from overleg.services.calendar_rules import CalendarRules, blocked_days
-from overleg.services.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
+from overleg.web.i18n import BRUSSELS, current_locale
 
 bp = Blueprint("planning", __name__)
 

@@ -26,11 +26,11 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from config import PROJECT_ROOT, TestingConfig
 from overleg import create_app
-from overleg.config import PROJECT_ROOT, TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.models import User
-from overleg.services.reference_data import ensure_reference_data
 from tests.conftest import World, build_world
 from tests.factories import TEST_PASSWORD
 from tests.support import databases

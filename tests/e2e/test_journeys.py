@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
 from overleg.models import (
     Attendance,
     Invitation,
@@ -33,6 +32,7 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
+from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import World
 from tests.e2e.conftest import PHONE, LiveServer, assert_accessible, log_in

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from overleg.auth.permissions import ROLES_FOR, Access, endpoint_access
+from overleg.lib.tokens import new_token
 from overleg.models import Role
-from overleg.services.tokens import new_token
 from tests import factories
 from tests.conftest import World, csrf_token, login
 
@@ -179,9 +179,9 @@ CASES: dict[str, Case] = {
     "planning.poll_answer": Case(lambda o, side: f"/poll/{o['poll'][side].respondents[0].token}"),
     "planning.compliance_csv": Case(_static("/planning/compliance/report.csv?year=2026")),
     "planning.compliance_pdf": Case(_static("/planning/compliance/report.pdf?year=2026")),
-    "core.healthz": Case(_static("/healthz")),
-    "core.dashboard": Case(_static("/")),
-    "core.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
+    "dashboard.healthz": Case(_static("/healthz")),
+    "dashboard.dashboard": Case(_static("/")),
+    "dashboard.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
     # meetings
@@ -211,30 +211,30 @@ CASES: dict[str, Case] = {
         _invitation("doomed_invitation", "delete"), method="POST", scoped=True, edit=True
     ),
     # invitations (issue 3)
-    "invitations.meeting_ics": Case(_meeting("/invitation.ics"), scoped=True),
-    "invitations.answers": Case(_meeting("/answers.json"), scoped=True),
-    "invitations.send": Case(_meeting("/invitations/send"), scoped=True, edit=True),
-    "invitations.revoke_link": Case(
+    "meetings.meeting_ics": Case(_meeting("/invitation.ics"), scoped=True),
+    "meetings.answers": Case(_meeting("/answers.json"), scoped=True),
+    "meetings.send": Case(_meeting("/invitations/send"), scoped=True, edit=True),
+    "meetings.revoke_link": Case(
         _link("linked_invitation", "revoke"), method="POST", scoped=True, edit=True
     ),
-    "invitations.renew_link": Case(
+    "meetings.renew_link": Case(
         _link("linked_invitation", "renew"), method="POST", scoped=True, edit=True
     ),
-    "invitations.rsvp": Case(_rsvp()),
-    "invitations.substitute": Case(
+    "meetings.rsvp": Case(_rsvp()),
+    "meetings.substitute": Case(
         _rsvp("/vervanger"),
         method="POST",
         data={"s-first_name": "Piet", "s-last_name": "Janssens", "s-email": "piet@example.be"},
     ),
-    "invitations.personal_ics": Case(_rsvp("/uitnodiging.ics")),
+    "meetings.personal_ics": Case(_rsvp("/uitnodiging.ics")),
     # outbox (issue 3): coordinators only, and only mail about their own platform
-    "outbox.index": Case(_static("/outbox")),
-    "outbox.mailbox": Case(_static("/outbox/mailbox")),
-    "outbox.show": Case(_outbox(), scoped=True),
-    "outbox.html_part": Case(_outbox("/html"), scoped=True),
-    "outbox.attachment": Case(_outbox("/bijlagen/0"), scoped=True),
-    "outbox.raw": Case(_outbox("/bericht.eml"), scoped=True),
-    "outbox.resend": Case(_outbox("/opnieuw"), method="POST", scoped=True),
+    "mail.index": Case(_static("/outbox")),
+    "mail.mailbox": Case(_static("/outbox/mailbox")),
+    "mail.show": Case(_outbox(), scoped=True),
+    "mail.html_part": Case(_outbox("/html"), scoped=True),
+    "mail.attachment": Case(_outbox("/bijlagen/0"), scoped=True),
+    "mail.raw": Case(_outbox("/bericht.eml"), scoped=True),
+    "mail.resend": Case(_outbox("/opnieuw"), method="POST", scoped=True),
     # calendar feeds (issue 3)
     "feeds.index": Case(_static("/calendar")),
     "feeds.municipality_page": Case(_directory("municipality", "/calendar/{o.slug}")),
@@ -328,7 +328,7 @@ CASES: dict[str, Case] = {
         _directory("theme", "/themes/{o.id}/deactivate"), method="POST"
     ),
     "directory.theme_activate": Case(_directory("theme", "/themes/{o.id}/activate"), method="POST"),
-    "core.audit": Case(_static("/audit")),
+    "audit.index": Case(_static("/audit")),
     # data in and out (issue 6)
     "dataio.import_directory": Case(_static("/organisations/import")),
     "dataio.export_directory": Case(_static("/organisations/export.csv")),

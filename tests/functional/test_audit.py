@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from overleg.core.audit import action_label
+from overleg.audit import services as audit
+from overleg.audit.queries import action_label
 from overleg.extensions import db
 from overleg.models import AuditEntry
-from overleg.services import audit
 from tests.conftest import login, post_form
 
 

@@ -97,7 +97,7 @@ def test_security_headers(client):
 
 
 def test_production_cookies_are_secure():
-    from overleg.config import ProductionConfig
+    from config import ProductionConfig
 
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
     assert ProductionConfig.SESSION_COOKIE_HTTPONLY is True

@@ -18,10 +18,10 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask_babel import force_locale, get_translations
 
+from config import PROJECT_ROOT, TestingConfig
 from overleg import create_app
-from overleg.config import PROJECT_ROOT, TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.services.reference_data import ensure_reference_data
 from tests import factories
 from tests.conftest import IsolatedClient, login, post_form
 from tests.support import databases
@@ -110,7 +110,7 @@ def test_dashboard_in_english(english_app):
     assert " at " in page
 
 
-# `_()` in templates is overleg's own shortcut (overleg.i18n._template_gettext) for what
+# `_()` in templates is overleg's own shortcut (overleg.web.i18n._template_gettext) for what
 # jinja2.ext.i18n's new-style gettext does; it must give exactly the same text.
 TEMPLATE = (
     "{{ _('Vergaderingen') }}|"

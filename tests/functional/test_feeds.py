@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from overleg.extensions import db
+from overleg.lib import ical
+from overleg.lib.tokens import new_token
 from overleg.models import MeetingStatus, User
 from overleg.models.types import utcnow
-from overleg.services import ical
-from overleg.services.tokens import new_token
 from tests import factories
 from tests.conftest import login, post_form
 from tests.icaljs import assert_agrees_with_icalendar

@@ -8,9 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.i18n import to_local
+from overleg.lib import ical
+from overleg.mail import outbox
 from overleg.models import Invitation, Meeting, OutboxMessage, RsvpStatus
-from overleg.services import ical, outbox
+from overleg.web.i18n import to_local
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 from tests.icaljs import assert_agrees_with_icalendar

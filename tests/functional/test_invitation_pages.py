@@ -7,7 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.invitations import services
+from overleg.lib import ical
+from overleg.meetings import invitations
 from overleg.models import (
     AuditEntry,
     Invitation,
@@ -16,7 +17,6 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
-from overleg.services import ical
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 from tests.icaljs import assert_agrees_with_icalendar
@@ -88,7 +88,7 @@ def test_cancelled_meeting_ics_is_a_cancel(client, world):
 
 def _invited(world):
     meeting = _meeting(world)
-    services.send_invitations(meeting, user=None, now=utcnow())
+    invitations.send_invitations(meeting, user=None, now=utcnow())
     db.session.commit()
     invitation = next(inv for inv in meeting.invitations if inv.token)
     return meeting, invitation
@@ -216,7 +216,7 @@ def test_answers_json_follows_the_answers(client, world):
     assert "js/invitations.js" in page
     before = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
     assert before["counts"]["accepted"] == 0
-    services.record_answer(invitation, RsvpStatus.ACCEPTED, "tot dan", now=utcnow())
+    invitations.record_answer(invitation, RsvpStatus.ACCEPTED, "tot dan", now=utcnow())
     db.session.commit()
     after = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
     assert after["counts"]["accepted"] == 1

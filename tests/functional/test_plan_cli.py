@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
+from overleg.lib.calendar_rules import CalendarRules, is_blocked
 from overleg.models import Meeting
-from overleg.services.calendar_rules import CalendarRules, is_blocked
+from overleg.web.i18n import BRUSSELS
 from tests import factories
 
 YEAR = datetime.now(BRUSSELS).year + 1

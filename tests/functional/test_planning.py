@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
 from overleg.models import AuditEntry, InviteeRole, Meeting, MeetingStatus
+from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 
@@ -220,8 +220,8 @@ def test_a_municipality_can_be_left_out_knowingly(client, world):
 
 
 def test_problems_name_the_municipalities_by_their_names(app):
+    from overleg.planning.planner import Problem
     from overleg.planning.texts import problem_text
-    from overleg.services.planner import Problem
 
     collision = Problem(
         "collision",

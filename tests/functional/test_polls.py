@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
+from overleg.mail import outbox
 from overleg.models import (
     AvailabilityPoll,
     Contact,
@@ -21,7 +21,7 @@ from overleg.models import (
     PollSlot,
 )
 from overleg.planning import polls
-from overleg.services import outbox
+from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import World, csrf_token, login, post_form
 from tests.functional.test_planning import YEAR, _confirm_data, _query, _rows

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from config import ProductionConfig, TestingConfig
 from overleg import create_app
-from overleg.config import ProductionConfig, TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.services.reference_data import ensure_reference_data
 from tests.conftest import build_world
 from tests.factories import TEST_PASSWORD
 

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from bench.dataset import Dataset, Spec, generate
 from bench.pages import PAGES, Page, page_exists, queries_for
 from overleg.auth.services import password_hasher
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.services.reference_data import ensure_reference_data
 from tests.conftest import post_form
 from tests.support import databases
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
-from overleg.config import TestingConfig
+from config import TestingConfig
 from tests.support.pgcluster import TemporaryCluster, find_bindir
 
 _cluster: TemporaryCluster | None = None

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.services.reference_data import ensure_reference_data
 from tests.conftest import World, build_world
 from tests.support import databases
 

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from overleg.extensions import db
+from overleg.mail import outbox
 from overleg.models import AgendaItemNote, Minutes, OutboxMessage, OutboxStatus, User
 from overleg.models.types import utcnow
-from overleg.services import outbox
 from tests import factories
 from tests.conftest import IsolatedClient, csrf_token, login
 from tests.support.pgcluster import free_port

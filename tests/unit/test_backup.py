@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from config import TestingConfig
 from overleg import create_app
-from overleg.config import TestingConfig
+from overleg.dataio import backup
 from overleg.extensions import db
-from overleg.services import backup
 
 ROWS_PER_TRANSACTION = 3
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from overleg.services.calendar_rules import (
+from overleg.lib.calendar_rules import (
     CalendarRules,
     DayKind,
     blocked_days,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.models import MeetingStatus, Minutes, MinutesStatus, Theme
-from overleg.services.compliance import Standing, spreadsheet_safe, year_compliance
+from overleg.planning.compliance import Standing, spreadsheet_safe, year_compliance
 from tests import factories
 
 YEAR = 2026

@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
 
-from overleg.core.services import (
+from overleg.dashboard.services import (
     half_year_bounds,
     municipalities_without_meeting,
     upcoming_meetings,

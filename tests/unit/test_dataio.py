@@ -12,6 +12,7 @@ from flask_babel import force_locale
 
 from overleg.dataio import services
 from overleg.extensions import db
+from overleg.lib.tokens import new_token
 from overleg.models import (
     AuditEntry,
     Contact,
@@ -23,7 +24,6 @@ from overleg.models import (
     PollRespondent,
     StandingInvitee,
 )
-from overleg.services.tokens import new_token
 from tests import factories
 
 NOW = datetime(2026, 3, 17, 13, 0, tzinfo=UTC)

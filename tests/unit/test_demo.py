@@ -9,11 +9,12 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
-from overleg import demo
 from overleg.auth.services import password_hasher, verify_password
-from overleg.core.services import half_year_bounds, municipalities_without_meeting
+from overleg.dashboard.services import half_year_bounds, municipalities_without_meeting
+from overleg.demo import platform as demo
+from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.i18n import BRUSSELS
+from overleg.lib.calendar_rules import reasons_to_avoid
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -34,8 +35,7 @@ from overleg.models import (
     User,
 )
 from overleg.models.types import utcnow
-from overleg.services.calendar_rules import reasons_to_avoid
-from overleg.services.reference_data import ensure_reference_data
+from overleg.web.i18n import BRUSSELS
 from tests.conftest import post_form
 from tests.support import databases
 

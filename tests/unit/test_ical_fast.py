@@ -1,4 +1,4 @@
-"""The fast paths of overleg.services.ical write the same bytes as icalendar does.
+"""The fast paths of overleg.lib.ical write the same bytes as icalendar does.
 
 Feeds write their VEVENTs directly and invitations fill the personal lines into a file built once
 per meeting; here both are compared, byte for byte, with the file icalendar builds in one go.
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from icalendar import Alarm, vCalAddress
 from icalendar.parser import Contentline
 
+from overleg.lib import ical
 from overleg.models import AgendaItem, Contact, Invitation, InviteeRole, MeetingStatus, RsvpStatus
-from overleg.services import ical
 from tests import factories
 
 NOW = datetime(2026, 1, 5, 8, 0, 7, tzinfo=UTC)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from overleg.extensions import db
+from overleg.lib import ical
 from overleg.models import InviteeRole, MeetingStatus, RsvpStatus
-from overleg.services import ical
 from tests import factories
 from tests.icaljs import parse_with_icaljs
 

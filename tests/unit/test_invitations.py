@@ -8,7 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.invitations import services
+from overleg.lib import ical
+from overleg.mail import outbox
+from overleg.mail.links import LinkState
+from overleg.mail.messages import parts_by_type
+from overleg.mail.settings import MailSettings
+from overleg.meetings import invitations
 from overleg.models import (
     AuditEntry,
     Contact,
@@ -18,12 +23,10 @@ from overleg.models import (
     OutboxMessage,
     RsvpStatus,
 )
-from overleg.services import ical, outbox
-from overleg.services.mail import parts_by_type
 from tests import factories
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-SETTINGS = services.MailSettings(
+SETTINGS = MailSettings(
     base_url="https://overleg.example.be", mail_from="overleg@example.be", attach_agenda_pdf=False
 )
 
@@ -59,7 +62,9 @@ def _calendar_of(row):
 
 
 def test_send_invitations_queues_one_personal_message_per_invitee(meeting, world):
-    result = services.send_invitations(meeting, user=world.coordinator, now=NOW, settings=SETTINGS)
+    result = invitations.send_invitations(
+        meeting, user=world.coordinator, now=NOW, settings=SETTINGS
+    )
     db.session.commit()
     assert len(result.queued) == 2
     assert [inv.contact.first_name for inv in result.skipped] == ["Zonder"]
@@ -83,12 +88,12 @@ def test_send_invitations_queues_one_personal_message_per_invitee(meeting, world
 
 def test_cancelled_meeting_cannot_send(meeting, world):
     meeting.status = MeetingStatus.CANCELLED
-    with pytest.raises(services.InvitationError):
-        services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    with pytest.raises(invitations.InvitationError):
+        invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
 
 
 def test_update_goes_to_those_invited_with_higher_sequence(meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     meeting.start_at += timedelta(hours=1)
     meeting.end_at += timedelta(hours=1)
@@ -100,7 +105,7 @@ def test_update_goes_to_those_invited_with_higher_sequence(meeting):
         place_changed = False
         old_start_at = NOW
 
-    rows = services.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS)
+    rows = invitations.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS)
     db.session.commit()
     assert len(rows) == 2 and all(r.kind == "update" for r in rows)
     calendar, _ = _calendar_of(rows[0])
@@ -108,10 +113,10 @@ def test_update_goes_to_those_invited_with_higher_sequence(meeting):
 
 
 def test_cancellation_sends_cancel(meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     meeting.status = MeetingStatus.CANCELLED
     meeting.ical_sequence += 1
-    rows = services.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS)
+    rows = invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS)
     db.session.commit()
     assert len(rows) == 2
     calendar, message = _calendar_of(rows[0])
@@ -121,18 +126,18 @@ def test_cancellation_sends_cancel(meeting):
 
 
 def test_no_update_mail_before_invitations_went_out(meeting):
-    assert services.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS) == []
+    assert invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS) == []
 
 
 def test_added_and_removed_invitees(meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     newcomer = factories.InvitationFactory(meeting=meeting)
-    row = services.queue_invitee_added(newcomer, now=NOW, settings=SETTINGS)
+    row = invitations.queue_invitee_added(newcomer, now=NOW, settings=SETTINGS)
     assert row is not None and row.kind == "invitation"
     leaving = meeting.invitations[0]
     address = leaving.contact.email
-    row = services.queue_invitee_removed(leaving, now=NOW, settings=SETTINGS)
+    row = invitations.queue_invitee_removed(leaving, now=NOW, settings=SETTINGS)
     meeting.invitations.remove(leaving)
     db.session.commit()
     assert row.to_address == address
@@ -141,18 +146,18 @@ def test_added_and_removed_invitees(meeting):
 
 
 def test_answer_and_substitute(meeting, world):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     invitation = meeting.invitations[1]
-    state, found = services.find_by_token(invitation.token)
-    assert state is services.LinkState.VALID and found.id == invitation.id
-    services.record_answer(invitation, RsvpStatus.TENTATIVE, " misschien ", now=NOW)
+    state, found = invitations.find_by_token(invitation.token)
+    assert state is LinkState.VALID and found.id == invitation.id
+    invitations.record_answer(invitation, RsvpStatus.TENTATIVE, " misschien ", now=NOW)
     db.session.commit()
     assert invitation.rsvp_status is RsvpStatus.TENTATIVE
     assert invitation.rsvp_comment == "misschien"
-    substitute = services.name_substitute(
+    substitute = invitations.name_substitute(
         invitation,
-        services.SubstituteData("Piet", "Janssens", "piet@example.be", "ik ben op verlof"),
+        invitations.SubstituteData("Piet", "Janssens", "piet@example.be", "ik ben op verlof"),
         now=NOW,
         settings=SETTINGS,
     )
@@ -161,10 +166,10 @@ def test_answer_and_substitute(meeting, world):
     assert substitute.substitute_for_id == invitation.id
     assert substitute.contact.organisation_id == invitation.contact.organisation_id
     assert _rows()[-1].to_address == "piet@example.be"
-    with pytest.raises(services.InvitationError) as error:
-        services.name_substitute(
+    with pytest.raises(invitations.InvitationError) as error:
+        invitations.name_substitute(
             invitation,
-            services.SubstituteData("Piet", "Janssens", "piet@example.be"),
+            invitations.SubstituteData("Piet", "Janssens", "piet@example.be"),
             now=NOW,
             settings=SETTINGS,
         )
@@ -178,38 +183,38 @@ def test_answer_and_substitute(meeting, world):
 
 
 def test_revoked_and_replaced_tokens_are_useless(meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     invitation = meeting.invitations[0]
     old = invitation.token
-    services.revoke_token(invitation, user=None, now=NOW)
+    invitations.revoke_token(invitation, user=None, now=NOW)
     db.session.commit()
-    assert services.find_by_token(old)[0] is services.LinkState.REVOKED
-    new = services.renew_token(invitation, user=None, now=NOW)
+    assert invitations.find_by_token(old)[0] is LinkState.REVOKED
+    new = invitations.renew_token(invitation, user=None, now=NOW)
     db.session.commit()
     assert new != old
-    assert services.find_by_token(old)[0] is services.LinkState.UNKNOWN
-    assert services.find_by_token(new)[0] is services.LinkState.VALID
-    assert services.find_by_token("x" * 43)[0] is services.LinkState.UNKNOWN
-    assert services.find_by_token("' OR 1=1 --")[0] is services.LinkState.UNKNOWN
+    assert invitations.find_by_token(old)[0] is LinkState.UNKNOWN
+    assert invitations.find_by_token(new)[0] is LinkState.VALID
+    assert invitations.find_by_token("x" * 43)[0] is LinkState.UNKNOWN
+    assert invitations.find_by_token("' OR 1=1 --")[0] is LinkState.UNKNOWN
 
 
 def test_reminders_once_and_only_to_those_who_did_not_answer(meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     meeting.invitations[0].rsvp_status = RsvpStatus.ACCEPTED
     db.session.commit()
-    too_early = services.queue_reminders(now=NOW, days_before=7, settings=SETTINGS)
+    too_early = invitations.queue_reminders(now=NOW, days_before=7, settings=SETTINGS)
     assert too_early == []
     later = meeting.start_at - timedelta(days=5)
-    rows = services.queue_reminders(now=later, days_before=7, settings=SETTINGS)
+    rows = invitations.queue_reminders(now=later, days_before=7, settings=SETTINGS)
     db.session.commit()
     assert len(rows) == 1 and rows[0].kind == "reminder"
-    assert services.queue_reminders(now=later + timedelta(hours=1), days_before=7) == []
+    assert invitations.queue_reminders(now=later + timedelta(hours=1), days_before=7) == []
 
 
 def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world):
     from overleg.meetings import services as meetings
 
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     sent = len(_rows())
     # a title-only change raises no SEQUENCE and sends nothing
@@ -263,7 +268,7 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
 
 
 def test_reminders_command_is_idempotent(app, runner, meeting):
-    services.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     meeting.start_at = datetime.now(UTC) + timedelta(days=3)
     meeting.end_at = meeting.start_at + timedelta(hours=2)
     db.session.commit()
@@ -276,8 +281,8 @@ def test_reminders_command_is_idempotent(app, runner, meeting):
 
 
 def test_invitation_carries_the_agenda_pdf_when_enabled(meeting):
-    settings = services.MailSettings(SETTINGS.base_url, SETTINGS.mail_from, attach_agenda_pdf=True)
-    services.send_invitations(meeting, user=None, now=NOW, settings=settings)
+    settings = MailSettings(SETTINGS.base_url, SETTINGS.mail_from, attach_agenda_pdf=True)
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=settings)
     db.session.commit()
     message = outbox.parse(_rows()[0])
     pdfs = [a for a in message.iter_attachments() if a.get_content_type() == "application/pdf"]
@@ -289,12 +294,12 @@ def test_invitation_carries_the_agenda_pdf_when_enabled(meeting):
 @pytest.mark.parametrize(
     ("kind", "note", "personal_cancel", "with_agenda"),
     [
-        (services.MailKind.INVITATION, "", False, True),
-        (services.MailKind.INVITATION, "", False, False),
-        (services.MailKind.UPDATE, "Vroegere plaats: <zaal> & 'bureau'.", False, True),
-        (services.MailKind.CANCEL, "", False, False),
-        (services.MailKind.CANCEL, "", True, False),
-        (services.MailKind.REMINDER, "", False, False),
+        (invitations.MailKind.INVITATION, "", False, True),
+        (invitations.MailKind.INVITATION, "", False, False),
+        (invitations.MailKind.UPDATE, "Vroegere plaats: <zaal> & 'bureau'.", False, True),
+        (invitations.MailKind.CANCEL, "", False, False),
+        (invitations.MailKind.CANCEL, "", True, False),
+        (invitations.MailKind.REMINDER, "", False, False),
     ],
 )
 def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
@@ -304,13 +309,13 @@ def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
     that must give exactly what rendering them with the recipient's own values gives."""
     from flask_babel import force_locale
 
-    from overleg.i18n import long_datetime, time_only
-    from overleg.services.mail import Attachment
+    from overleg.mail.messages import Attachment
+    from overleg.web.i18n import long_datetime, time_only
 
     meeting.title = 'Woonoverleg <Geel> & "Mol" %(name)s {{ x }}'
     meeting.cancel_reason = "Zaal <bezet> & ook 'dicht'"
     agenda = Attachment("agenda.pdf", b"%PDF", "application/pdf") if with_agenda else None
-    mail = services._MeetingMail(
+    mail = invitations._MeetingMail(
         meeting,
         kind,
         now=NOW,
@@ -323,7 +328,7 @@ def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
     links = ["https://overleg.example.be/rsvp/abc", "https://x/rsvp/a?b=1&c=<2>"]
     for name in names:
         for link in links:
-            answer = "" if kind is services.MailKind.CANCEL else link
+            answer = "" if kind is invitations.MailKind.CANCEL else link
             contact = factories.ContactFactory.build(first_name=name, last_name="")
             context = {
                 "kind": kind.value,
@@ -340,7 +345,7 @@ def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
             }
             with force_locale("nl"):
                 expected = (
-                    services._render("mail/invitation.txt", context),
-                    services._render("mail/invitation.html", context),
+                    invitations._render("mail/messages/invitation.txt", context),
+                    invitations._render("mail/messages/invitation.html", context),
                 )
             assert mail.bodies(contact.full_name, answer) == expected

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from overleg.services.mail import (
+from overleg.mail.messages import (
     Attachment,
     HeaderInjectionError,
     Sender,
@@ -151,8 +151,8 @@ def _tree(raw: bytes) -> list[tuple]:
 
 
 def _both(**kwargs):  # type: ignore[no-untyped-def]
-    from overleg.services.mail import build_raw_message
-    from overleg.services.outbox import wire_bytes
+    from overleg.mail.messages import build_raw_message
+    from overleg.mail.outbox import wire_bytes
 
     raw = build_raw_message(**kwargs)
     reference = wire_bytes(build_message(**kwargs))
@@ -224,7 +224,7 @@ def test_a_real_invitation_reads_like_the_standard_librarys():
 
 
 def test_raw_messages_refuse_header_injection():
-    from overleg.services.mail import build_raw_message
+    from overleg.mail.messages import build_raw_message
 
     with pytest.raises(HeaderInjectionError):
         build_raw_message(
@@ -249,7 +249,7 @@ def test_raw_messages_refuse_header_injection():
     local=st.text(alphabet="ab0._+-", min_size=1, max_size=30),
 )
 def test_plain_address_headers_are_what_the_standard_library_writes(name, local):
-    from overleg.services import mail
+    from overleg.mail import messages as mail
 
     address = f"{local}@example.be"
     try:
@@ -267,7 +267,7 @@ def test_plain_address_headers_are_what_the_standard_library_writes(name, local)
 def test_message_id_lines_are_what_the_standard_library_writes(domain):
     from email.utils import make_msgid
 
-    from overleg.services import mail
+    from overleg.mail import messages as mail
 
     for _ in range(20):
         message_id = make_msgid(domain=domain)

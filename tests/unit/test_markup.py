@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from overleg.services.markup import is_safe_link, lines, render_markdown
+from overleg.lib.markup import is_safe_link, lines, render_markdown
 
 
 def test_the_subset_survives():

@@ -14,6 +14,7 @@ from overleg.auth.permissions import (
     municipality_filter,
 )
 from overleg.extensions import db
+from overleg.lib.calendar_rules import CalendarRules
 from overleg.meetings import services
 from overleg.meetings.services import AgendaItemData, ConflictKind, MeetingError
 from overleg.models import (
@@ -27,7 +28,6 @@ from overleg.models import (
     StandingInvitee,
     Theme,
 )
-from overleg.services.calendar_rules import CalendarRules
 from tests import factories
 
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)

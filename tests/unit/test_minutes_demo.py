@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from overleg.demo.minutes import add_demo_minutes
 from overleg.extensions import db
-from overleg.minutes.demo import add_demo_minutes
 from overleg.models import (
     ActionPoint,
     ActionPointStatus,

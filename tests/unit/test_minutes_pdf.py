@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from overleg.extensions import db
+from overleg.lib import pdf
 from overleg.minutes import services
 from overleg.models import AgendaItemKind, Attendance, MeetingStatus
-from overleg.services import pdf
 from tests import factories
 from tests.pdftools import (
     pdf_fonts,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.extensions import db
+from overleg.mail.messages import Sender
 from overleg.minutes import services
 from overleg.models import (
     ActionPoint,
@@ -23,7 +24,6 @@ from overleg.models import (
     MinutesStatus,
     OutboxMessage,
 )
-from overleg.services.mail import Sender
 from tests import factories
 
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)

@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.invitations import services
+from overleg.lib import ical
+from overleg.mail import outbox
+from overleg.meetings import invitations
 from overleg.models import OutboxMessage, OutboxStatus
 from overleg.models.types import utcnow
-from overleg.services import ical, outbox
 from tests import factories
 from tests.icaljs import assert_agrees_with_icalendar
 from tests.smtp_server import SmtpServer, free_port
@@ -51,7 +52,7 @@ def test_invitations_arrive_with_the_right_structure(app, smtp, tmp_path):
     first = factories.InvitationFactory(meeting=meeting)
     second = factories.InvitationFactory(meeting=meeting)
     db.session.refresh(meeting)
-    services.send_invitations(meeting, user=None, now=utcnow())
+    invitations.send_invitations(meeting, user=None, now=utcnow())
     db.session.commit()
 
     report = outbox.deliver_due(_settings(smtp.port))

@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from overleg.services.calendar_rules import CalendarRules, is_blocked
-from overleg.services.planner import (
+from overleg.lib.calendar_rules import CalendarRules, is_blocked
+from overleg.planning.planner import (
     BRUSSELS,
     Absence,
     Assignment,

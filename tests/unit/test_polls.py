@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from overleg.extensions import db
-from overleg.invitations.services import MailSettings
+from overleg.mail.settings import MailSettings
 from overleg.models import InviteeRole, PollRespondent
 from overleg.planning import polls
-from overleg.planning.services import PlanSettings, load_problem
-from overleg.services.planner import (
+from overleg.planning.planner import (
     Absence,
     Assignment,
     Dislike,
     check_assignments,
     plan_period,
 )
+from overleg.planning.services import PlanSettings, load_problem
 from tests import factories
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

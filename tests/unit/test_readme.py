@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from overleg import demo
-from overleg.config import PROJECT_ROOT
+from config import PROJECT_ROOT
+from overleg.demo import platform as demo
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-CONFIG = PROJECT_ROOT / "overleg" / "config.py"
+CONFIG = PROJECT_ROOT / "config.py"
 READERS = {"get", "_int", "_bool", "_str", "_float", "_list"}
 
 

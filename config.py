@@ -1,0 +1,130 @@
+"""Configuration classes, read from the environment.
+
+Every setting a deployment may change is an environment variable; the README lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def database_url(raw: str | None, default: str) -> str:
+    """Normalise DATABASE_URL so that PostgreSQL URLs use the psycopg 3 driver."""
+    url = raw or default
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105 - refused in production
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'overleg.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    LANGUAGES = ("nl", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # Absolute base URL used in mails and .ics files, where no request is at hand.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # argon2id cost; tests lower it to keep the suite fast.
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+    LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+
+    # Mail: without SMTP_HOST nothing leaves the machine (development mailbox).
+    MAIL_FROM = os.environ.get("MAIL_FROM", "overleg@demo.overleg.be")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT_SECONDS = _int("SMTP_TIMEOUT_SECONDS", 30)
+    REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 7)
+    # Attach the agenda PDF to invitation mails (rendered once per meeting and send).
+    ATTACH_AGENDA_PDF = _bool("ATTACH_AGENDA_PDF", True)
+
+    # Compliance: each mandatory theme at least once per calendar year.
+    MANDATORY_TOPICS_PER_YEAR = _int("MANDATORY_TOPICS_PER_YEAR", 1)
+    # Planner: at most this many meetings per person per day; start times on this grid (minutes).
+    PLANNER_MAX_MEETINGS_PER_DAY = _int("PLANNER_MAX_MEETINGS_PER_DAY", 2)
+    PLANNER_SLOT_STEP_MINUTES = _int("PLANNER_SLOT_STEP_MINUTES", 30)
+    # Compliance: a municipality is "at risk" when it still misses meetings this many days
+    # before the end of the year.
+    COMPLIANCE_AT_RISK_DAYS = _int("COMPLIANCE_AT_RISK_DAYS", 90)
+    PDF_VARIANT = os.environ.get("PDF_VARIANT", "pdf/ua-1")
+
+    # Proxies in front of the app (gunicorn behind nginx): how many to trust.
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105  # nosec B105 - test only
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    SMTP_HOST = ""
+    BASE_URL = "http://localhost"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+
+def check_production_secret(secret_key: str) -> None:
+    """Refuse to start production with the development secret or a short one."""
+    if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 32:
+        raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    return CONFIGS[os.environ.get("OVERLEG_ENV", "development")]

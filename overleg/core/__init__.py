@@ -1,5 +1,0 @@
-"""Dashboard, health check and language choice."""
-
-from overleg.core.views import bp
-
-__all__ = ["bp"]

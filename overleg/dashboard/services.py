@@ -1,0 +1,64 @@
+"""What the dashboard shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from overleg.auth.permissions import municipality_exists_filter, municipality_filter
+from overleg.extensions import db
+from overleg.models import Meeting, MeetingStatus, Municipality, User
+from overleg.web.i18n import BRUSSELS
+
+
+def half_year_bounds(today: date) -> tuple[datetime, datetime]:
+    """The half-year containing `today`, as UTC instants of Brussels midnights."""
+    first_month = 1 if today.month <= 6 else 7
+    start = datetime(today.year, first_month, 1, tzinfo=BRUSSELS)
+    end = (
+        datetime(today.year, 7, 1, tzinfo=BRUSSELS)
+        if first_month == 1
+        else datetime(today.year + 1, 1, 1, tzinfo=BRUSSELS)
+    )
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(
+                municipality_exists_filter(user, Meeting.municipality_id),
+                Meeting.start_at >= now,
+                Meeting.status != MeetingStatus.CANCELLED,
+            )
+            .options(selectinload(Meeting.municipality))
+            .order_by(Meeting.start_at)
+            .limit(limit)
+        )
+    )
+
+
+def municipalities_without_meeting(
+    user: User, start: datetime, end: datetime
+) -> list[Municipality]:
+    """Visible municipalities with no (non-cancelled) meeting between start and end."""
+    has_meeting = (
+        sa.select(Meeting.id)
+        .where(
+            Meeting.municipality_id == Municipality.id,
+            Meeting.start_at >= start,
+            Meeting.start_at < end,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .where(municipality_filter(user, Municipality.id), ~has_meeting)
+            .order_by(Municipality.name)
+        )
+    )

@@ -1,0 +1,80 @@
+"""The start page, the health check and the language choice; the layout every page shares."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from overleg.auth import permissions
+from overleg.auth.permissions import Access, access
+from overleg.dashboard import services
+from overleg.dashboard.forms import LanguageForm
+from overleg.extensions import db
+from overleg.models.types import utcnow
+from overleg.web.i18n import BRUSSELS, current_locale
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/healthz")
+@access(Access.PUBLIC)
+def healthz():  # type: ignore[no-untyped-def]
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return "database unreachable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/")
+@access(Access.USER)
+def dashboard():  # type: ignore[no-untyped-def]
+    now = utcnow()
+    start, end = services.half_year_bounds(now.astimezone(BRUSSELS).date())
+    return render_template(
+        "dashboard/dashboard.html",
+        upcoming=services.upcoming_meetings(current_user, now),
+        unplanned=services.municipalities_without_meeting(current_user, start, end),
+        half_start=start,
+        half_last_day=end.astimezone(BRUSSELS).date() - timedelta(days=1),
+    )
+
+
+@bp.route("/taal", methods=["POST"])
+@access(Access.PUBLIC)
+def set_language():  # type: ignore[no-untyped-def]
+    form = LanguageForm()
+    target = url_for("dashboard.dashboard")
+    if form.validate_on_submit():
+        if form.language.data in current_app.config["LANGUAGES"]:
+            # The account first: when that write fails (a busy database answers 503), the
+            # session keeps the old language too, so the error page speaks the old one.
+            if current_user.is_authenticated:
+                current_user.locale = form.language.data
+                db.session.commit()
+            session["locale"] = form.language.data
+        nxt = form.next.data or ""
+        if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
+            target = nxt
+    return redirect(target)
+
+
+@bp.app_context_processor
+def layout_context() -> dict:
+    def has_endpoint(name: str) -> bool:
+        return name in current_app.view_functions
+
+    def may_reach(name: str) -> bool:
+        return has_endpoint(name) and permissions.may_reach(current_app, current_user, name)
+
+    return {
+        "language_form": LanguageForm(),
+        "current_path": request.full_path.rstrip("?"),
+        "has_endpoint": has_endpoint,
+        "may_reach": may_reach,
+        "current_locale": current_locale(),
+    }

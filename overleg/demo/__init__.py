@@ -1,0 +1,1 @@
+"""The demo platform (fictitious data, public passwords): never in a production database."""

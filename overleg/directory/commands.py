@@ -1,0 +1,16 @@
+"""flask --app overleg seed: the reference data."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from overleg.directory.reference_data import ensure_reference_data
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Insert the reference data (organisation types, theme catalogue); idempotent."""
+    ensure_reference_data()
+    click.echo("Referentiegegevens staan klaar.")

@@ -1,5 +1,0 @@
-"""Invitations by mail, the meeting's .ics and the personal answer pages."""
-
-from overleg.invitations.views import bp
-
-__all__ = ["bp"]

@@ -1,0 +1,120 @@
+"""Reading the outbox for the coordinators' pages: lists, counts and parsed messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from overleg.extensions import db
+from overleg.mail import outbox
+from overleg.mail.messages import parts_by_type
+from overleg.models import OutboxMessage, OutboxStatus
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    items: list[OutboxMessage]
+    page: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def counts(visible: ColumnElement) -> dict[str, int]:
+    """Number of visible messages per status (one query)."""
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count(OutboxMessage.id))
+        .where(visible)
+        .group_by(OutboxMessage.status)
+    ).all()
+    result = {status.value: 0 for status in OutboxStatus}
+    for status, n in rows:
+        result[OutboxStatus(status).value] = n
+    return result
+
+
+def list_messages(
+    visible: ColumnElement, *, status: OutboxStatus | None = None, page: int = 1
+) -> OutboxPage:
+    """The newest messages first, optionally of one status (two queries, no body loaded)."""
+    where = [visible]
+    if status is not None:
+        where.append(OutboxMessage.status == status)
+    total = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(*where)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(*where)
+        .options(sa.orm.defer(OutboxMessage.raw))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return OutboxPage(list(items), page, total)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    index: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    message: EmailMessage
+    text: str
+    has_html: bool
+    calendar_method: str
+    attachments: list[AttachmentInfo]
+
+
+def attachments_of(message: EmailMessage) -> list[EmailMessage]:
+    return list(message.iter_attachments())  # type: ignore[arg-type]
+
+
+def parsed(row: OutboxMessage) -> ParsedMessage:
+    message = outbox.parse(row)
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    html = message.get_body(("html",))
+    by_type = parts_by_type(message)
+    calendar = by_type.get("text/calendar", [])
+    method = str(calendar[0].get_param("method") or "") if calendar else ""
+    infos = []
+    for index, part in enumerate(attachments_of(message)):
+        content = part.get_content()
+        size = len(content) if isinstance(content, bytes | str) else 0
+        infos.append(
+            AttachmentInfo(
+                index, part.get_filename() or f"bijlage-{index + 1}", part.get_content_type(), size
+            )
+        )
+    return ParsedMessage(message, text, html is not None, method, infos)
+
+
+def html_body(row: OutboxMessage) -> str | None:
+    part = outbox.parse(row).get_body(("html",))
+    return part.get_content() if part is not None else None
+
+
+def attachment(row: OutboxMessage, index: int) -> tuple[str, str, bytes] | None:
+    """(filename, content type, bytes) of the attachment at `index`, or None."""
+    parts = attachments_of(outbox.parse(row))
+    if not 0 <= index < len(parts):
+        return None
+    part = parts[index]
+    content = part.get_content()
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return part.get_filename() or f"bijlage-{index + 1}", part.get_content_type(), content

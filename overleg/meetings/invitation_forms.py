@@ -1,0 +1,79 @@
+"""Forms of the invitation pages and the personal answer page. Messages are Dutch."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from overleg.meetings.invitations import COMMENT_MAX, NAME_MAX
+from overleg.models import RsvpStatus
+
+
+class _AnswerField(RadioField):
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in {value for value, _label in answer_choices()}:
+            raise ValidationError(str(_l("Kies een antwoord.")))
+
+
+def answer_choices() -> list[tuple[str, str]]:
+    return [
+        (RsvpStatus.ACCEPTED.value, str(_l("Ik kom"))),
+        (RsvpStatus.TENTATIVE.value, str(_l("Misschien"))),
+        (RsvpStatus.DECLINED.value, str(_l("Ik kom niet"))),
+    ]
+
+
+class AnswerForm(FlaskForm):
+    answer = _AnswerField(
+        _l("Uw antwoord"),
+        choices=answer_choices,
+        validators=[InputRequired(message=_l("Kies een antwoord."))],
+    )
+    comment = TextAreaField(
+        _l("Opmerking (niet verplicht)"),
+        validators=[
+            Optional(),
+            Length(max=COMMENT_MAX, message=_l("Maximaal %(max)d tekens.", max=COMMENT_MAX)),
+        ],
+    )
+
+
+class SubstituteForm(FlaskForm):
+    first_name = StringField(
+        _l("Voornaam van de vervanger"),
+        validators=[
+            DataRequired(message=_l("Vul de voornaam in.")),
+            Length(max=NAME_MAX, message=_l("Maximaal %(max)d tekens.", max=NAME_MAX)),
+        ],
+    )
+    last_name = StringField(
+        _l("Familienaam van de vervanger"),
+        validators=[
+            DataRequired(message=_l("Vul de familienaam in.")),
+            Length(max=NAME_MAX, message=_l("Maximaal %(max)d tekens.", max=NAME_MAX)),
+        ],
+    )
+    email = EmailField(
+        _l("E-mailadres van de vervanger"),
+        validators=[
+            DataRequired(message=_l("Vul het e-mailadres in.")),
+            Length(max=254, message=_l("Maximaal %(max)d tekens.", max=254)),
+            Email(message=_l("Vul een geldig e-mailadres in."), check_deliverability=False),
+        ],
+    )
+    substitute_comment = TextAreaField(
+        _l("Bericht voor de organisator (niet verplicht)"),
+        validators=[
+            Optional(),
+            Length(max=COMMENT_MAX, message=_l("Maximaal %(max)d tekens.", max=COMMENT_MAX)),
+        ],
+    )

@@ -1,0 +1,365 @@
+"""Sending invitations, the meeting's .ics, and the personal answer page (no account needed).
+
+Thin views: parse, authorise through overleg.auth.permissions, call overleg.meetings.invitations,
+commit, render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from overleg.auth.permissions import Access, access, get_invitation, get_meeting
+from overleg.extensions import db
+from overleg.lib import ical
+from overleg.mail.links import PERSONAL_PAGE_HEADERS, LinkState
+from overleg.mail.settings import MailSettings
+from overleg.meetings import invitation_forms, invitations, services
+from overleg.meetings.invitations import InvitationError, SubstituteData
+from overleg.meetings.views import bp
+from overleg.models import Invitation, Meeting, RsvpStatus
+from overleg.models.types import utcnow
+from overleg.web.forms import ConfirmForm
+
+ICS_MIMETYPE = "text/calendar; charset=utf-8"
+# Pages behind a personal link: never cached, the link never leaks through a Referer.
+
+
+def _settings() -> MailSettings:
+    return MailSettings.from_config(current_app.config)
+
+
+def ics_response(data: bytes, filename: str, method: str | None = None) -> Response:
+    # content_type, not mimetype: werkzeug would append a second charset to the latter.
+    content_type = ICS_MIMETYPE + (f"; method={method}" if method else "")
+    return Response(
+        data,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/invitation.ics")
+@access(Access.USER)
+def meeting_ics(meeting_id: int) -> Response:
+    get_meeting(current_user, meeting_id)
+    meeting = services.load_meeting_page(meeting_id)
+    platform = meeting.municipality.platform
+    settings = _settings()
+    method = ical.method_for(meeting)
+    data = ical.scheduling_message(
+        meeting,
+        method=method,
+        organiser=invitations.organiser_for(platform, settings),
+        attendees=meeting.invitations,
+        now=utcnow(),
+        links=ical.Links(meeting=invitations.meeting_url(settings.base_url, meeting)),
+    )
+    return ics_response(data, f"vergadering-{meeting.id}.ics", method.value)
+
+
+@bp.route("/meetings/<int:meeting_id>/invitations/send", methods=["GET", "POST"])
+@access(Access.EDITOR)
+def send(meeting_id: int):  # type: ignore[no-untyped-def]
+    get_meeting(current_user, meeting_id, edit=True)
+    meeting = services.load_meeting_page(meeting_id)
+    form = ConfirmForm()
+    preview = invitations.recipients(meeting)
+    if form.validate_on_submit():
+        try:
+            result = invitations.send_invitations(
+                meeting, user=current_user, now=utcnow(), settings=_settings()
+            )
+        except InvitationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+        db.session.commit()
+        flash(
+            _(
+                "%(count)d uitnodiging(en) staan klaar om verstuurd te worden.",
+                count=len(result.queued),
+            ),
+            "success",
+        )
+        if result.skipped:
+            flash(
+                _(
+                    "Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.",
+                    names=", ".join(inv.display_name for inv in result.skipped),
+                ),
+                "warning",
+            )
+        return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    return render_template(
+        "meetings/send.html",
+        meeting=meeting,
+        form=form,
+        preview=preview,
+        can_send=invitations.can_send(meeting, utcnow()),
+    )
+
+
+def _link_action(meeting_id: int, invitation_id: int, renew: bool) -> Response:
+    invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        if renew:
+            invitations.renew_token(invitation, user=current_user, now=now)
+            message = _("Er is een nieuwe persoonlijke link; de oude werkt niet meer.")
+        else:
+            invitations.revoke_token(invitation, user=current_user, now=now)
+            message = _("De persoonlijke link werkt niet meer.")
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#invitation-mail")
+
+
+@bp.route(
+    "/meetings/<int:meeting_id>/invitations/<int:invitation_id>/link/revoke", methods=["POST"]
+)
+@access(Access.EDITOR)
+def revoke_link(meeting_id: int, invitation_id: int) -> Response:
+    return _link_action(meeting_id, invitation_id, renew=False)
+
+
+@bp.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/link/renew", methods=["POST"])
+@access(Access.EDITOR)
+def renew_link(meeting_id: int, invitation_id: int) -> Response:
+    return _link_action(meeting_id, invitation_id, renew=True)
+
+
+# --- the personal answer page ----------------------------------------------------------------
+
+
+def _link_problem(state: LinkState):  # type: ignore[no-untyped-def]
+    if state is LinkState.REVOKED:
+        return render_template("mail/link_invalid.html", revoked=True), 410
+    return render_template("mail/link_invalid.html", revoked=False), 404
+
+
+def _rsvp_page(
+    invitation: Invitation,
+    answer_form: invitation_forms.AnswerForm,
+    substitute_form: invitation_forms.SubstituteForm,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    return (
+        render_template(
+            "meetings/rsvp.html",
+            invitation=invitation,
+            meeting=invitation.meeting,
+            answer_form=answer_form,
+            substitute_form=substitute_form,
+            can_answer=invitations.can_answer(invitation, now),
+            substitute=invitations.substitute_of(invitation),
+            feed_url=invitations.contact_feed_url(invitation, _settings().base_url),
+        ),
+        status,
+        PERSONAL_PAGE_HEADERS,
+    )
+
+
+@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+def rsvp(token: str):  # type: ignore[no-untyped-def]
+    state, invitation = invitations.find_by_token(token)
+    if state is not LinkState.VALID or invitation is None:
+        return _link_problem(state)
+    answer_form = invitation_forms.AnswerForm(
+        prefix="a",
+        data={
+            "answer": invitation.rsvp_status.value
+            if invitation.rsvp_status in invitations.ANSWERS
+            else None,
+            "comment": invitation.rsvp_comment,
+        },
+    )
+    substitute_form = invitation_forms.SubstituteForm(prefix="s", formdata=None)
+    if answer_form.is_submitted():
+        if not answer_form.validate():
+            return _rsvp_page(invitation, answer_form, substitute_form, 422)
+        try:
+            invitations.record_answer(
+                invitation,
+                RsvpStatus(answer_form.answer.data),
+                answer_form.comment.data or "",
+                now=utcnow(),
+            )
+        except InvitationError as error:
+            db.session.rollback()
+            _field_error(answer_form, error)
+            return _rsvp_page(invitation, answer_form, substitute_form, 422)
+        db.session.commit()
+        flash(_("Bedankt, uw antwoord is bewaard."), "success")
+        return redirect(url_for("meetings.rsvp", token=token))
+    return _rsvp_page(invitation, answer_form, substitute_form)
+
+
+@bp.route("/rsvp/<token>/vervanger", methods=["POST"])
+@access(Access.PUBLIC)
+def substitute(token: str):  # type: ignore[no-untyped-def]
+    state, invitation = invitations.find_by_token(token)
+    if state is not LinkState.VALID or invitation is None:
+        return _link_problem(state)
+    answer_form = invitation_forms.AnswerForm(prefix="a", formdata=None)
+    substitute_form = invitation_forms.SubstituteForm(prefix="s")
+    if not substitute_form.validate_on_submit():
+        return _rsvp_page(invitation, answer_form, substitute_form, 422)
+    data = SubstituteData(
+        first_name=substitute_form.first_name.data or "",
+        last_name=substitute_form.last_name.data or "",
+        email=substitute_form.email.data or "",
+        comment=substitute_form.substitute_comment.data or "",
+    )
+    try:
+        created = invitations.name_substitute(invitation, data, now=utcnow(), settings=_settings())
+    except InvitationError as error:
+        db.session.rollback()
+        _field_error(substitute_form, error)
+        return _rsvp_page(invitation, answer_form, substitute_form, 422)
+    db.session.commit()
+    flash(
+        _(
+            "Bedankt. %(name)s krijgt een eigen uitnodiging.",
+            name=created.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("meetings.rsvp", token=token))
+
+
+@bp.route("/rsvp/<token>/uitnodiging.ics")
+@access(Access.PUBLIC)
+def personal_ics(token: str):  # type: ignore[no-untyped-def]
+    state, invitation = invitations.find_by_token(token)
+    if state is not LinkState.VALID or invitation is None:
+        return _link_problem(state)
+    data, method = invitations.personal_calendar(invitation, now=utcnow(), settings=_settings())
+    return ics_response(data, "uitnodiging.ics", method.value)
+
+
+def _field_error(form: invitation_forms.FlaskForm, error: InvitationError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None and error.field == "comment":
+        field = getattr(form, "substitute_comment", None)
+    if field is not None:
+        field.errors = [*list(field.errors or []), str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+# --- the panel on the meeting page -----------------------------------------------------------
+
+
+def answer_labels() -> dict[str, str]:
+    return {
+        RsvpStatus.NEEDS_ACTION.value: _("Nog geen antwoord"),
+        RsvpStatus.ACCEPTED.value: _("Komt"),
+        RsvpStatus.DECLINED.value: _("Komt niet"),
+        RsvpStatus.TENTATIVE.value: _("Misschien"),
+        RsvpStatus.DELEGATED.value: _("Laat zich vervangen"),
+    }
+
+
+def answer_summary(counts: dict[str, int]) -> str:
+    return " · ".join(
+        [
+            _("Komen: %(n)d", n=counts["accepted"]),
+            _("Misschien: %(n)d", n=counts["tentative"]),
+            _("Komen niet: %(n)d", n=counts["declined"]),
+            _("Vervangen: %(n)d", n=counts["delegated"]),
+            _("Nog geen antwoord: %(n)d", n=counts["needs-action"]),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    invitation: Invitation
+    answer_url: str
+    substitute_for_name: str
+    answer_label: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    counts: dict[str, int]
+    summary: str
+    skipped: list[Invitation]
+    can_send: bool
+    rows: list[PanelRow]
+
+
+def _panel(meeting: Meeting, meeting_invitations: list[Invitation]) -> Panel:
+    by_id = {inv.id: inv for inv in meeting_invitations}
+    labels = answer_labels()
+    rows = []
+    for inv in meeting_invitations:
+        if inv.is_guest:
+            continue
+        link = ""
+        if inv.token and inv.token_revoked_at is None:
+            link = url_for("meetings.rsvp", token=inv.token)
+        original = by_id.get(inv.substitute_for_id) if inv.substitute_for_id else None
+        rows.append(
+            PanelRow(
+                inv,
+                link,
+                original.display_name if original else "",
+                labels[inv.rsvp_status.value],
+            )
+        )
+    counts = {
+        status.value: n for status, n in invitations.answers_summary(meeting_invitations).items()
+    }
+    preview = invitations.recipients_from(meeting_invitations)
+    return Panel(
+        counts,
+        answer_summary(counts),
+        preview.skipped,
+        invitations.can_send(meeting, utcnow()),
+        rows,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/answers.json")
+@access(Access.USER)
+def answers(meeting_id: int):  # type: ignore[no-untyped-def]
+    """The answers as JSON, for the meeting page to show them as they come in."""
+    get_meeting(current_user, meeting_id)
+    meeting = services.load_meeting_page(meeting_id)
+    labels = answer_labels()
+    counts = {s.value: n for s, n in invitations.answers_summary(meeting.invitations).items()}
+    return (
+        {
+            "summary": answer_summary(counts),
+            "counts": counts,
+            "invitations": [
+                {
+                    "id": inv.id,
+                    "answer": inv.rsvp_status.value,
+                    "label": labels[inv.rsvp_status.value],
+                    "comment": inv.rsvp_comment,
+                }
+                for inv in meeting.invitations
+                if not inv.is_guest
+            ],
+        },
+        200,
+        {"Cache-Control": "no-store"},
+    )
+
+
+@bp.app_context_processor
+def panel_helpers() -> dict:
+    return {"invitation_panel": _panel}

@@ -1,0 +1,781 @@
+"""Invitations by mail, their updates and cancellations, personal answer links and reminders.
+
+Nothing here commits: each function adds rows (outbox messages, audit entries, invitations) to the
+caller's session, so the mail exists exactly when the change that causes it is committed.
+
+Every mail goes to one recipient and carries an .ics with only that recipient as ATTENDEE (the
+other invitees' addresses are never shown), the same .ics as a text/calendar alternative (how
+Outlook and Gmail recognise an invitation) and, when available, the agenda PDF.
+
+Hooks for the meetings feature (call them in the transaction of the change):
+- `queue_meeting_update(meeting, change, now=...)` after `update_meeting` / `cancel_meeting`;
+- `queue_invitee_added(invitation, now=...)` after `add_invitee`;
+- `queue_invitee_removed(invitation, now=...)` before `remove_invitee` deletes the row.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from markupsafe import escape
+from sqlalchemy.orm import selectinload
+
+from overleg.audit import services as audit
+from overleg.extensions import db
+from overleg.lib import ical, tokens
+from overleg.mail import outbox
+from overleg.mail.links import LinkState
+from overleg.mail.messages import (
+    Attachment,
+    HeaderInjectionError,
+    build_raw_message,
+    clean_address,
+)
+from overleg.mail.settings import MailSettings, mailable_contact, sender_for
+from overleg.models import (
+    Contact,
+    Invitation,
+    InviteeRole,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    Platform,
+    RsvpStatus,
+    User,
+)
+from overleg.web.i18n import long_datetime, time_only
+
+NAME_MAX = 100
+COMMENT_MAX = 2000
+
+
+class InvitationError(ValueError):
+    """A rule of this module refused the change; `field` names the form field, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class MailKind(enum.StrEnum):
+    INVITATION = "invitation"
+    UPDATE = "update"
+    CANCEL = "cancel"
+    REMINDER = "reminder"
+
+
+def _settings(settings: MailSettings | None) -> MailSettings:
+    return settings or MailSettings.from_config(current_app.config)
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+def meeting_url(base_url: str, meeting: Meeting) -> str:
+    return f"{base_url}/meetings/{meeting.id}"
+
+
+def answer_url(base_url: str, token: str) -> str:
+    return f"{base_url}/rsvp/{token}"
+
+
+def ensure_token(invitation: Invitation) -> str:
+    """The invitation's personal token, created when missing or revoked."""
+    if invitation.token is None or invitation.token_revoked_at is not None:
+        invitation.token = tokens.new_token()
+        invitation.token_revoked_at = None
+    return invitation.token
+
+
+def revoke_token(invitation: Invitation, *, user: User | None, now: datetime) -> None:
+    """The personal link stops working at once; a new one is made with `renew_token`."""
+    if invitation.token is None or invitation.token_revoked_at is not None:
+        return
+    invitation.token_revoked_at = now
+    if user is not None:
+        audit.record(
+            user,
+            "invitation.revoke_link",
+            invitation,
+            municipality_id=invitation.meeting.municipality_id,
+            summary=f"{invitation.meeting.title}: persoonlijke link van "
+            f"{invitation.display_name} ingetrokken",
+        )
+
+
+def renew_token(invitation: Invitation, *, user: User | None, now: datetime) -> str:
+    """Revoke the current personal link and make a new one."""
+    if invitation.token is not None and invitation.token_revoked_at is None:
+        invitation.token_revoked_at = now
+    invitation.token = tokens.new_token()
+    invitation.token_revoked_at = None
+    if user is not None:
+        audit.record(
+            user,
+            "invitation.renew_link",
+            invitation,
+            municipality_id=invitation.meeting.municipality_id,
+            summary=f"{invitation.meeting.title}: nieuwe persoonlijke link voor "
+            f"{invitation.display_name}",
+        )
+    return invitation.token
+
+
+def find_by_token(token: str) -> tuple[LinkState, Invitation | None]:
+    """The invitation behind a personal link, and whether the link still works.
+
+    A token that was replaced by a newer one is no longer stored and answers UNKNOWN; an explicitly
+    revoked one answers REVOKED (so the page can say so).
+    """
+    if not tokens.well_formed(token):
+        return LinkState.UNKNOWN, None
+    invitation = db.session.scalar(
+        sa.select(Invitation)
+        .where(Invitation.token == token)
+        .options(
+            selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
+            selectinload(Invitation.contact).selectinload(Contact.organisation),
+        )
+    )
+    if invitation is None:
+        return LinkState.UNKNOWN, None
+    if invitation.token_revoked_at is not None:
+        return LinkState.REVOKED, invitation
+    if invitation.contact is not None and invitation.contact.erased_at is not None:
+        return LinkState.REVOKED, invitation
+    return LinkState.VALID, invitation
+
+
+# --- building one mail ----------------------------------------------------------------------
+
+
+class _AgendaRenderer(Protocol):
+    def __call__(self, meeting: Meeting) -> bytes: ...
+
+
+def _agenda_pdf_renderer() -> _AgendaRenderer | None:
+    try:
+        from overleg.lib import pdf
+    except ImportError:  # the PDF feature is not installed in this build
+        return None
+    return getattr(pdf, "render_agenda_pdf", None)
+
+
+def _agenda_attachment(meeting: Meeting, settings: MailSettings) -> Attachment | None:
+    if not settings.attach_agenda_pdf or meeting.status is MeetingStatus.CANCELLED:
+        return None
+    render = _agenda_pdf_renderer()
+    if render is None:
+        return None
+    from overleg.lib import pdf
+
+    filename = getattr(pdf, "agenda_pdf_filename", lambda m: "agenda.pdf")(meeting)
+    return Attachment(filename, render(meeting), "application/pdf")
+
+
+def organiser_for(platform: Platform, settings: MailSettings) -> ical.Organiser:
+    return ical.Organiser(
+        name=platform.organiser_name or platform.name,
+        email=platform.organiser_email or settings.mail_from,
+    )
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    """Render a mail template without a request (no context processors, autoescape as usual)."""
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def _subject(kind: MailKind, meeting: Meeting, when: str | None = None) -> str:
+    when = when if when is not None else long_datetime(meeting.start_at, "nl")
+    title = " ".join(meeting.title.split())
+    return {
+        MailKind.INVITATION: f"Uitnodiging: {title}, {when}",
+        MailKind.UPDATE: f"Gewijzigd: {title}, {when}",
+        MailKind.CANCEL: f"Geannuleerd: {title}, {when}",
+        MailKind.REMINDER: f"Herinnering: {title}, {when}",
+    }[kind]
+
+
+# The mail of one meeting differs between recipients only in the name in the greeting and the
+# personal answer link. The templates are rendered once per meeting with these stand-ins (random
+# per process, so no meeting text can contain them), which are then replaced for each recipient:
+# as typed in the text part, HTML-escaped in the HTML part, just as Jinja would have written them
+# (tests/unit/test_invitations.py renders both ways and compares).
+_NAME_SLOT = f"OVERLEGNAME{secrets.token_hex(12)}"
+_ANSWER_SLOT = f"OVERLEGANSWER{secrets.token_hex(12)}"
+_SLOTS = re.compile(f"{_NAME_SLOT}|{_ANSWER_SLOT}")
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    """What the mail templates may read of the recipient (`contact` in their context)."""
+
+    full_name: str
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return _SLOTS.sub(lambda match: values[match.group(0)], text)
+
+
+class _MeetingMail:
+    """Everything of one kind of mail about one meeting that is the same for every recipient."""
+
+    def __init__(
+        self,
+        meeting: Meeting,
+        kind: MailKind,
+        *,
+        now: datetime,
+        settings: MailSettings,
+        agenda: Attachment | None,
+        change_note: str = "",
+        personal_cancel: bool = False,
+    ) -> None:
+        self.meeting = meeting
+        platform = meeting.municipality.platform
+        self.method = ical.Method.CANCEL if kind is MailKind.CANCEL else ical.Method.REQUEST
+        self.calendar = ical.SchedulingTemplate(
+            meeting, method=self.method, organiser=organiser_for(platform, settings), now=now
+        )
+        self.sender = sender_for(platform, settings)
+        when = long_datetime(meeting.start_at, "nl")
+        self.subject = _subject(kind, meeting, when)
+        context = {
+            "kind": kind.value,
+            "meeting": meeting,
+            "contact": _Recipient(_NAME_SLOT),
+            "platform": platform,
+            "answer_url": "" if kind is MailKind.CANCEL else _ANSWER_SLOT,
+            "when": when,
+            "until": time_only(meeting.end_at),
+            "change_note": change_note,
+            "personal_cancel": personal_cancel,
+            "agenda_attached": agenda is not None,
+        }
+        with force_locale("nl"):
+            self.text = _render("mail/messages/invitation.txt", context)
+            self.html = _render("mail/messages/invitation.html", context)
+
+    def bodies(self, name: str, answer: str) -> tuple[str, str]:
+        """The text and HTML of one recipient's mail."""
+        text = _fill(self.text, {_NAME_SLOT: name, _ANSWER_SLOT: answer})
+        html = _fill(self.html, {_NAME_SLOT: str(escape(name)), _ANSWER_SLOT: str(escape(answer))})
+        return text, html
+
+
+def _message_for(
+    invitation: Invitation,
+    kind: MailKind,
+    *,
+    now: datetime,
+    settings: MailSettings,
+    agenda: Attachment | None,
+    change_note: str = "",
+    personal_cancel: bool = False,
+    prepared: dict[tuple[int, bool], _MeetingMail] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> OutboxMessage | None:
+    """Queue one recipient's mail. Pass the same `prepared` dict for every recipient of a batch
+    (same kind, note and time) so that each meeting's shared parts are built once. With `rows`,
+    the outbox row is appended there for `outbox.enqueue_all` (and None returned)."""
+    contact = invitation.contact
+    if contact is None or not contact.email or contact.erased_at is not None:
+        return None
+    meeting = invitation.meeting
+    key = (id(meeting), agenda is not None)
+    mail = prepared.get(key) if prepared is not None else None
+    if mail is None or mail.meeting is not meeting:
+        mail = _MeetingMail(
+            meeting,
+            kind,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            change_note=change_note,
+            personal_cancel=personal_cancel,
+        )
+        if prepared is not None:
+            prepared[key] = mail
+    token = None if kind is MailKind.CANCEL else ensure_token(invitation)
+    answer = answer_url(settings.base_url, token) if token else ""
+    calendar = mail.calendar.message([invitation], answer_link=answer)
+    text, html = mail.bodies(contact.full_name, answer)
+    attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
+    if agenda is not None and kind is not MailKind.CANCEL:
+        attachments.append(agenda)
+    try:
+        message = build_raw_message(
+            sender=mail.sender,
+            to_address=contact.email,
+            to_name=contact.full_name,
+            subject=mail.subject,
+            text=text,
+            html=html,
+            calendar=calendar,
+            calendar_method=mail.method.value,
+            attachments=attachments,
+        )
+    except HeaderInjectionError:
+        return None
+    invitation.sent_at = now
+    invitation.sent_sequence = meeting.ical_sequence
+    if contact.feed_token is None and kind is not MailKind.CANCEL:
+        contact.feed_token = tokens.new_token()
+    fields: dict[str, Any] = {
+        "kind": kind.value,
+        "to_address": contact.email,
+        "to_name": contact.full_name,
+        "meeting_id": meeting.id,
+        "invitation_id": invitation.id,
+    }
+    if rows is not None:
+        rows.append(outbox.row_values(message, **fields))
+        return None
+    return outbox.enqueue(message, **fields)
+
+
+# --- sending invitations --------------------------------------------------------------------
+
+
+@dataclass
+class SendResult:
+    queued: list[Invitation] = field(default_factory=list)
+    skipped: list[Invitation] = field(default_factory=list)  # no usable e-mail address
+
+
+def _mailable(invitation: Invitation) -> bool:
+    return mailable_contact(invitation.contact)
+
+
+def _preload(meeting: Meeting) -> None:
+    """Load invitees, contacts and agenda in a few queries instead of one per invitee.
+
+    The municipality and its platform are many-to-one: loaded with the first meeting of a
+    municipality (a query each), then taken from the session without a query.
+    """
+    db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.id == meeting.id)
+        .options(
+            selectinload(Meeting.invitations).selectinload(Invitation.contact),
+            selectinload(Meeting.agenda_items),
+        )
+    ).one()
+    meeting.municipality.platform  # noqa: B018 - loads both now, not halfway through the mail
+
+
+def recipients(meeting: Meeting) -> SendResult:
+    """Who would get the invitation, and who is skipped (no usable e-mail address)."""
+    return recipients_from(meeting.invitations)
+
+
+def recipients_from(invitations: Iterable[Invitation]) -> SendResult:
+    result = SendResult()
+    for invitation in sorted(invitations, key=lambda inv: inv.display_name.lower()):
+        if invitation.is_guest:
+            continue
+        (result.queued if _mailable(invitation) else result.skipped).append(invitation)
+    return result
+
+
+def send_invitations(
+    meeting: Meeting,
+    *,
+    user: User | None,
+    now: datetime,
+    settings: MailSettings | None = None,
+    only_unsent: bool = False,
+) -> SendResult:
+    """Queue one invitation per invitee with an address; the meeting becomes `invited`.
+
+    With `only_unsent`, invitees who already received the current version are left out.
+    Raises InvitationError for a cancelled or past meeting. Does not commit.
+    """
+    settings = _settings(settings)
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise InvitationError("Een geannuleerde vergadering kan geen uitnodigingen versturen.")
+    if meeting.status is MeetingStatus.HELD or meeting.end_at <= now:
+        raise InvitationError("Deze vergadering is voorbij.")
+    _preload(meeting)
+    result = recipients(meeting)
+    if only_unsent:
+        result.queued = [inv for inv in result.queued if inv.sent_sequence != meeting.ical_sequence]
+    agenda = _agenda_attachment(meeting, settings) if result.queued else None
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    rows: list[dict[str, Any]] = []
+    for invitation in result.queued:
+        _message_for(
+            invitation,
+            MailKind.INVITATION,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            prepared=prepared,
+            rows=rows,
+        )
+    outbox.enqueue_all(rows)
+    if meeting.status is MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.INVITED
+    meeting.invitations_sent_at = now
+    if user is not None:
+        skipped = ", ".join(inv.display_name for inv in result.skipped)
+        summary = f"{meeting.title}: {len(result.queued)} uitnodiging(en) in de wachtrij"
+        if skipped:
+            summary += f"; zonder e-mailadres overgeslagen: {skipped}"
+        audit.record(
+            user,
+            "meeting.send_invitations",
+            meeting,
+            municipality_id=meeting.municipality_id,
+            summary=summary,
+            details={
+                "queued": [inv.id for inv in result.queued],
+                "skipped": [inv.id for inv in result.skipped],
+                "sequence": meeting.ical_sequence,
+            },
+        )
+    db.session.flush()
+    return result
+
+
+class _Change(Protocol):
+    @property
+    def needs_new_sequence(self) -> bool: ...
+
+
+def _change_note(change: Any) -> str:
+    notes = []
+    if getattr(change, "time_changed", False) and change.old_start_at is not None:
+        notes.append(f"Vroeger gepland op {long_datetime(change.old_start_at, 'nl')}.")
+    if getattr(change, "place_changed", False):
+        notes.append(f"Vroegere plaats: {change.old_location or '-'}.")
+    return " ".join(notes)
+
+
+def queue_meeting_update(
+    meeting: Meeting,
+    change: _Change | None = None,
+    *,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """After a change of time, place or status: an update (or CANCEL) to everyone invited.
+
+    Only invitees who already received an invitation get mail; before invitations go out a change
+    needs none. Does nothing when `change` says the SEQUENCE was not raised. Does not commit.
+    """
+    if change is not None and not change.needs_new_sequence:
+        return []
+    if meeting.invitations_sent_at is None:
+        return []
+    settings = _settings(settings)
+    _preload(meeting)
+    cancelled = meeting.status is MeetingStatus.CANCELLED
+    kind = MailKind.CANCEL if cancelled else MailKind.UPDATE
+    targets = [inv for inv in meeting.invitations if inv.sent_at is not None and _mailable(inv)]
+    agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
+    note = _change_note(change) if change is not None else ""
+    rows = []
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    for invitation in targets:
+        row = _message_for(
+            invitation,
+            kind,
+            now=now,
+            settings=settings,
+            agenda=agenda,
+            change_note=note,
+            prepared=prepared,
+        )
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def queue_invitee_added(
+    invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
+) -> OutboxMessage | None:
+    """Someone added after the invitations went out gets the REQUEST. Does not commit."""
+    meeting = invitation.meeting
+    if meeting.invitations_sent_at is None or meeting.status is MeetingStatus.CANCELLED:
+        return None
+    if not _mailable(invitation):
+        return None
+    settings = _settings(settings)
+    return _message_for(
+        invitation,
+        MailKind.INVITATION,
+        now=now,
+        settings=settings,
+        agenda=_agenda_attachment(meeting, settings),
+    )
+
+
+def queue_invitee_removed(
+    invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
+) -> OutboxMessage | None:
+    """Someone taken off the list who had received the invitation gets a CANCEL.
+
+    Call before the invitation row is deleted. Does not commit.
+    """
+    if invitation.sent_at is None or not _mailable(invitation):
+        return None
+    settings = _settings(settings)
+    row = _message_for(
+        invitation,
+        MailKind.CANCEL,
+        now=now,
+        settings=settings,
+        agenda=None,
+        personal_cancel=True,
+    )
+    if row is not None:
+        row.invitation_id = None  # the invitation row is about to go
+    return row
+
+
+def can_send(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and (
+        meeting.end_at > now
+    )
+
+
+# --- answers without an account -------------------------------------------------------------
+
+
+ANSWERS = (RsvpStatus.ACCEPTED, RsvpStatus.TENTATIVE, RsvpStatus.DECLINED)
+
+
+def substitute_of(invitation: Invitation) -> Invitation | None:
+    """The colleague this invitee named as substitute, if any."""
+    return next(
+        (inv for inv in invitation.meeting.invitations if inv.substitute_for_id == invitation.id),
+        None,
+    )
+
+
+def contact_feed_url(invitation: Invitation, base_url: str) -> str:
+    """The webcal:// address of the invitee's personal calendar feed ('' when there is none)."""
+    contact = invitation.contact
+    if contact is None or not contact.feed_token or contact.erased_at is not None:
+        return ""
+    url = f"{base_url}/calendar/personal/{contact.feed_token}.ics"
+    return "webcal://" + url.split("://", 1)[1] if "://" in url else url
+
+
+def personal_calendar(
+    invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
+) -> tuple[bytes, ical.Method]:
+    """The invitation as the invitee sees it: only them as attendee, their answer as PARTSTAT."""
+    settings = _settings(settings)
+    meeting = invitation.meeting
+    method = ical.method_for(meeting)
+    links = ical.Links(answer=answer_url(settings.base_url, invitation.token or ""))
+    data = ical.scheduling_message(
+        meeting,
+        method=method,
+        organiser=organiser_for(meeting.municipality.platform, settings),
+        attendees=[invitation],
+        now=now,
+        links=links,
+    )
+    return data, method
+
+
+def can_answer(invitation: Invitation, now: datetime) -> bool:
+    meeting = invitation.meeting
+    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and (
+        meeting.end_at > now
+    )
+
+
+def _actor(invitation: Invitation) -> str:
+    return f"{invitation.display_name} (persoonlijke link)"
+
+
+def record_answer(
+    invitation: Invitation, status: RsvpStatus, comment: str, *, now: datetime
+) -> None:
+    """Store an invitee's answer and comment. Does not commit."""
+    if status not in ANSWERS:
+        raise InvitationError("Kies een antwoord.", "answer")
+    if not can_answer(invitation, now):
+        raise InvitationError("Op deze vergadering kan niet meer geantwoord worden.")
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise InvitationError(
+            f"De opmerking mag hoogstens {COMMENT_MAX} tekens lang zijn.", "comment"
+        )
+    old = invitation.rsvp_status
+    invitation.rsvp_status = status
+    invitation.rsvp_comment = comment
+    invitation.responded_at = now
+    meeting = invitation.meeting
+    audit.record(
+        None,
+        "invitation.answer",
+        invitation,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {invitation.display_name} antwoordde {status.value}",
+        details={"old": old.value, "new": status.value},
+        actor_label=_actor(invitation),
+    )
+
+
+@dataclass(frozen=True)
+class SubstituteData:
+    first_name: str
+    last_name: str
+    email: str
+    comment: str = ""
+
+
+def name_substitute(
+    invitation: Invitation,
+    data: SubstituteData,
+    *,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> Invitation:
+    """The invitee sends a colleague instead; the colleague gets their own invitation.
+
+    The colleague becomes a contact of the same organisation (or the existing contact with that
+    address is reused) and is invited with the same role; the original answer becomes DELEGATED.
+    Does not commit.
+    """
+    if not can_answer(invitation, now):
+        raise InvitationError("Op deze vergadering kan niet meer geantwoord worden.")
+    if invitation.contact is None:
+        raise InvitationError("Deze uitnodiging kan geen vervanger aanduiden.")
+    first = " ".join(data.first_name.split())
+    last = " ".join(data.last_name.split())
+    if not first:
+        raise InvitationError("Vul de voornaam van de vervanger in.", "first_name")
+    if not last:
+        raise InvitationError("Vul de familienaam van de vervanger in.", "last_name")
+    if len(first) > NAME_MAX:
+        raise InvitationError(f"Hoogstens {NAME_MAX} tekens.", "first_name")
+    if len(last) > NAME_MAX:
+        raise InvitationError(f"Hoogstens {NAME_MAX} tekens.", "last_name")
+    email = data.email.strip()
+    try:
+        email = clean_address(email)
+    except HeaderInjectionError:
+        raise InvitationError("Vul een geldig e-mailadres in.", "email") from None
+    if len(email) > 254:
+        raise InvitationError("Vul een geldig e-mailadres in.", "email")
+    if email.lower() == (invitation.contact.email or "").lower():
+        raise InvitationError("Dat is uw eigen e-mailadres; geef dat van de vervanger.", "email")
+    meeting = invitation.meeting
+    organisation = invitation.contact.organisation
+    contact = db.session.scalar(
+        sa.select(Contact).where(
+            Contact.organisation_id == organisation.id,
+            sa.func.lower(Contact.email) == email.lower(),
+            Contact.erased_at.is_(None),
+        )
+    )
+    if contact is None:
+        contact = Contact(organisation=organisation, first_name=first, last_name=last, email=email)
+        db.session.add(contact)
+        db.session.flush()
+    existing = next((inv for inv in meeting.invitations if inv.contact_id == contact.id), None)
+    if existing is not None:
+        raise InvitationError(f"{contact.full_name} is al uitgenodigd.", "email")
+    substitute = Invitation(
+        contact=contact,
+        role=InviteeRole.OPTIONAL if invitation.role is InviteeRole.OPTIONAL else invitation.role,
+        substitute_for=invitation,
+    )
+    meeting.invitations.append(substitute)
+    invitation.rsvp_status = RsvpStatus.DELEGATED
+    invitation.rsvp_comment = data.comment.strip()[:COMMENT_MAX]
+    invitation.responded_at = now
+    db.session.flush()
+    audit.record(
+        None,
+        "invitation.substitute",
+        substitute,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {invitation.display_name} laat zich vervangen door "
+        f"{contact.full_name}",
+        actor_label=_actor(invitation),
+    )
+    settings = _settings(settings)
+    _message_for(
+        substitute,
+        MailKind.INVITATION,
+        now=now,
+        settings=settings,
+        agenda=_agenda_attachment(meeting, settings),
+    )
+    return substitute
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def queue_reminders(
+    *, now: datetime, days_before: int, settings: MailSettings | None = None
+) -> list[OutboxMessage]:
+    """Remind, once, every invitee who has not answered a meeting within `days_before` days.
+
+    Safe to run every hour: an invitation gets at most one reminder (reminded_at), and only
+    invitations that were sent, whose link still works and whose meeting goes ahead. Does not
+    commit.
+    """
+    settings = _settings(settings)
+    horizon = now + timedelta(days=days_before)
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .join(Meeting, Invitation.meeting_id == Meeting.id)
+        .where(
+            Meeting.status == MeetingStatus.INVITED,
+            Meeting.start_at > now,
+            Meeting.start_at <= horizon,
+            Invitation.rsvp_status == RsvpStatus.NEEDS_ACTION,
+            Invitation.sent_at.is_not(None),
+            Invitation.reminded_at.is_(None),
+            Invitation.token_revoked_at.is_(None),
+            Invitation.is_guest.is_(False),
+        )
+        .options(
+            selectinload(Invitation.contact),
+            selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
+        )
+        .order_by(Invitation.meeting_id, Invitation.id)
+    ).all()
+    rows = []
+    prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    for invitation in invitations:
+        if not _mailable(invitation):
+            continue
+        row = _message_for(
+            invitation,
+            MailKind.REMINDER,
+            now=now,
+            settings=settings,
+            agenda=None,
+            prepared=prepared,
+        )
+        invitation.reminded_at = now
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def answers_summary(invitations: Iterable[Invitation]) -> dict[RsvpStatus, int]:
+    counts = dict.fromkeys(RsvpStatus, 0)
+    for invitation in invitations:
+        if not invitation.is_guest:
+            counts[invitation.rsvp_status] += 1
+    return counts
