@@ -22,6 +22,7 @@ from config import (
 from config import config_from_environment as _config_from_environment
 from overleg.extensions import babel, csrf, db, login_manager, migrate
 from overleg.web import errors, security
+from overleg.web.application import Application
 
 
 @event.listens_for(Engine, "connect")
@@ -43,7 +44,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     `config` is a config class, or a mapping of overrides applied on top of the configuration
     chosen by OVERLEG_ENV (as the Flask tutorial does for tests).
     """
-    app = Flask(
+    app = Application(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
