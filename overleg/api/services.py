@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from overleg.auth.permissions import municipality_filter
 from overleg.extensions import db
+from overleg.lib.dates import to_local
 from overleg.meetings.services import visible_meetings
 from overleg.models import Meeting, Municipality, User
-from overleg.web.i18n import to_local
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200

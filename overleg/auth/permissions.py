@@ -347,3 +347,14 @@ def get_outbox_message(user: User, message_id: int) -> OutboxMessage:
     if message is None:
         abort(404)
     return message
+
+
+def visible_municipalities(user: User) -> list[Municipality]:
+    """The municipalities `user` may see, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .where(municipality_filter(user, Municipality.id))
+            .order_by(Municipality.name)
+        )
+    )

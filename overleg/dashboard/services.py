@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -10,19 +10,6 @@ from sqlalchemy.orm import selectinload
 from overleg.auth.permissions import municipality_exists_filter, municipality_filter
 from overleg.extensions import db
 from overleg.models import Meeting, MeetingStatus, Municipality, User
-from overleg.web.i18n import BRUSSELS
-
-
-def half_year_bounds(today: date) -> tuple[datetime, datetime]:
-    """The half-year containing `today`, as UTC instants of Brussels midnights."""
-    first_month = 1 if today.month <= 6 else 7
-    start = datetime(today.year, first_month, 1, tzinfo=BRUSSELS)
-    end = (
-        datetime(today.year, 7, 1, tzinfo=BRUSSELS)
-        if first_month == 1
-        else datetime(today.year + 1, 1, 1, tzinfo=BRUSSELS)
-    )
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meeting]:

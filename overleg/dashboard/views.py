@@ -13,8 +13,9 @@ from overleg.auth.permissions import Access, access
 from overleg.dashboard import services
 from overleg.dashboard.forms import LanguageForm
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS, half_year_bounds
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS, current_locale
+from overleg.web.i18n import current_locale
 
 bp = Blueprint("dashboard", __name__)
 
@@ -34,7 +35,7 @@ def healthz():  # type: ignore[no-untyped-def]
 @access(Access.USER)
 def dashboard():  # type: ignore[no-untyped-def]
     now = utcnow()
-    start, end = services.half_year_bounds(now.astimezone(BRUSSELS).date())
+    start, end = half_year_bounds(now.astimezone(BRUSSELS).date())
     return render_template(
         "dashboard/dashboard.html",
         upcoming=services.upcoming_meetings(current_user, now),

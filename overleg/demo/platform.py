@@ -37,6 +37,7 @@ from overleg.demo.minutes import add_demo_minutes
 from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.lib.calendar_rules import is_blocked
+from overleg.lib.dates import BRUSSELS
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -57,7 +58,6 @@ from overleg.models import (
     User,
 )
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS
 
 PLATFORM_NAME = "Kempens Woonplatform (demo)"
 PLATFORM_SLUG = "kempens-woonplatform-demo"

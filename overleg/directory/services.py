@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,9 +21,11 @@ from overleg.audit import services as audit
 from overleg.auth.permissions import (
     municipality_filter,
     sees_all_municipalities,
+    visible_municipalities,
     visible_organisations_filter,
 )
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS, year_bounds
 from overleg.models import (
     ActionPoint,
     AgendaItem,
@@ -40,7 +42,6 @@ from overleg.models import (
     User,
 )
 from overleg.models import organisation_municipality as om
-from overleg.web.i18n import BRUSSELS
 from overleg.web.pagination import Page, paginate
 
 ORGANISATIONS_PER_PAGE = 50
@@ -135,13 +136,6 @@ class MunicipalityRow:
     def behind_schedule(self) -> bool:
         """Fewer meetings held or planned this year than the municipality's target."""
         return self.meetings_this_year < self.municipality.meetings_per_year
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """The calendar year in Brussels, as UTC instants."""
-    start = datetime(year, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
-    return start, end
 
 
 def municipality_overview(user: User, now: datetime) -> list[MunicipalityRow]:
@@ -337,16 +331,6 @@ def update_municipality(
         )
     _write("name_taken", "name", commit=True)
     return changes
-
-
-def visible_municipalities(user: User) -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            sa.select(Municipality)
-            .where(municipality_filter(user, Municipality.id))
-            .order_by(Municipality.name)
-        )
-    )
 
 
 # --- standing invitee list ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from overleg.auth.permissions import (
     get_contact,
     get_municipality,
     get_organisation,
+    visible_municipalities,
 )
 from overleg.directory import services
 from overleg.directory.forms import (
@@ -243,7 +244,7 @@ def standing_invitee_remove(slug: str, entry_id: int):  # type: ignore[no-untype
 def organisations():  # type: ignore[no-untyped-def]
     form = OrganisationSearchForm(request.args)
     types = services.organisation_types()
-    visible = services.visible_municipalities(current_user)
+    visible = visible_municipalities(current_user)
     form.type.choices = choices([("", _("Alle soorten")), *[(t.code, t.name) for t in types]])
     form.municipality.choices = choices(
         [("", _("Alle gemeenten")), *[(m.slug, m.name) for m in visible]]
@@ -273,7 +274,7 @@ def _organisation_form(organisation=None) -> OrganisationForm:  # type: ignore[n
     form = OrganisationForm(obj=organisation if request.method == "GET" else None)
     form.type_id.choices = choices((t.id, t.name) for t in services.organisation_types())
     form.municipalities.choices = choices(
-        (m.id, m.name) for m in services.visible_municipalities(current_user)
+        (m.id, m.name) for m in visible_municipalities(current_user)
     )
     if request.method == "GET" and organisation is not None:
         form.municipalities.data = [m.id for m in organisation.municipalities]
@@ -317,7 +318,7 @@ def organisation_new():  # type: ignore[no-untyped-def]
 @access(Access.USER)
 def organisation(organisation_id: int):  # type: ignore[no-untyped-def]
     found = services.load_organisation_page(get_organisation(current_user, organisation_id))
-    visible = {m.id for m in services.visible_municipalities(current_user)}
+    visible = {m.id for m in visible_municipalities(current_user)}
     return render_template(
         "directory/organisation.html",
         organisation=found,

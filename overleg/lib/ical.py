@@ -33,6 +33,7 @@ from icalendar import (
     vText,
 )
 
+from overleg.lib.dates import BRUSSELS
 from overleg.models import (
     Invitation,
     InviteeRole,
@@ -40,7 +41,6 @@ from overleg.models import (
     MeetingStatus,
     RsvpStatus,
 )
-from overleg.web.i18n import BRUSSELS
 
 PRODID = "-//overleg//lokaal woonoverleg//NL"
 TZID = "Europe/Brussels"

@@ -42,8 +42,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from config import PROJECT_ROOT
+from overleg.lib.dates import BRUSSELS
 from overleg.models import Meeting
-from overleg.web.i18n import BRUSSELS
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
 STYLESHEET = PROJECT_ROOT / "templates" / "pdf" / "_style.css"

@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib import ical, tokens
+from overleg.lib.dates import long_datetime, time_only
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import (
@@ -52,7 +53,6 @@ from overleg.models import (
     RsvpStatus,
     User,
 )
-from overleg.web.i18n import long_datetime, time_only
 
 NAME_MAX = 100
 COMMENT_MAX = 2000

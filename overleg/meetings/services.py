@@ -28,6 +28,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
+from overleg.lib.dates import BRUSSELS, year_bounds
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -45,7 +46,6 @@ from overleg.models import (
     organisation_municipality,
 )
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS
 
 # Column sizes, for forms and checks.
 TITLE_MAX = 200
@@ -687,13 +687,6 @@ def meeting_conflicts(meeting: Meeting, rules: CalendarRules | None = None) -> l
 # --- queries for the pages ----------------------------------------------------------------
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """1 January of `year` up to 1 January of the next, Brussels midnights, in UTC."""
-    start = datetime(year, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
-    return start, end
-
-
 def visible_meetings(
     user: User,
     *,
@@ -716,16 +709,6 @@ def visible_meetings(
     if status is not None:
         statement = statement.where(Meeting.status == status)
     return statement
-
-
-def visible_municipalities(user: User) -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            sa.select(Municipality)
-            .where(municipality_filter(user, Municipality.id))
-            .order_by(Municipality.name)
-        )
-    )
 
 
 class MunicipalityChoice(NamedTuple):

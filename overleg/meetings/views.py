@@ -23,14 +23,15 @@ from overleg.auth.permissions import (
     get_invitation,
     get_meeting,
     may_edit_visible_municipalities,
+    visible_municipalities,
 )
 from overleg.extensions import db
+from overleg.lib.dates import to_local
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData, MeetingError
 from overleg.models import InviteeRole, Meeting, MeetingStatus, Municipality, Theme
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
-from overleg.web.i18n import to_local
 
 bp = Blueprint("meetings", __name__)
 
@@ -145,9 +146,7 @@ def _times(
 @access(Access.EDITOR)
 def create():  # type: ignore[no-untyped-def]
     editable = [
-        m
-        for m in services.visible_municipalities(current_user)
-        if can_edit_municipality(current_user, m)
+        m for m in visible_municipalities(current_user) if can_edit_municipality(current_user, m)
     ]
     by_slug = {m.slug: m for m in editable}
     form = forms.MeetingCreateForm()

@@ -108,7 +108,8 @@ def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveFor
 
 
 def _short(value: datetime) -> str:
-    from overleg.web.i18n import current_locale, short_date
+    from overleg.lib.dates import short_date
+    from overleg.web.i18n import current_locale
 
     return short_date(value, current_locale())
 

@@ -12,12 +12,12 @@ from flask_babel import force_locale
 
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.dates import long_datetime
 from overleg.models import AvailabilityPoll, Platform
 from overleg.models.types import utcnow
 from overleg.planning import polls, services
 from overleg.planning.planner import Assignment, plan_period
 from overleg.planning.texts import note_text, problem_text, violation_text
-from overleg.web.i18n import long_datetime
 
 
 @click.command("plan")

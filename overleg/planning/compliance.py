@@ -19,12 +19,13 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS, year_bounds
 from overleg.models import (
     AgendaItem,
     Meeting,
@@ -34,7 +35,6 @@ from overleg.models import (
     Municipality,
     Theme,
 )
-from overleg.web.i18n import BRUSSELS
 
 MINUTES_GRACE_DAYS = 30
 
@@ -85,12 +85,6 @@ class MunicipalityCompliance:
         return self.standing is Standing.AT_RISK
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=BRUSSELS).astimezone(UTC)
-    end = datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=BRUSSELS).astimezone(UTC)
-    return start, end
-
-
 def year_compliance(
     municipalities: Iterable[Municipality],
     year: int,
@@ -102,7 +96,7 @@ def year_compliance(
     """Compliance of each municipality for `year`, in a constant number of queries."""
     municipalities = list(municipalities)
     ids = [m.id for m in municipalities]
-    start, end = _year_bounds(year)
+    start, end = year_bounds(year)
     meetings = list(
         db.session.scalars(
             sa.select(Meeting)

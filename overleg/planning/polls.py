@@ -25,6 +25,7 @@ from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib import tokens
 from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.dates import long_date, long_datetime, time_only
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import build_message
@@ -49,7 +50,6 @@ from overleg.planning.planner import (
     alternative_slots,
 )
 from overleg.planning.services import PlanSettings
-from overleg.web.i18n import long_date, long_datetime, time_only
 
 MAIL_KIND = "poll"
 REMINDER_KIND = "poll-reminder"

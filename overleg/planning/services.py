@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.dates import BRUSSELS
 from overleg.meetings.services import REQUIRED_ROLES, MeetingError, create_meeting
 from overleg.models import (
     Contact,
@@ -37,7 +38,6 @@ from overleg.planning.planner import (
     Violation,
     check_assignments,
 )
-from overleg.web.i18n import BRUSSELS
 
 
 class PlanError(ValueError):

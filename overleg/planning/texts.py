@@ -9,8 +9,9 @@ from babel.dates import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from overleg.lib.dates import long_date
 from overleg.planning.planner import Note, Problem, Violation
-from overleg.web.i18n import current_locale, long_date
+from overleg.web.i18n import current_locale
 
 
 def weekday_name(iso: int) -> str:

@@ -24,30 +24,26 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from overleg.auth.permissions import Access, access, get_poll, municipality_filter
+from overleg.auth.permissions import (
+    Access,
+    access,
+    get_poll,
+    visible_municipalities,
+)
 from overleg.extensions import db
 from overleg.lib import pdf
 from overleg.lib.calendar_rules import CalendarRules, blocked_days
+from overleg.lib.dates import BRUSSELS
 from overleg.mail.settings import MailSettings
-from overleg.models import AvailabilityPoll, Municipality, User
+from overleg.models import AvailabilityPoll, Municipality
 from overleg.models.types import utcnow
 from overleg.planning import compliance, polls, services
 from overleg.planning.forms import ConfirmForm, PeriodForm, YearForm
 from overleg.planning.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
 from overleg.planning.texts import note_text, problem_text, violation_text
-from overleg.web.i18n import BRUSSELS, current_locale
+from overleg.web.i18n import current_locale
 
 bp = Blueprint("planning", __name__)
-
-
-def visible_municipalities(user: User) -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            sa.select(Municipality)
-            .where(municipality_filter(user, Municipality.id))
-            .order_by(Municipality.name)
-        )
-    )
 
 
 def _skip_choices(form: PeriodForm | ConfirmForm) -> None:

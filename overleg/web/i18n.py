@@ -1,35 +1,27 @@
-"""Locale and time zone selection, and the date formats users read.
+"""The locale of a request, translations in templates, and the date filters of the templates.
 
-Datetimes are stored in UTC and always shown in Europe/Brussels.
+The date formats themselves are in overleg.lib.dates.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import lru_cache
 from gettext import NullTranslations
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, g, has_app_context, request, session
 from flask_babel import get_locale, get_translations
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_eval_context
 from markupsafe import Markup
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-_AT = {"nl": "om", "en": "at"}
-
-
-@lru_cache(maxsize=16)
-def _babel_locale(identifier: str) -> Locale:
-    """The parsed babel Locale: parsing the identifier on every call costs more than formatting
-    the date itself (a list page formats one or two dates per row)."""
-    return Locale.parse(identifier)
+from overleg.lib.dates import (
+    long_date,
+    long_datetime,
+    short_date,
+    short_datetime,
+    time_only,
+    to_local,
+)
 
 
 def select_locale() -> str:
@@ -38,41 +30,6 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
-
-
-def to_local(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return value.astimezone(BRUSSELS)
-
-
-def long_datetime(value: datetime, locale: str = "nl") -> str:
-    """'dinsdag 17 maart 2026 om 14:00' in Brussels time."""
-    local = to_local(value)
-    day = babel_format_date(local.date(), "EEEE d MMMM y", locale=_babel_locale(locale))
-    return f"{day} {_AT.get(locale[:2], 'om')} {local:%H:%M}"
-
-
-def long_date(value: date | datetime, locale: str = "nl") -> str:
-    if isinstance(value, datetime):
-        value = to_local(value).date()
-    return babel_format_date(value, "EEEE d MMMM y", locale=_babel_locale(locale))
-
-
-def short_date(value: date | datetime, locale: str = "nl") -> str:
-    if isinstance(value, datetime):
-        value = to_local(value).date()
-    return babel_format_date(value, "d MMM y", locale=_babel_locale(locale))
-
-
-def short_datetime(value: datetime, locale: str = "nl") -> str:
-    return babel_format_datetime(
-        to_local(value), "d MMM y HH:mm", tzinfo=BRUSSELS, locale=_babel_locale(locale)
-    )
-
-
-def time_only(value: datetime) -> str:
-    return f"{to_local(value):%H:%M}"
 
 
 def current_locale() -> str:

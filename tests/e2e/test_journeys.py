@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS
 from overleg.models import (
     Attendance,
     Invitation,
@@ -32,7 +33,6 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import World
 from tests.e2e.conftest import PHONE, LiveServer, assert_accessible, log_in

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.lib import ical
+from overleg.lib.dates import to_local
 from overleg.mail import outbox
 from overleg.models import Invitation, Meeting, OutboxMessage, RsvpStatus
-from overleg.web.i18n import to_local
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 from tests.icaljs import assert_agrees_with_icalendar

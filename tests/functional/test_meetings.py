@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bench.pages import queries_for
 from overleg.extensions import db
 from overleg.lib.calendar_rules import reasons_to_avoid
+from overleg.lib.dates import BRUSSELS
 from overleg.meetings import services
 from overleg.models import (
     AgendaItem,
@@ -23,7 +24,6 @@ from overleg.models import (
     Theme,
 )
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 

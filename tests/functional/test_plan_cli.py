@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules, is_blocked
+from overleg.lib.dates import BRUSSELS
 from overleg.models import Meeting
-from overleg.web.i18n import BRUSSELS
 from tests import factories
 
 YEAR = datetime.now(BRUSSELS).year + 1

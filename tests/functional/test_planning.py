@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS
 from overleg.models import AuditEntry, InviteeRole, Meeting, MeetingStatus
-from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 

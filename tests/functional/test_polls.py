@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
+from overleg.lib.dates import BRUSSELS
 from overleg.mail import outbox
 from overleg.models import (
     AvailabilityPoll,
@@ -21,7 +22,6 @@ from overleg.models import (
     PollSlot,
 )
 from overleg.planning import polls
-from overleg.web.i18n import BRUSSELS
 from tests import factories
 from tests.conftest import World, csrf_token, login, post_form
 from tests.functional.test_planning import YEAR, _confirm_data, _query, _rows

@@ -1,10 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
-from overleg.dashboard.services import (
-    half_year_bounds,
-    municipalities_without_meeting,
-    upcoming_meetings,
-)
+from overleg.dashboard.services import municipalities_without_meeting, upcoming_meetings
+from overleg.lib.dates import half_year_bounds
 from overleg.models import MeetingStatus
 from tests import factories
 

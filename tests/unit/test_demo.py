@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from overleg.auth.services import password_hasher, verify_password
-from overleg.dashboard.services import half_year_bounds, municipalities_without_meeting
+from overleg.dashboard.services import municipalities_without_meeting
 from overleg.demo import platform as demo
 from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.lib.calendar_rules import reasons_to_avoid
+from overleg.lib.dates import BRUSSELS, half_year_bounds
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -35,7 +36,6 @@ from overleg.models import (
     User,
 )
 from overleg.models.types import utcnow
-from overleg.web.i18n import BRUSSELS
 from tests.conftest import post_form
 from tests.support import databases
 

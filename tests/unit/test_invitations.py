@@ -309,8 +309,8 @@ def test_mail_rendered_once_per_meeting_equals_mail_rendered_per_recipient(
     that must give exactly what rendering them with the recipient's own values gives."""
     from flask_babel import force_locale
 
+    from overleg.lib.dates import long_datetime, time_only
     from overleg.mail.messages import Attachment
-    from overleg.web.i18n import long_datetime, time_only
 
     meeting.title = 'Woonoverleg <Geel> & "Mol" %(name)s {{ x }}'
     meeting.cancel_reason = "Zaal <bezet> & ook 'dicht'"
