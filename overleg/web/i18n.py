@@ -8,7 +8,7 @@ from __future__ import annotations
 from gettext import NullTranslations
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_eval_context
@@ -24,7 +24,12 @@ from overleg.lib.dates import (
 )
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    """The reader's language. Outside a request (CLI, outbox worker, a service called from a test)
+    there is no reader: None makes Flask-Babel use the default locale, Dutch, so that a lazy
+    message (a `Refusal`) can be read there too instead of failing on the missing session."""
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
