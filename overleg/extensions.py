@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -23,3 +25,15 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+if TYPE_CHECKING:
+    # mypy cannot take an attribute (db.Model) as a base class; it sees the models' base as the
+    # declarative base that db.Model is at run time.
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(_FlaskModel, DeclarativeBase):
+        """The base class of every model (db.Model)."""
+
+else:
+    Model = db.Model

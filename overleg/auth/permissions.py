@@ -35,6 +35,7 @@ from overleg.models import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import QueryableAttribute
     from sqlalchemy.sql.elements import ColumnElement
 
 F = TypeVar("F", bound=Callable)
@@ -125,12 +126,16 @@ def visible_municipality_ids(user: User) -> sa.Select:
     )
 
 
-def municipality_filter(user: User, column: sa.Column | ColumnElement) -> ColumnElement:
+def municipality_filter(
+    user: User, column: ColumnElement[int | None] | QueryableAttribute[int | None]
+) -> ColumnElement[bool]:
     """A WHERE clause restricting `column` (a municipality id) to what the user may see."""
     return column.in_(visible_municipality_ids(user))
 
 
-def municipality_exists_filter(user: User, column: sa.Column | ColumnElement) -> ColumnElement:
+def municipality_exists_filter(
+    user: User, column: ColumnElement[int | None] | QueryableAttribute[int | None]
+) -> ColumnElement[bool]:
     """The rows `municipality_filter` keeps, as a correlated EXISTS for users who see the whole
     platform.
 

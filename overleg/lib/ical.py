@@ -24,6 +24,7 @@ from functools import lru_cache
 from icalendar import (
     Alarm,
     Calendar,
+    Component,
     Event,
     Timezone,
     TimezoneDaylight,
@@ -181,6 +182,8 @@ def _escape(value: str) -> str:
 class _Text(vText):
     """A TEXT value that icalendar writes with `_escape` (so a literal backslash-N survives)."""
 
+    encoding: str  # set by vText.__new__ (a slot that icalendar does not annotate)
+
     def to_ical(self) -> bytes:
         return _escape(str(self)).encode(self.encoding)
 
@@ -313,14 +316,20 @@ def brussels_vtimezone() -> Timezone:
     return timezone
 
 
+def _serialise(component: Component) -> bytes:
+    """`component.to_ical()`, which icalendar does not annotate."""
+    data: bytes = component.to_ical()
+    return data
+
+
 @lru_cache(maxsize=1)
 def _vtimezone_bytes() -> bytes:
-    return brussels_vtimezone().to_ical()
+    return _serialise(brussels_vtimezone())
 
 
 def _finish(calendar: Calendar) -> bytes:
     """Serialise, with the VTIMEZONE before the first component (serialised once per process)."""
-    data = calendar.to_ical()
+    data = _serialise(calendar)
     marker = b"BEGIN:VEVENT\r\n"
     index = data.find(marker)
     if index < 0:
@@ -360,7 +369,8 @@ def _attendee_content_line(email: str, name: str, role: str, partstat: str) -> b
     address = vCalAddress.new(
         email, cn=name or None, role=role, partstat=partstat, rsvp=True, cutype="INDIVIDUAL"
     )
-    return Event().content_line("ATTENDEE", address).to_ical() + b"\r\n"
+    line: bytes = Event().content_line("ATTENDEE", address).to_ical()
+    return line + b"\r\n"
 
 
 class SchedulingTemplate:
@@ -495,6 +505,12 @@ def _feed_event(meeting: Meeting, *, stamp: str, url: str, text: str, summary: s
     return "\r\n".join(lines)
 
 
+def _duration_text(value: timedelta) -> str:
+    """A DURATION value as icalendar writes it ("PT1H")."""
+    text: bytes = vDuration(value).to_ical()  # type: ignore[no-untyped-call]  # not annotated
+    return text.decode()
+
+
 def feed(
     entries: Sequence[FeedEntry],
     *,
@@ -505,7 +521,7 @@ def feed(
     """A METHOD:PUBLISH calendar with one VEVENT per entry (no attendees, no organiser)."""
     calendar = _calendar(Method.PUBLISH, name=name)
     calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("X-PUBLISHED-TTL", vDuration(refresh).to_ical().decode())
+    calendar.add("X-PUBLISHED-TTL", _duration_text(refresh))
     calendar.add("X-WR-TIMEZONE", TZID)
     head = _finish(calendar)  # the calendar's properties and the VTIMEZONE, then END:VCALENDAR
     end = b"END:VCALENDAR\r\n"

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model
 from overleg.models.types import UTCDateTime, utcnow
 from overleg.models.users import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -27,6 +28,6 @@ class AuditEntry(db.Model):
         sa.ForeignKey("municipality.id", ondelete="SET NULL"), index=True
     )
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     user: Mapped[User | None] = relationship()

@@ -8,7 +8,7 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model, db
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 
 
@@ -19,7 +19,7 @@ class InviteeRole(enum.StrEnum):
     SECRETARY = "secretary"
 
 
-class Platform(db.Model):
+class Platform(Model):
     """The inter-municipal housing project (IGS) that runs overleg."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class Platform(db.Model):
     )
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -69,7 +69,7 @@ class Municipality(db.Model):
         return [int(d) for d in self.preferred_weekdays.split(",") if d.strip()]
 
 
-class OrganisationType(db.Model):
+class OrganisationType(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -95,7 +95,7 @@ organisation_municipality = sa.Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     type_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation_type.id"), index=True)
@@ -119,7 +119,7 @@ class Organisation(db.Model):
     __table_args__ = (sa.UniqueConstraint("platform_id", "name"),)
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person who works for an organisation and may be invited."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,7 +143,7 @@ class Contact(db.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class StandingInvitee(db.Model):
+class StandingInvitee(Model):
     """A contact on a municipality's standing invitee list."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,7 +161,7 @@ class StandingInvitee(db.Model):
     __table_args__ = (sa.UniqueConstraint("municipality_id", "contact_id"),)
 
 
-class Theme(db.Model):
+class Theme(Model):
     """An agenda theme; the five topics of the decree are flagged mandatory."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

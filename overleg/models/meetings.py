@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model
 from overleg.models.directory import Contact, InviteeRole, Municipality, Theme
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 
@@ -49,7 +49,7 @@ def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@overleg"
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -80,7 +80,7 @@ class Meeting(db.Model):
     )
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
@@ -102,7 +102,7 @@ class AgendaItem(db.Model):
     __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A person invited to (or, as a guest, present at) one meeting."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model
 from overleg.models.directory import Contact, Municipality, Organisation
 from overleg.models.meetings import AgendaItem, Meeting
 from overleg.models.types import UTCDateTime, enum_type, utcnow
@@ -26,7 +26,7 @@ class ActionPointStatus(enum.StrEnum):
     DROPPED = "dropped"
 
 
-class Minutes(db.Model):
+class Minutes(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True
@@ -63,7 +63,7 @@ class Minutes(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class AgendaItemNote(db.Model):
+class AgendaItemNote(Model):
     """The discussion and decisions recorded under one agenda item."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +82,7 @@ class AgendaItemNote(db.Model):
     __table_args__ = (sa.UniqueConstraint("minutes_id", "agenda_item_id"),)
 
 
-class ActionPoint(db.Model):
+class ActionPoint(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     meeting_id: Mapped[int] = mapped_column(
@@ -111,7 +111,7 @@ class ActionPoint(db.Model):
     owner_contact: Mapped[Contact | None] = relationship()
 
 
-class MinutesVersion(db.Model):
+class MinutesVersion(Model):
     """A frozen PDF of the minutes (on approval and on every later correction)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

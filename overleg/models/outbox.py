@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from overleg.extensions import db
+from overleg.extensions import Model
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 
 
@@ -19,7 +19,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))  # invitation, update, cancel, minutes, ...
     to_address: Mapped[str] = mapped_column(sa.String(254))

@@ -7,13 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model
 from overleg.models.directory import Contact, Municipality, Platform
 from overleg.models.types import UTCDateTime, utcnow
 from overleg.models.users import User
 
 
-class AvailabilityPoll(db.Model):
+class AvailabilityPoll(Model):
     """One poll for one planning period of a platform, with the planner settings it came from."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class AvailabilityPoll(db.Model):
         return self.closed_at is None
 
 
-class PollSlot(db.Model):
+class PollSlot(Model):
     """A candidate date and time for a meeting of one municipality."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +73,7 @@ class PollSlot(db.Model):
     )
 
 
-class PollRespondent(db.Model):
+class PollRespondent(Model):
     """A standing invitee asked in a poll, with their personal link (no account needed)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +96,7 @@ class PollRespondent(db.Model):
     __table_args__ = (sa.UniqueConstraint("poll_id", "contact_id"),)
 
 
-class PollAnswer(db.Model):
+class PollAnswer(Model):
     """Whether a slot suits a respondent (only slots of their municipalities are asked)."""
 
     respondent_id: Mapped[int] = mapped_column(

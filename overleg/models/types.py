@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware datetime, stored in UTC on every database.
 
     SQLite has no time zone type: values are stored as naive UTC and read back with tzinfo=UTC.

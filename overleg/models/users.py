@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import db
+from overleg.extensions import Model, db
 from overleg.models.directory import Municipality, Platform
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 
@@ -32,7 +33,7 @@ user_municipality = sa.Table(
 )
 
 
-class User(db.Model):
+class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -52,7 +53,11 @@ class User(db.Model):
     )
 
     # Flask-Login protocol; the id handed to Flask-Login is the login session's token.
-    session_token = None  # set per request, not a column
+    # The login session's token, set per request; not a column (an annotation would map it).
+    if TYPE_CHECKING:
+        session_token: str | None
+    else:
+        session_token = None
     is_anonymous = False
 
     @property
@@ -67,7 +72,7 @@ class User(db.Model):
         return self.session_token
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A server-side session: logging out deletes the row, so an old cookie is worthless."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +86,7 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)

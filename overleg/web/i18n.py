@@ -5,9 +5,11 @@ The date formats themselves are in overleg.lib.dates.
 
 from __future__ import annotations
 
-from gettext import NullTranslations
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from jinja2.nodes import EvalContext
@@ -30,9 +32,9 @@ def select_locale() -> str | None:
     message (a `Refusal`) can be read there too instead of failing on the missing session."""
     if not has_request_context():
         return None
-    languages = current_app.config["LANGUAGES"]
+    languages: list[str] = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
@@ -50,15 +52,21 @@ def _translations() -> NullTranslations:
     overleg uses one translation domain, the only other input of Flask-Babel's lookup.
     """
     if not has_app_context():
-        return get_translations()
+        return _babel_translations()
     locale = get_locale()
-    cache = g.get("_overleg_translations")
+    cache: dict[int, tuple[object, NullTranslations]] | None = g.get("_overleg_translations")
     if cache is None:
         cache = g._overleg_translations = {}
     entry = cache.get(id(locale))
     if entry is None or entry[0] is not locale:
-        entry = cache[id(locale)] = (locale, get_translations())
+        entry = cache[id(locale)] = (locale, _babel_translations())
     return entry[1]
+
+
+def _babel_translations() -> NullTranslations:
+    """Flask-Babel's catalogue of the current locale (Flask-Babel ships no type information)."""
+    translations: NullTranslations = get_translations()
+    return translations
 
 
 @pass_eval_context
@@ -72,12 +80,13 @@ def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> s
         translated = Markup(translated)  # noqa: S704  # nosec B704
     if not variables and "%" not in translated:
         return translated  # what `% {}` would give, without the formatting machinery
-    return translated % variables
+    formatted: str = translated % variables
+    return formatted
 
 
 def _install_template_gettext(app: Flask) -> None:
     """After Flask-Babel's `init_app`: the same callables with the remembered catalogue."""
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,
@@ -87,15 +96,31 @@ def _install_template_gettext(app: Flask) -> None:
     app.jinja_env.globals["_"] = _template_gettext
 
 
+_Value = TypeVar("_Value", date, datetime)
+
+
+def _in_current_locale(format_: Callable[[_Value, str], str]) -> Callable[[_Value | None], str]:
+    """A template filter: the date format in the page's locale; nothing for no value."""
+
+    def apply(value: _Value | None) -> str:
+        return "" if value is None else format_(value, current_locale())
+
+    return apply
+
+
+def _time_only(value: datetime | None) -> str:
+    return "" if value is None else time_only(value)
+
+
+def _local_iso(value: datetime | None) -> str:
+    return "" if value is None else to_local(value).isoformat()
+
+
 def init_app(app: Flask) -> None:
     _install_template_gettext(app)
-
-    def _wrap(fn):  # type: ignore[no-untyped-def]
-        return lambda value: "" if value is None else fn(value, current_locale())
-
-    app.jinja_env.filters["long_datetime"] = _wrap(long_datetime)
-    app.jinja_env.filters["long_date"] = _wrap(long_date)
-    app.jinja_env.filters["short_date"] = _wrap(short_date)
-    app.jinja_env.filters["short_datetime"] = _wrap(short_datetime)
-    app.jinja_env.filters["time_only"] = lambda v: "" if v is None else time_only(v)
-    app.jinja_env.filters["local_iso"] = lambda v: "" if v is None else to_local(v).isoformat()
+    app.jinja_env.filters["long_datetime"] = _in_current_locale(long_datetime)
+    app.jinja_env.filters["long_date"] = _in_current_locale(long_date)
+    app.jinja_env.filters["short_date"] = _in_current_locale(short_date)
+    app.jinja_env.filters["short_datetime"] = _in_current_locale(short_datetime)
+    app.jinja_env.filters["time_only"] = _time_only
+    app.jinja_env.filters["local_iso"] = _local_iso
