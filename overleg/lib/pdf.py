@@ -1,4 +1,7 @@
-"""PDF documents (agenda, minutes) rendered by WeasyPrint from the templates under templates/pdf/.
+"""PDF documents rendered by WeasyPrint from the templates under templates/pdf/.
+
+The features own their documents (the agenda: overleg/meetings/agenda_pdf.py, the minutes:
+overleg/minutes); this module renders any of them and reads no database itself.
 
 Safety: the only resources a document may load are our own files under static/ (the vendored
 fonts) and data: URLs. Every other URL (http, https, ftp, file outside static/, ...) is refused by
@@ -43,7 +46,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from config import PROJECT_ROOT
 from overleg.lib.dates import BRUSSELS
-from overleg.models import Meeting
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
 STYLESHEET = PROJECT_ROOT / "templates" / "pdf" / "_style.css"
@@ -213,41 +215,10 @@ def render_pdf_template(template: str, **context: Any) -> RenderedPdf:
 
 
 def local_date_label(value: datetime) -> str:
+    """The Brussels date of `value` as in a file name: 2026-03-17."""
     return value.astimezone(BRUSSELS).strftime("%Y-%m-%d")
 
 
-def agenda_pdf_filename(meeting: Meeting) -> str:
-    return f"agenda-{meeting.municipality.slug}-{local_date_label(meeting.start_at)}.pdf"
-
-
-def minutes_pdf_filename(meeting: Meeting) -> str:
-    return f"verslag-{meeting.municipality.slug}-{local_date_label(meeting.start_at)}.pdf"
-
-
-def render_agenda_pdf(meeting: Meeting) -> bytes:
-    """The agenda of `meeting` as a tagged A4 PDF (attached to the invitation mail)."""
-    return render_agenda(meeting).content
-
-
-def render_agenda(meeting: Meeting) -> RenderedPdf:
-    from overleg.lib.markup import render_markdown
-
-    invitations = sorted(
-        (i for i in meeting.invitations if not i.is_guest),
-        key=lambda i: (_organisation_name(i), i.display_name.lower()),
-    )
-    return render_pdf_template(
-        "agenda.html",
-        meeting=meeting,
-        platform=meeting.municipality.platform,
-        municipality=meeting.municipality,
-        items=list(meeting.agenda_items),
-        invitations=invitations,
-        render_markdown=render_markdown,
-    )
-
-
-def _organisation_name(invitation: Any) -> str:
-    if invitation.contact is not None:
-        return invitation.contact.organisation.name
-    return invitation.guest_organisation or ""
+def dated_pdf_filename(kind: str, slug: str, moment: datetime) -> str:
+    """A document's file name: "<kind>-<slug>-<Brussels date>.pdf"."""
+    return f"{kind}-{slug}-{local_date_label(moment)}.pdf"

@@ -42,6 +42,7 @@ from overleg.mail.messages import (
     clean_address,
 )
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
+from overleg.meetings import agenda_pdf
 from overleg.models import (
     Contact,
     Invitation,
@@ -158,28 +159,14 @@ def find_by_token(token: str) -> tuple[LinkState, Invitation | None]:
 # --- building one mail ----------------------------------------------------------------------
 
 
-class _AgendaRenderer(Protocol):
-    def __call__(self, meeting: Meeting) -> bytes: ...
-
-
-def _agenda_pdf_renderer() -> _AgendaRenderer | None:
-    try:
-        from overleg.lib import pdf
-    except ImportError:  # the PDF feature is not installed in this build
-        return None
-    return getattr(pdf, "render_agenda_pdf", None)
-
-
 def _agenda_attachment(meeting: Meeting, settings: MailSettings) -> Attachment | None:
     if not settings.attach_agenda_pdf or meeting.status is MeetingStatus.CANCELLED:
         return None
-    render = _agenda_pdf_renderer()
-    if render is None:
-        return None
-    from overleg.lib import pdf
-
-    filename = getattr(pdf, "agenda_pdf_filename", lambda m: "agenda.pdf")(meeting)
-    return Attachment(filename, render(meeting), "application/pdf")
+    return Attachment(
+        agenda_pdf.agenda_pdf_filename(meeting),
+        agenda_pdf.render_agenda_pdf(meeting),
+        "application/pdf",
+    )
 
 
 def organiser_for(platform: Platform, settings: MailSettings) -> ical.Organiser:

@@ -33,12 +33,12 @@ from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib.pdf import (
     RenderedPdf,
-    minutes_pdf_filename,
     render_html_to_pdf,
     render_pdf_html,
 )
 from overleg.mail import outbox
 from overleg.mail.messages import Attachment, HeaderInjectionError, Sender, build_message
+from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
     ActionPointStatus,

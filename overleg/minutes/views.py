@@ -25,9 +25,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.auth.permissions import Access, access, can_edit_municipality, get_meeting
 from overleg.extensions import db
-from overleg.lib import pdf
 from overleg.mail.messages import Sender
+from overleg.meetings.agenda_pdf import agenda_pdf_filename, render_agenda_pdf
 from overleg.minutes import bp, forms, services
+from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPointStatus,
     Attendance,
@@ -683,7 +684,7 @@ def minutes_pdf(meeting_id: int):  # type: ignore[no-untyped-def]
         content = services.render_minutes(meeting, minutes).content
     else:
         content = services.minutes_pdf(meeting, minutes)
-    return _pdf_response(content, pdf.minutes_pdf_filename(meeting))
+    return _pdf_response(content, minutes_pdf_filename(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/versions/<int:number>.pdf")
@@ -697,7 +698,7 @@ def version_pdf(meeting_id: int, number: int):  # type: ignore[no-untyped-def]
     )
     if version is None:
         abort(404)
-    name = pdf.minutes_pdf_filename(meeting).removesuffix(".pdf") + f"-v{number}.pdf"
+    name = minutes_pdf_filename(meeting).removesuffix(".pdf") + f"-v{number}.pdf"
     return _pdf_response(version.pdf, name)
 
 
@@ -705,7 +706,7 @@ def version_pdf(meeting_id: int, number: int):  # type: ignore[no-untyped-def]
 @access(Access.USER)
 def agenda_pdf(meeting_id: int):  # type: ignore[no-untyped-def]
     meeting = _meeting(meeting_id)
-    return _pdf_response(pdf.render_agenda_pdf(meeting), pdf.agenda_pdf_filename(meeting))
+    return _pdf_response(render_agenda_pdf(meeting), agenda_pdf_filename(meeting))
 
 
 # --- template helpers for the meeting page's minutes panel ---------------------------------

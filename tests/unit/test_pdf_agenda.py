@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from overleg.lib.pdf import render_agenda, render_agenda_pdf
+from overleg.meetings.agenda_pdf import render_agenda, render_agenda_pdf
 from tests import factories
 from tests.pdftools import pdf_fonts, pdf_info, pdf_metadata_xml, pdf_structure, pdf_text
 

@@ -1,0 +1,10 @@
+"""The minutes' documents: the file name of a meeting's minutes PDF."""
+
+from __future__ import annotations
+
+from overleg.lib.pdf import dated_pdf_filename
+from overleg.models import Meeting
+
+
+def minutes_pdf_filename(meeting: Meeting) -> str:
+    return dated_pdf_filename("verslag", meeting.municipality.slug, meeting.start_at)
