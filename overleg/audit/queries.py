@@ -117,7 +117,25 @@ def audit_entries(
     return paginate(statement, page, per_page)
 
 
-def audit_filter_choices(platform_id: int) -> tuple[list[Municipality], list[User], list[str]]:
+@dataclass(frozen=True)
+class AuditFilterChoices:
+    """What the audit page can filter on: the platform's municipalities and users, and the
+    actions found in its trail."""
+
+    municipalities: list[Municipality]
+    users: list[User]
+    actions: list[str]
+
+    @property
+    def action_prefixes(self) -> list[str]:
+        """The kinds of object the actions are about ("meeting" of "meeting.update")."""
+        return sorted({action.partition(".")[0] for action in self.actions})
+
+    def municipality_id(self, slug: str) -> int | None:
+        return next((m.id for m in self.municipalities if m.slug == slug), None)
+
+
+def audit_filter_choices(platform_id: int) -> AuditFilterChoices:
     """The municipalities, users and actions the audit page can filter on."""
     municipalities = list(
         db.session.scalars(
@@ -139,7 +157,7 @@ def audit_filter_choices(platform_id: int) -> tuple[list[Municipality], list[Use
             .order_by(AuditEntry.action)
         )
     )
-    return municipalities, users, actions
+    return AuditFilterChoices(municipalities, users, actions)
 
 
 # Dutch names of the fields whose changes the audit page lists.

@@ -49,3 +49,10 @@ def municipalities_without_meeting(
             .order_by(Municipality.name)
         )
     )
+
+
+def remember_language(user: User, language: str) -> None:
+    """Keep the user's language with the account. Flushed at once, so that a busy database
+    refuses here, before the caller changes anything else (the session cookie)."""
+    user.locale = language
+    db.session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -16,15 +17,19 @@ from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, half_year_bounds
 from overleg.models.types import utcnow
 from overleg.web.i18n import current_locale
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/healthz")
 @access(Access.PUBLIC)
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ViewResponse:
+    # A connection of its own: the request's session (and its commit point) stays untouched,
+    # also when the database is unreachable.
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
         current_app.logger.exception("health check: database unreachable")
         return "database unreachable", 503, {"Content-Type": "text/plain; charset=utf-8"}
@@ -33,7 +38,7 @@ def healthz():  # type: ignore[no-untyped-def]
 
 @bp.route("/")
 @access(Access.USER)
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> str:
     now = utcnow()
     start, end = half_year_bounds(now.astimezone(BRUSSELS).date())
     return render_template(
@@ -47,25 +52,30 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.route("/taal", methods=["POST"])
 @access(Access.PUBLIC)
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ViewResponse:
     form = LanguageForm()
     target = url_for("dashboard.dashboard")
     if form.validate_on_submit():
-        if form.language.data in current_app.config["LANGUAGES"]:
+        language = form.language.data or ""
+        if language in current_app.config["LANGUAGES"]:
             # The account first: when that write fails (a busy database answers 503), the
             # session keeps the old language too, so the error page speaks the old one.
             if current_user.is_authenticated:
-                current_user.locale = form.language.data
-                db.session.commit()
-            session["locale"] = form.language.data
-        nxt = form.next.data or ""
-        if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
-            target = nxt
+                services.remember_language(current_user, language)
+            session["locale"] = language
+        target = _local_path(form.next.data) or target
     return redirect(target)
 
 
+def _local_path(path: str | None) -> str | None:
+    """`path` when it stays on this site (no other host, no backslash tricks), else None."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return None
+
+
 @bp.app_context_processor
-def layout_context() -> dict:
+def layout_context() -> dict[str, Any]:
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 

@@ -1,8 +1,15 @@
 from datetime import UTC, date, datetime, timedelta
 
-from overleg.dashboard.services import municipalities_without_meeting, upcoming_meetings
+import sqlalchemy as sa
+
+from overleg.dashboard.services import (
+    municipalities_without_meeting,
+    remember_language,
+    upcoming_meetings,
+)
+from overleg.extensions import db
 from overleg.lib.dates import half_year_bounds
-from overleg.models import MeetingStatus
+from overleg.models import MeetingStatus, User
 from tests import factories
 
 
@@ -44,3 +51,13 @@ def test_municipalities_without_meeting_this_half_year(world):
     )
     assert municipalities_without_meeting(world.coordinator, start, end) == [world.south]
     assert municipalities_without_meeting(world.secretary, start, end) == []
+
+
+def test_the_language_is_written_at_once(world):
+    # Flushed, not only changed: a busy database refuses inside the call, before the language
+    # view touches the session cookie (tests/system/test_faults.py shows the 503).
+    remember_language(world.reader, "en")
+    assert world.reader not in db.session.dirty
+    with db.session.no_autoflush:
+        stored = db.session.scalar(sa.select(User.locale).where(User.id == world.reader.id))
+    assert stored == "en"
