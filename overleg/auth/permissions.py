@@ -110,6 +110,18 @@ def may_reach(app: Flask, user: object, endpoint: str) -> bool:
     return user.role in ROLES_FOR[level]  # type: ignore[attr-defined]
 
 
+def current_account() -> User:
+    """The logged-in user, typed (Flask-Login's `current_user` is an untyped proxy).
+
+    For views behind @access(USER) or stricter, where the route check has already sent anonymous
+    visitors to the login page; anywhere else an anonymous visitor gets 401.
+    """
+    user = current_user._get_current_object()
+    if not isinstance(user, User):
+        abort(401)
+    return user
+
+
 # --- object level -------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Municipalities, organisations, contacts, standing invitee lists and themes.
 
 Plain functions: they take the acting user, model objects and plain values, add an audit entry for
-every change and commit. Authorisation of the object itself happens in the view (through
+every change and flush; the request commits (overleg.web.application). A change the rules refuse
+raises a `Refusal`. Authorisation of the object itself happens in the view (through
 overleg.auth.permissions) before these are called; what a user may *choose* (municipalities,
 contacts) is checked here against the same permission helpers.
 """
@@ -9,11 +10,13 @@ contacts) is checked here against the same permission helpers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +29,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
+from overleg.lib.refusal import Refusal
 from overleg.models import (
     ActionPoint,
     AgendaItem,
@@ -60,25 +64,34 @@ ROLE_ORDER = {
 RESERVED_SLUGS = frozenset({"new"})
 
 
-class DirectoryError(ValueError):
-    """A change that the directory refuses; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+def _name_in_use() -> Refusal:
+    return Refusal(_l("Deze naam is al in gebruik."), field="name")
 
 
-def _write(code: str, field: str, *, commit: bool) -> None:
-    """Flush or commit; a unique constraint hit (someone else was faster) becomes a refusal."""
+def _organisation_name_in_use() -> Refusal:
+    return Refusal(
+        _l(
+            "Er bestaat al een organisatie met deze naam. Zoek ze op in de lijst of vraag de "
+            "coördinator om ze aan je gemeente te koppelen."
+        ),
+        field="name",
+    )
+
+
+def _already_listed() -> Refusal:
+    return Refusal(_l("Deze persoon staat al op de vaste uitnodigingslijst."), field="contact")
+
+
+def _flush(refused: Callable[[], Refusal]) -> None:
+    """Flush; a unique constraint hit (someone else was faster) becomes the refusal.
+
+    Like every refusal, it leaves the session to be rolled back by whoever catches it (a request
+    does so in overleg.web.refusals).
+    """
     try:
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+        db.session.flush()
     except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise DirectoryError(code, field) from None
+        raise refused() from None
 
 
 def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -295,13 +308,13 @@ def unique_slug(
 def create_municipality(user: User, settings: MunicipalitySettings) -> Municipality:
     """A new municipality on the user's platform, with a unique slug made from its name."""
     if municipality_name_taken(user.platform_id, settings.name):
-        raise DirectoryError("name_taken", "name")
+        raise _name_in_use()
     columns = settings.as_columns()
     municipality = Municipality(
         platform_id=user.platform_id, slug=unique_slug(Municipality, columns["name"]), **columns
     )
     db.session.add(municipality)
-    _write("name_taken", "name", commit=False)
+    _flush(_name_in_use)
     audit.record(
         user,
         "municipality.create",
@@ -309,7 +322,6 @@ def create_municipality(user: User, settings: MunicipalitySettings) -> Municipal
         municipality_id=municipality.id,
         summary=municipality.name,
     )
-    _write("name_taken", "name", commit=True)
     return municipality
 
 
@@ -318,7 +330,7 @@ def update_municipality(
 ) -> dict[str, list[Any]]:
     """Change the settings. The slug stays: public calendar feeds and links use it."""
     if municipality_name_taken(municipality.platform_id, settings.name, municipality.id):
-        raise DirectoryError("name_taken", "name")
+        raise _name_in_use()
     changes = _apply(municipality, settings.as_columns())
     if changes:
         audit.record(
@@ -329,7 +341,7 @@ def update_municipality(
             summary=municipality.name,
             details={"changes": changes},
         )
-    _write("name_taken", "name", commit=True)
+    _flush(_name_in_use)
     return changes
 
 
@@ -354,7 +366,10 @@ def add_standing_invitee(
         )
     )
     if contact is None:
-        raise DirectoryError("unknown_contact", "contact")
+        raise Refusal(
+            _l("Kies een persoon van een organisatie die voor deze gemeente werkt."),
+            field="contact",
+        )
     exists = db.session.scalar(
         sa.select(StandingInvitee.id).where(
             StandingInvitee.municipality_id == municipality.id,
@@ -362,10 +377,10 @@ def add_standing_invitee(
         )
     )
     if exists is not None:
-        raise DirectoryError("already_listed", "contact")
+        raise _already_listed()
     entry = StandingInvitee(municipality=municipality, contact=contact, role=role)
     db.session.add(entry)
-    _write("already_listed", "contact", commit=False)
+    _flush(_already_listed)
     audit.record(
         user,
         "standing_invitee.create",
@@ -374,7 +389,6 @@ def add_standing_invitee(
         summary=f"{contact.full_name} ({contact.organisation.name})",
         details={"contact_id": contact.id, "role": role.value},
     )
-    _write("already_listed", "contact", commit=True)
     return entry
 
 
@@ -400,7 +414,6 @@ def change_standing_invitee_role(user: User, entry: StandingInvitee, role: Invit
         summary=entry.contact.full_name,
         details={"changes": {"role": [old.value, role.value]}},
     )
-    db.session.commit()
     return True
 
 
@@ -415,7 +428,7 @@ def remove_standing_invitee(user: User, entry: StandingInvitee) -> None:
         details={"contact_id": entry.contact_id, "role": entry.role.value},
     )
     db.session.delete(entry)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -546,12 +559,12 @@ def _served_municipalities(
     allowed = {m.id: m for m in visible_municipalities(user)}
     unknown = chosen_ids - set(allowed)
     if unknown:
-        raise DirectoryError("unknown_municipality", "municipalities")
+        raise Refusal(_l("Kies alleen gemeenten die je kunt beheren."), field="municipalities")
     kept = [m for m in current if m.id not in allowed]
     result = kept + [allowed[i] for i in sorted(chosen_ids)]
     if not sees_all_municipalities(user) and not chosen_ids:
         # A secretary would lose sight of the organisation she is editing.
-        raise DirectoryError("no_municipality", "municipalities")
+        raise Refusal(_l("Kies minstens één van je gemeenten."), field="municipalities")
     return sorted(result, key=lambda m: m.name)
 
 
@@ -559,12 +572,12 @@ def create_organisation(
     user: User, fields: OrganisationFields, municipality_ids: set[int]
 ) -> Organisation:
     if organisation_name_taken(user.platform_id, fields.name):
-        raise DirectoryError("organisation_name_taken", "name")
+        raise _organisation_name_in_use()
     served = _served_municipalities(user, [], municipality_ids)
     organisation = Organisation(platform_id=user.platform_id, **fields.as_columns())
     organisation.municipalities = served
     db.session.add(organisation)
-    _write("organisation_name_taken", "name", commit=False)
+    _flush(_organisation_name_in_use)
     audit.record(
         user,
         "organisation.create",
@@ -572,7 +585,6 @@ def create_organisation(
         summary=organisation.name,
         details={"municipalities": [m.slug for m in served]},
     )
-    _write("organisation_name_taken", "name", commit=True)
     return organisation
 
 
@@ -580,7 +592,7 @@ def update_organisation(
     user: User, organisation: Organisation, fields: OrganisationFields, municipality_ids: set[int]
 ) -> dict[str, list[Any]]:
     if organisation_name_taken(organisation.platform_id, fields.name, organisation.id):
-        raise DirectoryError("organisation_name_taken", "name")
+        raise _organisation_name_in_use()
     served = _served_municipalities(user, list(organisation.municipalities), municipality_ids)
     changes = _apply(organisation, fields.as_columns())
     before = sorted(m.slug for m in organisation.municipalities)
@@ -596,7 +608,7 @@ def update_organisation(
             summary=organisation.name,
             details={"changes": changes},
         )
-    _write("organisation_name_taken", "name", commit=True)
+    _flush(_organisation_name_in_use)
     return changes
 
 
@@ -613,7 +625,6 @@ def set_organisation_archived(
         organisation,
         summary=organisation.name,
     )
-    db.session.commit()
     return True
 
 
@@ -669,7 +680,7 @@ def contact_email_taken(organisation_id: int, email: str, exclude_id: int | None
 
 def create_contact(user: User, organisation: Organisation, fields: ContactFields) -> Contact:
     if contact_email_taken(organisation.id, fields.email):
-        raise DirectoryError("email_taken", "email")
+        raise Refusal(_l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email")
     contact = Contact(organisation=organisation, **fields.as_columns())
     db.session.add(contact)
     db.session.flush()
@@ -679,13 +690,12 @@ def create_contact(user: User, organisation: Organisation, fields: ContactFields
         contact,
         summary=f"{contact.full_name} ({organisation.name})",
     )
-    db.session.commit()
     return contact
 
 
 def update_contact(user: User, contact: Contact, fields: ContactFields) -> dict[str, list[Any]]:
     if contact_email_taken(contact.organisation_id, fields.email, contact.id):
-        raise DirectoryError("email_taken", "email")
+        raise Refusal(_l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email")
     changes = _apply(contact, fields.as_columns())
     if changes:
         audit.record(
@@ -695,7 +705,6 @@ def update_contact(user: User, contact: Contact, fields: ContactFields) -> dict[
             summary=contact.full_name,
             details={"changes": changes},
         )
-    db.session.commit()
     return changes
 
 
@@ -710,7 +719,6 @@ def set_contact_archived(user: User, contact: Contact, archived: bool, now: date
         contact,
         summary=contact.full_name,
     )
-    db.session.commit()
     return True
 
 
@@ -733,7 +741,12 @@ def can_delete_contact(contact: Contact) -> bool:
 def delete_contact(user: User, contact: Contact) -> None:
     """Delete a contact entered by mistake; refused when meetings or minutes mention them."""
     if not can_delete_contact(contact):
-        raise DirectoryError("contact_in_use")
+        raise Refusal(
+            _l(
+                "Deze persoon staat op uitnodigingen of in verslagen en kan niet verwijderd "
+                "worden. Archiveer de persoon."
+            )
+        )
     entries = list(
         db.session.scalars(
             sa.select(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
@@ -749,7 +762,7 @@ def delete_contact(user: User, contact: Contact) -> None:
         details={"standing_lists": [e.municipality_id for e in entries]},
     )
     db.session.delete(contact)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass
@@ -933,24 +946,23 @@ def theme_name_taken(name: str, exclude_id: int | None = None) -> bool:
 
 def create_theme(user: User, fields: ThemeFields) -> Theme:
     if theme_name_taken(fields.name):
-        raise DirectoryError("name_taken", "name")
+        raise _name_in_use()
     columns = fields.as_columns()
     theme = Theme(code=unique_slug(Theme, columns["name"], "code", "_"), **columns)
     db.session.add(theme)
-    _write("name_taken", "name", commit=False)
+    _flush(_name_in_use)
     audit.record(user, "theme.create", theme, summary=theme.name)
-    _write("name_taken", "name", commit=True)
     return theme
 
 
 def update_theme(user: User, theme: Theme, fields: ThemeFields) -> dict[str, list[Any]]:
     """Change a theme; its code stays (agenda items and the compliance rules refer to it)."""
     if theme_name_taken(fields.name, theme.id):
-        raise DirectoryError("name_taken", "name")
+        raise _name_in_use()
     changes = _apply(theme, fields.as_columns())
     if changes:
         audit.record(user, "theme.update", theme, summary=theme.name, details={"changes": changes})
-    _write("name_taken", "name", commit=True)
+    _flush(_name_in_use)
     return changes
 
 
@@ -962,5 +974,4 @@ def set_theme_active(user: User, theme: Theme, active: bool) -> bool:
     audit.record(
         user, "theme.activate" if active else "theme.deactivate", theme, summary=theme.name
     )
-    db.session.commit()
     return True

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from overleg.directory import services
 from overleg.extensions import db
+from overleg.lib.refusal import Refusal
 from overleg.models import (
     AuditEntry,
     Contact,
@@ -50,6 +51,18 @@ def count_queries() -> Iterator[Counter]:
 
 def _audit(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
+
+
+NAME_TAKEN = "Deze naam is al in gebruik."
+ORGANISATION_NAME_TAKEN = (
+    "Er bestaat al een organisatie met deze naam. Zoek ze op in de lijst of vraag de "
+    "coördinator om ze aan je gemeente te koppelen."
+)
+
+
+def _refused(refusal: pytest.ExceptionInfo[Refusal]) -> tuple[str, str | None]:
+    """The refusal's message (in Dutch, the default language) and its form field."""
+    return str(refusal.value.message), refusal.value.field
 
 
 def _settings(name: str, **kwargs) -> services.MunicipalitySettings:  # type: ignore[no-untyped-def]
@@ -142,9 +155,9 @@ def test_create_municipality_makes_a_unique_slug_and_audits(world):
 
 
 def test_create_municipality_refuses_a_name_taken_on_the_platform(world):
-    with pytest.raises(services.DirectoryError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_municipality(world.coordinator, _settings("noorderDORP"))
-    assert (refused.value.message, refused.value.field) == ("name_taken", "name")
+    assert _refused(refused) == (NAME_TAKEN, "name")
     assert db.session.scalar(sa.select(sa.func.count(Municipality.id))) == 3
 
 
@@ -192,7 +205,7 @@ def test_update_municipality_without_changes_leaves_no_audit_entry(world):
 
 
 def test_update_municipality_refuses_the_name_of_another(world):
-    with pytest.raises(services.DirectoryError):
+    with pytest.raises(Refusal):
         services.update_municipality(world.coordinator, world.north, _settings("Zuiderdorp"))
     db.session.rollback()
     assert db.session.get(Municipality, world.north.id).name == "Noorderdorp"
@@ -257,12 +270,16 @@ def test_standing_list_refuses_contacts_that_do_not_qualify(world, kind):
         contact_id = world.north.standing_invitees[0].contact_id
     else:
         contact_id = 987654
-    with pytest.raises(services.DirectoryError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.add_standing_invitee(
             world.coordinator, world.north, contact_id, InviteeRole.REQUIRED
         )
-    expected = "already_listed" if kind == "listed" else "unknown_contact"
-    assert (refused.value.message, refused.value.field) == (expected, "contact")
+    expected = (
+        "Deze persoon staat al op de vaste uitnodigingslijst."
+        if kind == "listed"
+        else "Kies een persoon van een organisatie die voor deze gemeente werkt."
+    )
+    assert _refused(refused) == (expected, "contact")
 
 
 def test_get_standing_invitee_ignores_entries_of_another_list(world):
@@ -363,7 +380,7 @@ def test_create_organisation_serving_municipalities(world):
 
 
 def test_create_organisation_refuses_a_duplicate_name_in_any_case(world):
-    with pytest.raises(services.DirectoryError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_organisation(
             world.coordinator, _fields("woonmaatschappij NOORDERDORP"), set()
         )
@@ -373,13 +390,13 @@ def test_create_organisation_refuses_a_duplicate_name_in_any_case(world):
 
 
 def test_a_secretary_chooses_only_among_her_municipalities(world):
-    with pytest.raises(services.DirectoryError) as foreign:
+    with pytest.raises(Refusal) as foreign:
         services.create_organisation(world.secretary, _fields("CAW"), {world.south.id})
-    assert foreign.value.message == "unknown_municipality"
-    with pytest.raises(services.DirectoryError) as none:
+    assert _refused(foreign) == ("Kies alleen gemeenten die je kunt beheren.", "municipalities")
+    with pytest.raises(Refusal) as none:
         services.create_organisation(world.secretary, _fields("CAW"), set())
-    assert none.value.message == "no_municipality"
-    with pytest.raises(services.DirectoryError):
+    assert _refused(none) == ("Kies minstens één van je gemeenten.", "municipalities")
+    with pytest.raises(Refusal):
         services.create_organisation(world.coordinator, _fields("CAW"), {world.elsewhere.id})
 
 
@@ -443,7 +460,7 @@ def test_create_and_update_a_contact(world):
 def test_a_contact_email_is_unique_within_the_organisation(world):
     org = world.north.organisations[0]
     taken = org.contacts[0].email
-    with pytest.raises(services.DirectoryError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_contact(
             world.coordinator, org, services.ContactFields("A", "B", email=taken.upper())
         )
@@ -459,7 +476,7 @@ def test_a_contact_who_was_invited_cannot_be_deleted(world):
         contact=contact, meeting=factories.MeetingFactory(municipality=world.north)
     )
     assert not services.can_delete_contact(contact)
-    with pytest.raises(services.DirectoryError):
+    with pytest.raises(Refusal):
         services.delete_contact(world.coordinator, contact)
     assert db.session.get(Contact, contact.id) is not None
 
@@ -627,7 +644,7 @@ def test_create_update_and_deactivate_a_theme(world):
 
 
 def test_theme_names_are_unique(world):
-    with pytest.raises(services.DirectoryError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_theme(
             world.coordinator, services.ThemeFields("kerncijfers WONEN en premies")
         )
@@ -638,19 +655,32 @@ def test_a_lost_race_on_a_unique_name_is_a_refusal_not_an_error(world, monkeypat
     # Two coordinators submit the same name at once: both pass the check, the database decides.
     monkeypatch.setattr(services, "organisation_name_taken", lambda *args, **kwargs: False)
     monkeypatch.setattr(services, "theme_name_taken", lambda *args, **kwargs: False)
-    with pytest.raises(services.DirectoryError) as organisation:
+    with pytest.raises(Refusal) as organisation:
         services.create_organisation(
             world.coordinator, _fields("Woonmaatschappij Noorderdorp"), set()
         )
-    assert (organisation.value.message, organisation.value.field) == (
-        "organisation_name_taken",
-        "name",
-    )
-    with pytest.raises(services.DirectoryError) as theme:
+    assert _refused(organisation) == (ORGANISATION_NAME_TAKEN, "name")
+    db.session.rollback()  # what a request does with a refusal (overleg.web.refusals)
+    with pytest.raises(Refusal) as theme:
         services.create_theme(
             world.coordinator, services.ThemeFields("Kerncijfers wonen en premies")
         )
-    assert theme.value.field == "name"
+    assert _refused(theme) == (NAME_TAKEN, "name")
+    db.session.rollback()
     # The session is usable again and nothing half-written stayed behind.
     assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 3
     assert _audit("organisation.create") == [] and _audit("theme.create") == []
+
+
+def test_the_services_leave_the_commit_to_the_request(world):
+    # A service flushes (ids, constraint checks) but never commits: the request's commit point
+    # (overleg.web.application) does, so a refusal later in the request undoes everything.
+    municipality = services.create_municipality(world.coordinator, _settings("Geel"))
+    assert municipality.id is not None
+    services.set_theme_active(
+        world.coordinator, db.session.scalars(sa.select(Theme)).first(), False
+    )
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Municipality.id))) == 3
+    assert db.session.scalar(sa.select(sa.func.count(Theme.id)).where(Theme.active.is_(False))) == 0
+    assert _audit("municipality.create") == [] and _audit("theme.deactivate") == []
