@@ -6,22 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from overleg.auth.permissions import municipality_filter
 from overleg.extensions import db
 from overleg.lib.dates import to_local
+from overleg.lib.refusal import Refusal
 from overleg.meetings.services import visible_meetings
 from overleg.models import Meeting, Municipality, User
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
 MAX_SLUG = 120
-
-
-class BadParameter(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class UnknownMunicipality(LookupError):
@@ -35,18 +31,30 @@ class MeetingQuery:
 
 
 def parse_meeting_query(municipality: str | None, year: str | None) -> MeetingQuery:
-    """Check the query string of /api/v1/meetings; raises BadParameter with a Dutch message."""
+    """Check the query string of /api/v1/meetings; a bad parameter is a Refusal naming it."""
     slug = (municipality or "").strip() or None
     if slug is not None and len(slug) > MAX_SLUG:
-        raise BadParameter(f"De parameter municipality is te lang (maximaal {MAX_SLUG} tekens).")
+        raise Refusal(
+            _l("De parameter municipality is te lang (maximaal %(max)s tekens).", max=MAX_SLUG),
+            field="municipality",
+        )
     parsed_year = None
     if year is not None and year.strip():
         text = year.strip()
         if not (text.isascii() and text.isdigit()):
-            raise BadParameter("De parameter year moet een jaartal zijn, bijvoorbeeld 2026.")
+            raise Refusal(
+                _l("De parameter year moet een jaartal zijn, bijvoorbeeld 2026."), field="year"
+            )
         parsed_year = int(text)
         if not MIN_YEAR <= parsed_year <= MAX_YEAR:
-            raise BadParameter(f"De parameter year moet tussen {MIN_YEAR} en {MAX_YEAR} liggen.")
+            raise Refusal(
+                _l(
+                    "De parameter year moet tussen %(min)s en %(max)s liggen.",
+                    min=MIN_YEAR,
+                    max=MAX_YEAR,
+                ),
+                field="year",
+            )
     return MeetingQuery(municipality=slug, year=parsed_year)
 
 

@@ -8,35 +8,36 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from overleg.api import services
-from overleg.auth.permissions import Access, access
+from overleg.auth.permissions import Access, access, current_account
+from overleg.lib.refusal import Refusal
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _error(status: int, message: str):  # type: ignore[no-untyped-def]
+def _error(status: int, message: str) -> ViewResponse:
     return jsonify({"error": message, "status": status}), status
 
 
 @bp.route("/municipalities")
 @access(Access.USER)
-def municipalities():  # type: ignore[no-untyped-def]
-    return jsonify(services.municipalities(current_user))
+def municipalities() -> ViewResponse:
+    return jsonify(services.municipalities(current_account()))
 
 
 @bp.route("/meetings")
 @access(Access.USER)
-def meetings():  # type: ignore[no-untyped-def]
+def meetings() -> ViewResponse:
     try:
         query = services.parse_meeting_query(
             request.args.get("municipality"), request.args.get("year")
         )
-    except services.BadParameter as bad:
-        return _error(400, bad.message)
+    except Refusal as bad:
+        return _error(400, str(bad.message))
     try:
-        result = services.meetings(current_user, query)
+        result = services.meetings(current_account(), query)
     except services.UnknownMunicipality:
         return _error(404, _("Onbekende gemeente: %(slug)s", slug=query.municipality or ""))
     return jsonify(result)

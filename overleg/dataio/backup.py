@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 
 class BackupError(Exception):
-    """The backup could not be made; the message says why (in Dutch, for the operator)."""
+    """The backup could not be made; the message says why (translated, for the operator)."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,16 @@ def integrity_check(path: Path) -> str:
 def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> BackupResult:
     """Copy the live database `source` to `target` consistently; returns what was written."""
     if not source.is_file():
-        raise BackupError(f"De database {source} bestaat niet.")
+        raise BackupError(_("De database %(path)s bestaat niet.", path=source))
     target = target.resolve()
     if target == source.resolve():
-        raise BackupError("De back-up mag de database zelf niet overschrijven.")
+        raise BackupError(_("De back-up mag de database zelf niet overschrijven."))
     if target.exists() and not overwrite:
-        raise BackupError(f"{target} bestaat al; kies een andere naam of gebruik --force.")
+        raise BackupError(
+            _("%(path)s bestaat al; kies een andere naam of gebruik --force.", path=target)
+        )
     if not target.parent.is_dir():
-        raise BackupError(f"De map {target.parent} bestaat niet.")
+        raise BackupError(_("De map %(path)s bestaat niet.", path=target.parent))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     partial.unlink(missing_ok=True)
     source_db = sqlite3.connect(source, timeout=30)
@@ -79,13 +82,15 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> Bac
             copy.close()
     except sqlite3.Error as error:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"De back-up is mislukt: {error}") from error
+        raise BackupError(_("De back-up is mislukt: %(error)s", error=error)) from error
     finally:
         source_db.close()
     verdict = integrity_check(partial)
     if verdict != "ok":
         partial.unlink(missing_ok=True)
-        raise BackupError(f"De kopie is niet in orde (integrity_check: {verdict}).")
+        raise BackupError(
+            _("De kopie is niet in orde (integrity_check: %(verdict)s).", verdict=verdict)
+        )
     os.replace(partial, target)
     return BackupResult(path=target, size_bytes=target.stat().st_size, tables=int(tables))
 
@@ -103,12 +108,14 @@ def pg_dump_instructions(database_url: str, target: Path) -> str:
     parts.append(url.database or "")
     return "\n".join(
         [
-            "Deze installatie gebruikt PostgreSQL: maak de back-up met pg_dump, dat een "
-            "consistente momentopname neemt terwijl de toepassing blijft draaien:",
+            _(
+                "Deze installatie gebruikt PostgreSQL: maak de back-up met pg_dump, dat een "
+                "consistente momentopname neemt terwijl de toepassing blijft draaien:"
+            ),
             "",
             "    " + " ".join(parts),
             "",
-            "Het wachtwoord komt uit PGPASSWORD of ~/.pgpass. Terugzetten in een lege database:",
+            _("Het wachtwoord komt uit PGPASSWORD of ~/.pgpass. Terugzetten in een lege database:"),
             "",
             f"    pg_restore --dbname={url.database or '<database>'} --no-owner {target}",
         ]

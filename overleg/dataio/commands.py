@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from overleg.dataio import backup
 
@@ -19,7 +20,9 @@ def backup_command(path: Path, force: bool) -> None:
     source = backup.sqlite_file(url)
     if source is None:
         if url.startswith("sqlite"):
-            raise click.ClickException("Een database in het geheugen kan niet geback-upt worden.")
+            raise click.ClickException(
+                _("Een database in het geheugen kan niet geback-upt worden.")
+            )
         click.echo(backup.pg_dump_instructions(url, path))
         raise SystemExit(1)
     try:
@@ -27,6 +30,11 @@ def backup_command(path: Path, force: bool) -> None:
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        f"Back-up geschreven naar {result.path} ({result.size_bytes} bytes, "
-        f"{result.tables} tabellen, integriteit in orde)."
+        _(
+            "Back-up geschreven naar %(path)s (%(size)s bytes, %(tables)s tabellen, "
+            "integriteit in orde).",
+            path=result.path,
+            size=result.size_bytes,
+            tables=result.tables,
+        )
     )

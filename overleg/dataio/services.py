@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +33,7 @@ from overleg.auth.permissions import (
     visible_organisations_filter,
 )
 from overleg.extensions import db
+from overleg.lib.refusal import Refusal
 from overleg.models import (
     ActionPoint,
     AuditEntry,
@@ -97,10 +99,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MUNICIPALITY_SEPARATORS = re.compile(r"[|,;/]")
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, size, header); a Dutch message."""
-
-
 @dataclass
 class ImportRow:
     number: int  # the line number in the file (the header is line 1)
@@ -141,22 +139,28 @@ class ImportResult:
 
 
 def decode_upload(data: bytes) -> str:
-    """The text of an uploaded CSV: UTF-8, with or without a byte order mark."""
+    """The text of an uploaded CSV: UTF-8, with or without a byte order mark.
+
+    A file that cannot be read as a whole (size, encoding, header) is refused on the form's
+    `file` field.
+    """
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(
-            _l("Het bestand is te groot (meer dan %(size)s kB).", size=MAX_IMPORT_BYTES // 1000)
+        raise Refusal(
+            _l("Het bestand is te groot (meer dan %(size)s kB).", size=MAX_IMPORT_BYTES // 1000),
+            field="file",
         )
     if not data.strip():
-        raise ImportFileError(_l("Het bestand is leeg."))
+        raise Refusal(_l("Het bestand is leeg."), field="file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFileError(
+        raise Refusal(
             _l(
                 "Het bestand is niet in UTF-8 opgeslagen (fout op byte %(position)s). Bewaar het "
                 "in je rekenblad als 'CSV UTF-8' en probeer opnieuw.",
                 position=error.start + 1,
-            )
+            ),
+            field="file",
         ) from error
 
 
@@ -188,28 +192,32 @@ def _header_map(header: list[str]) -> dict[int, str]:
 
 
 def parse_csv(text: str) -> tuple[list[ImportRow], str]:
-    """Rows of the file with their values by column name; raises ImportFileError."""
+    """Rows of the file with their values by column name; a Refusal when the file is unreadable."""
     separator = detect_separator(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as error:
-        raise ImportFileError(
-            _l("Het bestand is geen geldig CSV-bestand: %(error)s", error=error)
+        raise Refusal(
+            _l("Het bestand is geen geldig CSV-bestand: %(error)s", error=error), field="file"
         ) from error
     records = [r for r in records if any(cell.strip() for cell in r)] if records else []
     if not records:
-        raise ImportFileError(_l("Het bestand is leeg."))
+        raise Refusal(_l("Het bestand is leeg."), field="file")
     mapping = _header_map(records[0])
     if "organisatie" not in mapping.values():
-        raise ImportFileError(
+        raise Refusal(
             _l(
-                "De eerste regel moet de kolomnamen bevatten, met minstens 'organisatie'. "
+                "De eerste regel moet de kolomnamen bevatten, met minstens '%(column)s'. "
                 "Verwachte kolommen: %(columns)s.",
+                column="organisatie",
                 columns=", ".join(COLUMNS),
-            )
+            ),
+            field="file",
         )
     if len(records) - 1 > MAX_IMPORT_ROWS:
-        raise ImportFileError(_l("Het bestand heeft meer dan %(max)s rijen.", max=MAX_IMPORT_ROWS))
+        raise Refusal(
+            _l("Het bestand heeft meer dan %(max)s rijen.", max=MAX_IMPORT_ROWS), field="file"
+        )
     rows = []
     for number, record in enumerate(records[1:], start=2):
         values = {column: "" for column in COLUMNS}
@@ -235,17 +243,17 @@ def _valid_email(value: str) -> str | None:
         return None
 
 
-def preview_import(user: User, text: str) -> ImportPreview:
-    """Check every row against the database; nothing is written."""
-    rows, separator = parse_csv(text)
-    types = _type_lookup()
-    municipalities = {
-        m.name.lower(): m
-        for m in db.session.scalars(
+def _platform_municipalities(user: User) -> list[Municipality]:
+    return list(
+        db.session.scalars(
             sa.select(Municipality).where(Municipality.platform_id == user.platform_id)
         )
-    }
-    organisations = {
+    )
+
+
+def _platform_organisations(user: User) -> dict[str, Organisation]:
+    """The organisations of the user's platform by lower-case name, contacts and links loaded."""
+    return {
         o.name.lower(): o
         for o in db.session.scalars(
             sa.select(Organisation)
@@ -253,51 +261,64 @@ def preview_import(user: User, text: str) -> ImportPreview:
             .options(selectinload(Organisation.contacts), selectinload(Organisation.municipalities))
         )
     }
-    preview = ImportPreview(rows=rows, separator=separator)
-    new_orgs: set[str] = set()
-    seen_contacts: dict[tuple[str, str], int] = {}
-    for row in rows:
-        v = row.values
-        for column, limit in MAX_LENGTHS.items():
-            if len(v[column]) > limit:
-                row.errors.append(
-                    _l("'%(column)s' is langer dan %(max)s tekens.", column=column, max=limit)
-                )
-        name = v["organisatie"]
-        if not name:
+
+
+@dataclass
+class _RowCheck:
+    """What checking a row needs: the user, the platform's lookups, what earlier rows brought."""
+
+    user: User
+    types: dict[str, int]
+    municipalities: dict[str, Municipality]
+    organisations: dict[str, Organisation]
+    new_organisations: set[str] = field(default_factory=set)
+    seen_contacts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def row(self, row: ImportRow) -> None:
+        """Check one row, noting every problem on it."""
+        _check_lengths(row)
+        if not row.values["organisatie"]:
             row.errors.append(_l("De organisatie ontbreekt."))
-            continue
-        existing = organisations.get(name.lower())
+            return
+        existing = self.organisations.get(row.values["organisatie"].lower())
+        self.organisation(row, existing)
+        self.served_municipalities(row, existing)
+        email = row.values["organisatie_email"]
+        if email and _valid_email(email) is None:
+            row.errors.append(_l("'%(value)s' is geen geldig e-mailadres.", value=email))
+        if row.has_contact:
+            self.contact(row, existing)
+
+    def organisation(self, row: ImportRow, existing: Organisation | None) -> None:
+        v = row.values
         row.organisation_exists = existing is not None
         if existing is None:
-            type_id = types.get(v["type"].lower()) if v["type"] else None
-            if type_id is None:
+            row.type_id = self.types.get(v["type"].lower()) if v["type"] else None
+            if row.type_id is None:
                 row.errors.append(
                     _l("Onbekend type '%(type)s'.", type=v["type"])
                     if v["type"]
                     else _l("Het type ontbreekt voor de nieuwe organisatie.")
                 )
-            row.type_id = type_id
-            new_orgs.add(name.lower())
-        for part in MUNICIPALITY_SEPARATORS.split(v["gemeenten"]):
-            part = part.strip()
-            if not part:
+            self.new_organisations.add(v["organisatie"].lower())
+
+    def served_municipalities(self, row: ImportRow, existing: Organisation | None) -> None:
+        for part in MUNICIPALITY_SEPARATORS.split(row.values["gemeenten"]):
+            name = part.strip()
+            if not name:
                 continue
-            municipality = municipalities.get(part.lower())
+            municipality = self.municipalities.get(name.lower())
             if municipality is None:
-                row.errors.append(_l("Onbekende gemeente '%(name)s'.", name=part))
-            elif not can_edit_municipality(user, municipality):
-                row.errors.append(_l("Je mag gemeente '%(name)s' niet beheren.", name=part))
+                row.errors.append(_l("Onbekende gemeente '%(name)s'.", name=name))
+            elif not can_edit_municipality(self.user, municipality):
+                row.errors.append(_l("Je mag gemeente '%(name)s' niet beheren.", name=name))
             else:
                 row.municipality_ids.append(municipality.id)
-        if existing is None and not row.municipality_ids and not sees_all_municipalities(user):
+        if existing is None and not row.municipality_ids and not sees_all_municipalities(self.user):
             row.errors.append(_l("Geef minstens één van jouw gemeenten op."))
-        if v["organisatie_email"] and _valid_email(v["organisatie_email"]) is None:
-            row.errors.append(
-                _l("'%(value)s' is geen geldig e-mailadres.", value=v["organisatie_email"])
-            )
-        if not row.has_contact:
-            continue
+
+    def contact(self, row: ImportRow, existing: Organisation | None) -> None:
+        v = row.values
         if not v["voornaam"] or not v["achternaam"]:
             row.errors.append(_l("Een contactpersoon heeft een voornaam en een achternaam nodig."))
         email = ""
@@ -307,18 +328,48 @@ def preview_import(user: User, text: str) -> ImportPreview:
                 row.errors.append(_l("'%(value)s' is geen geldig e-mailadres.", value=v["email"]))
             else:
                 v["email"] = email
-        key = (name.lower(), email.lower() or f"{v['voornaam']} {v['achternaam']}".lower())
-        if key in seen_contacts:
+        key = (
+            v["organisatie"].lower(),
+            email.lower() or f"{v['voornaam']} {v['achternaam']}".lower(),
+        )
+        if key in self.seen_contacts:
             row.errors.append(
-                _l("Deze contactpersoon staat ook al op regel %(line)s.", line=seen_contacts[key])
+                _l(
+                    "Deze contactpersoon staat ook al op regel %(line)s.",
+                    line=self.seen_contacts[key],
+                )
             )
-        seen_contacts.setdefault(key, row.number)
+        self.seen_contacts.setdefault(key, row.number)
         if existing is not None:
             row.contact_exists = any(_same_contact(c, v) for c in existing.contacts)
-    preview.new_organisations = len(new_orgs)
-    preview.new_contacts = sum(1 for r in rows if r.has_contact and not r.contact_exists)
-    preview.existing = sum(1 for r in rows if r.contact_exists)
-    return preview
+
+
+def _check_lengths(row: ImportRow) -> None:
+    for column, limit in MAX_LENGTHS.items():
+        if len(row.values[column]) > limit:
+            row.errors.append(
+                _l("'%(column)s' is langer dan %(max)s tekens.", column=column, max=limit)
+            )
+
+
+def preview_import(user: User, text: str) -> ImportPreview:
+    """Check every row against the database; nothing is written."""
+    rows, separator = parse_csv(text)
+    check = _RowCheck(
+        user=user,
+        types=_type_lookup(),
+        municipalities={m.name.lower(): m for m in _platform_municipalities(user)},
+        organisations=_platform_organisations(user),
+    )
+    for row in rows:
+        check.row(row)
+    return ImportPreview(
+        rows=rows,
+        separator=separator,
+        new_organisations=len(check.new_organisations),
+        new_contacts=sum(1 for r in rows if r.has_contact and not r.contact_exists),
+        existing=sum(1 for r in rows if r.contact_exists),
+    )
 
 
 def _same_contact(contact: Contact, values: dict[str, str]) -> bool:
@@ -332,80 +383,91 @@ def _same_contact(contact: Contact, values: dict[str, str]) -> bool:
     )
 
 
-def apply_import(user: User, text: str) -> ImportResult:
-    """Import the whole file, or nothing: re-checks every row and commits once.
+@dataclass
+class _Importer:
+    """Writes the rows of a checked file, counting what it creates."""
 
-    Raises ImportFileError when the file (no longer) passes the preview.
+    user: User
+    organisations: dict[str, Organisation]
+    municipalities: dict[int, Municipality]
+    organisations_created: int = 0
+    contacts_created: int = 0
+    links_created: int = 0
+
+    def row(self, row: ImportRow) -> None:
+        organisation = self.organisations.get(row.values["organisatie"].lower())
+        if organisation is None:
+            organisation = self.new_organisation(row)
+        for municipality_id in row.municipality_ids:
+            if all(m.id != municipality_id for m in organisation.municipalities):
+                organisation.municipalities.append(self.municipalities[municipality_id])
+                self.links_created += 1
+        if row.has_contact and not any(_same_contact(c, row.values) for c in organisation.contacts):
+            self.new_contact(row, organisation)
+
+    def new_organisation(self, row: ImportRow) -> Organisation:
+        v = row.values
+        organisation = Organisation(
+            platform_id=self.user.platform_id,
+            type_id=row.type_id,
+            name=v["organisatie"],
+            email=v["organisatie_email"],
+            phone=v["organisatie_telefoon"],
+            website=v["website"],
+        )
+        db.session.add(organisation)
+        db.session.flush()
+        self.organisations[organisation.name.lower()] = organisation
+        self.organisations_created += 1
+        audit.record(
+            self.user, "organisation.import", organisation, summary=f"{organisation.name} (CSV)"
+        )
+        return organisation
+
+    def new_contact(self, row: ImportRow, organisation: Organisation) -> None:
+        v = row.values
+        contact = Contact(
+            organisation=organisation,
+            first_name=v["voornaam"],
+            last_name=v["achternaam"],
+            job_title=v["functie"],
+            email=v["email"],
+            phone=v["telefoon"],
+        )
+        db.session.add(contact)
+        db.session.flush()
+        self.contacts_created += 1
+        audit.record(
+            self.user,
+            "contact.import",
+            contact,
+            summary=f"{contact.full_name} ({organisation.name}, CSV)",
+        )
+
+
+def apply_import(user: User, text: str) -> ImportResult:
+    """Import the whole file, or nothing: re-checks every row first (the request commits once).
+
+    A Refusal when the file (no longer) passes the preview.
     """
     preview = preview_import(user, text)
     if not preview.valid:
-        raise ImportFileError(
+        raise Refusal(
             _l(
                 "Het bestand bevat %(count)s fout(en); er is niets ingelezen.",
                 count=max(preview.error_count, 1),
             )
         )
-    organisations = {
-        o.name.lower(): o
-        for o in db.session.scalars(
-            sa.select(Organisation)
-            .where(Organisation.platform_id == user.platform_id)
-            .options(selectinload(Organisation.contacts), selectinload(Organisation.municipalities))
-        )
-    }
-    municipalities = {
-        m.id: m
-        for m in db.session.scalars(
-            sa.select(Municipality).where(Municipality.platform_id == user.platform_id)
-        )
-    }
-    created_orgs = created_contacts = linked = 0
+    importer = _Importer(
+        user=user,
+        organisations=_platform_organisations(user),
+        municipalities={m.id: m for m in _platform_municipalities(user)},
+    )
     for row in preview.rows:
-        v = row.values
-        organisation = organisations.get(v["organisatie"].lower())
-        if organisation is None:
-            organisation = Organisation(
-                platform_id=user.platform_id,
-                type_id=row.type_id,
-                name=v["organisatie"],
-                email=v["organisatie_email"],
-                phone=v["organisatie_telefoon"],
-                website=v["website"],
-            )
-            db.session.add(organisation)
-            db.session.flush()
-            organisations[organisation.name.lower()] = organisation
-            created_orgs += 1
-            audit.record(
-                user,
-                "organisation.import",
-                organisation,
-                summary=f"{organisation.name} (CSV)",
-            )
-        for municipality_id in row.municipality_ids:
-            if all(m.id != municipality_id for m in organisation.municipalities):
-                organisation.municipalities.append(municipalities[municipality_id])
-                linked += 1
-        if row.has_contact and not any(_same_contact(c, v) for c in organisation.contacts):
-            contact = Contact(
-                organisation=organisation,
-                first_name=v["voornaam"],
-                last_name=v["achternaam"],
-                job_title=v["functie"],
-                email=v["email"],
-                phone=v["telefoon"],
-            )
-            db.session.add(contact)
-            db.session.flush()
-            created_contacts += 1
-            audit.record(
-                user,
-                "contact.import",
-                contact,
-                summary=f"{contact.full_name} ({organisation.name}, CSV)",
-            )
-    db.session.commit()
-    return ImportResult(created_orgs, created_contacts, linked)
+        importer.row(row)
+    return ImportResult(
+        importer.organisations_created, importer.contacts_created, importer.links_created
+    )
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -468,92 +530,132 @@ def _iso(value: datetime | None) -> str | None:
 
 def personal_data(contact: Contact) -> dict[str, Any]:
     """Everything overleg holds about this person, for an access request (GDPR art. 15)."""
+    return {
+        "contact": _contact_json(contact),
+        "standing_invitee_of": [
+            {"municipality": s.municipality.name, "role": str(s.role)}
+            for s in _standing_entries(contact)
+        ],
+        "invitations": [_invitation_json(i) for i in _invitations(contact)],
+        "action_points": [_action_point_json(a) for a in _action_points(contact)],
+        "mails": [
+            {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
+            for m in _mails(contact)
+        ],
+        "availability_polls": [_poll_answers_json(r) for r in _poll_respondents(contact)],
+    }
+
+
+def personal_data_export(user: User, contact: Contact) -> dict[str, Any]:
+    """The personal data of `contact`, handed out to `user`: the audit trail records it."""
+    data = personal_data(contact)
+    audit.record(
+        user, "contact.export", contact, summary=_("Persoonsgegevens uitgevoerd (inzageverzoek)")
+    )
+    return data
+
+
+def _standing_entries(contact: Contact) -> list[StandingInvitee]:
+    return list(
+        db.session.scalars(
+            sa.select(StandingInvitee)
+            .where(StandingInvitee.contact_id == contact.id)
+            .options(selectinload(StandingInvitee.municipality))
+        )
+    )
+
+
+def _invitations(contact: Contact) -> list[Invitation]:
+    """The person's invitations, oldest meeting first."""
     invitations = db.session.scalars(
         sa.select(Invitation)
         .where(Invitation.contact_id == contact.id)
         .options(selectinload(Invitation.meeting))
-    ).all()
-    standing = db.session.scalars(
-        sa.select(StandingInvitee)
-        .where(StandingInvitee.contact_id == contact.id)
-        .options(selectinload(StandingInvitee.municipality))
-    ).all()
-    actions = db.session.scalars(
-        sa.select(ActionPoint).where(ActionPoint.owner_contact_id == contact.id)
-    ).all()
-    mails = db.session.scalars(
-        sa.select(OutboxMessage).where(
-            OutboxMessage.to_address == contact.email, OutboxMessage.to_address != ""
+    )
+    return sorted(invitations, key=lambda i: i.meeting.start_at)
+
+
+def _action_points(contact: Contact) -> list[ActionPoint]:
+    return list(
+        db.session.scalars(sa.select(ActionPoint).where(ActionPoint.owner_contact_id == contact.id))
+    )
+
+
+def _mails(contact: Contact) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.to_address == contact.email, OutboxMessage.to_address != ""
+            )
         )
-    ).all()
-    poll_answers = db.session.scalars(
-        sa.select(PollRespondent)
-        .where(PollRespondent.contact_id == contact.id)
-        .options(
-            selectinload(PollRespondent.poll),
-            selectinload(PollRespondent.answers)
-            .selectinload(PollAnswer.slot)
-            .selectinload(PollSlot.municipality),
+    )
+
+
+def _poll_respondents(contact: Contact) -> list[PollRespondent]:
+    return list(
+        db.session.scalars(
+            sa.select(PollRespondent)
+            .where(PollRespondent.contact_id == contact.id)
+            .options(
+                selectinload(PollRespondent.poll),
+                selectinload(PollRespondent.answers)
+                .selectinload(PollAnswer.slot)
+                .selectinload(PollSlot.municipality),
+            )
+            .order_by(PollRespondent.id)
         )
-        .order_by(PollRespondent.id)
-    ).all()
+    )
+
+
+def _contact_json(contact: Contact) -> dict[str, Any]:
     return {
-        "contact": {
-            "id": contact.id,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "job_title": contact.job_title,
-            "email": contact.email,
-            "phone": contact.phone,
-            "organisation": contact.organisation.name,
-            "created_at": _iso(contact.created_at),
-            "archived_at": _iso(contact.archived_at),
-            "has_calendar_feed": contact.feed_token is not None,
-        },
-        "standing_invitee_of": [
-            {"municipality": s.municipality.name, "role": str(s.role)} for s in standing
-        ],
-        "invitations": [
+        "id": contact.id,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "job_title": contact.job_title,
+        "email": contact.email,
+        "phone": contact.phone,
+        "organisation": contact.organisation.name,
+        "created_at": _iso(contact.created_at),
+        "archived_at": _iso(contact.archived_at),
+        "has_calendar_feed": contact.feed_token is not None,
+    }
+
+
+def _invitation_json(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "meeting": invitation.meeting.title,
+        "start": _iso(invitation.meeting.start_at),
+        "role": str(invitation.role),
+        "rsvp": str(invitation.rsvp_status),
+        "rsvp_comment": invitation.rsvp_comment,
+        "responded_at": _iso(invitation.responded_at),
+        "attendance": str(invitation.attendance) if invitation.attendance else None,
+        "sent_at": _iso(invitation.sent_at),
+    }
+
+
+def _action_point_json(action: ActionPoint) -> dict[str, Any]:
+    return {
+        "description": action.description,
+        "due_date": action.due_date.isoformat() if action.due_date else None,
+        "status": str(action.status),
+    }
+
+
+def _poll_answers_json(respondent: PollRespondent) -> dict[str, Any]:
+    return {
+        "year": respondent.poll.year,
+        "half": respondent.poll.half,
+        "answered_at": _iso(respondent.answered_at),
+        "comment": respondent.comment,
+        "answers": [
             {
-                "meeting": i.meeting.title,
-                "start": _iso(i.meeting.start_at),
-                "role": str(i.role),
-                "rsvp": str(i.rsvp_status),
-                "rsvp_comment": i.rsvp_comment,
-                "responded_at": _iso(i.responded_at),
-                "attendance": str(i.attendance) if i.attendance else None,
-                "sent_at": _iso(i.sent_at),
+                "municipality": a.slot.municipality.name,
+                "start": _iso(a.slot.start_at),
+                "suits": a.suits,
             }
-            for i in sorted(invitations, key=lambda i: i.meeting.start_at)
-        ],
-        "action_points": [
-            {
-                "description": a.description,
-                "due_date": a.due_date.isoformat() if a.due_date else None,
-                "status": str(a.status),
-            }
-            for a in actions
-        ],
-        "mails": [
-            {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
-            for m in mails
-        ],
-        "availability_polls": [
-            {
-                "year": r.poll.year,
-                "half": r.poll.half,
-                "answered_at": _iso(r.answered_at),
-                "comment": r.comment,
-                "answers": [
-                    {
-                        "municipality": a.slot.municipality.name,
-                        "start": _iso(a.slot.start_at),
-                        "suits": a.suits,
-                    }
-                    for a in sorted(r.answers, key=lambda a: a.slot.start_at)
-                ],
-            }
-            for r in poll_answers
+            for a in sorted(respondent.answers, key=lambda a: a.slot.start_at)
         ],
     }
 
@@ -583,11 +685,44 @@ def erasure_impact(contact: Contact) -> int:
 
 def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     """Erase the person (GDPR art. 17): the row stays so minutes and invitations keep their
-    shape, and shows as "verwijderde persoon" everywhere. Commits."""
+    shape, and shows as "verwijderde persoon" everywhere. The request commits."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     old_email = contact.email
     frozen = erasure_impact(contact)
+    invitations = _forget_answers(contact, now)
+    standing = db.session.execute(
+        sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
+    )
+    mails = _drop_unsent_mail(old_email)
+    _scrub_audit_trail(contact, [n for n in {contact.full_name, old_email} if n and n.strip()])
+    _blank(contact, now)
+    audit.record(
+        user,
+        "contact.erase",
+        contact,
+        summary=ERASED_NAME,
+        details={"invitations": invitations, "mails_removed": mails},
+    )
+    db.session.flush()
+    return ErasureResult(invitations, _rowcount(standing), mails, frozen)
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    """The rows a DELETE statement removed (its result is a CursorResult)."""
+    return int(result.rowcount or 0) if isinstance(result, sa.CursorResult) else 0
+
+
+def confirm_erasure(contact: Contact, typed_name: str) -> None:
+    """Erasure cannot be undone: the person's full name must be typed (any case and spacing)."""
+    typed = " ".join(typed_name.split()).lower()
+    if typed != " ".join(contact.full_name.split()).lower():
+        raise Refusal(_l("Dit is niet de naam van deze persoon."), field="confirm_name")
+
+
+def _forget_answers(contact: Contact, now: datetime) -> int:
+    """The person's answers and personal links go: comments on invitations, the invitations'
+    answer links, and the poll answers (which only served a plan). Returns the invitations."""
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.contact_id == contact.id)
     ).all()
@@ -596,39 +731,40 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
         if invitation.token is not None:
             invitation.token = None
             invitation.token_revoked_at = now
-    standing = db.session.execute(
-        sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
-    ).rowcount
-    # Poll answers only served a plan: they go with the personal link.
     for respondent in db.session.scalars(
         sa.select(PollRespondent).where(PollRespondent.contact_id == contact.id)
     ):
         db.session.delete(respondent)
-    mails = 0
-    if old_email:
-        mails = db.session.execute(
+    return len(invitations)
+
+
+def _drop_unsent_mail(email: str) -> int:
+    """Mail to the person's address that has not left yet; returns how many."""
+    if not email:
+        return 0
+    return _rowcount(
+        db.session.execute(
             sa.delete(OutboxMessage).where(
-                OutboxMessage.to_address == old_email,
-                OutboxMessage.status != OutboxStatus.SENDING,
-            )
-        ).rowcount
-    # Earlier audit entries may name the person: about the contact itself, or in a summary.
-    names = [n for n in {contact.full_name, old_email} if n and n.strip()]
-    mentions = [AuditEntry.summary.contains(n, autoescape=True) for n in names]
-    for entry in db.session.scalars(
-        sa.select(AuditEntry).where(
-            sa.or_(
-                sa.and_(AuditEntry.object_type == "Contact", AuditEntry.object_id == contact.id),
-                *mentions,
+                OutboxMessage.to_address == email, OutboxMessage.status != OutboxStatus.SENDING
             )
         )
-    ):
+    )
+
+
+def _scrub_audit_trail(contact: Contact, names: list[str]) -> None:
+    """Earlier audit entries may name the person: about the contact itself, or in a summary."""
+    mentions = [AuditEntry.summary.contains(n, autoescape=True) for n in names]
+    about_contact = sa.and_(AuditEntry.object_type == "Contact", AuditEntry.object_id == contact.id)
+    for entry in db.session.scalars(sa.select(AuditEntry).where(sa.or_(about_contact, *mentions))):
         summary = entry.summary
         for name in names:
             summary = summary.replace(name, ERASED_NAME)
         entry.summary = summary
         if entry.object_type == "Contact" and entry.object_id == contact.id:
             entry.details = {}
+
+
+def _blank(contact: Contact, now: datetime) -> None:
     contact.first_name = ""
     contact.last_name = ERASED_NAME
     contact.job_title = ""
@@ -637,12 +773,3 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     contact.feed_token = None
     contact.archived_at = contact.archived_at or now
     contact.erased_at = now
-    audit.record(
-        user,
-        "contact.erase",
-        contact,
-        summary=ERASED_NAME,
-        details={"invitations": len(invitations), "mails_removed": mails},
-    )
-    db.session.commit()
-    return ErasureResult(len(invitations), int(standing or 0), int(mails or 0), frozen)

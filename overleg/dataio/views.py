@@ -6,61 +6,70 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from overleg.audit import services as audit
-from overleg.auth.permissions import Access, access, get_contact
+from overleg.auth.permissions import Access, access, current_account, get_contact
 from overleg.dataio import services
 from overleg.dataio.forms import ConfirmImportForm, EraseForm, UploadForm
-from overleg.extensions import db
 from overleg.models.types import utcnow
+from overleg.web.refusals import refusals_on
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("dataio", __name__)
 
 
 @bp.route("/organisations/import", methods=["GET", "POST"])
 @access(Access.COORDINATOR)
-def import_directory():  # type: ignore[no-untyped-def]
+def import_directory() -> ViewResponse:
+    """Upload shows a preview of every row; the confirmation (the checked text sent back) imports
+    it, checked again."""
+    if request.method == "POST" and "payload" in request.form:
+        return _confirm_import()
     upload = UploadForm()
     confirm = ConfirmImportForm(formdata=None)
     preview = None
     status = 200
-    if request.method == "POST" and "payload" in request.form:
-        confirm = ConfirmImportForm()
-        if confirm.validate_on_submit():
-            try:
-                result = services.apply_import(current_user, confirm.payload.data or "")
-            except services.ImportFileError as error:
-                upload.form_errors.append(str(error))
-                status = 422
-            else:
-                flash(
-                    _(
-                        "Ingelezen: %(orgs)s nieuwe organisatie(s), %(contacts)s nieuwe "
-                        "contactperso(o)n(en), %(links)s nieuwe koppeling(en) met gemeenten.",
-                        orgs=result.organisations_created,
-                        contacts=result.contacts_created,
-                        links=result.organisations_linked,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("dataio.import_directory"))
-        else:
-            upload.form_errors.append(_("Het formulier was verlopen. Laad het bestand opnieuw."))
-            status = 400 if confirm.errors.get("csrf_token") else 422
-    elif upload.validate_on_submit():
+    if upload.validate_on_submit():
         data = upload.file.data.read(services.MAX_IMPORT_BYTES + 1)
-        try:
+        with refusals_on(upload) as outcome:
             text = services.decode_upload(data)
-            preview = services.preview_import(current_user, text)
-        except services.ImportFileError as error:
-            upload.file.errors = [str(error)]
-            status = 422
-        else:
+            preview = services.preview_import(current_account(), text)
+        if outcome.accepted:
             confirm.payload.data = text
-            status = 200 if preview.valid else 422
+        status = 200 if preview is not None and preview.valid else 422
     elif request.method == "POST":
         status = 400 if upload.errors.get("csrf_token") else 422
+    return _import_page(upload, confirm, preview, status)
+
+
+def _confirm_import() -> ViewResponse:
+    upload = UploadForm()
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        upload.form_errors.append(_("Het formulier was verlopen. Laad het bestand opnieuw."))
+        return _import_page(upload, confirm, None, 400 if confirm.errors.get("csrf_token") else 422)
+    with refusals_on(upload) as outcome:
+        result = services.apply_import(current_account(), confirm.payload.data or "")
+    if not outcome.accepted:
+        return _import_page(upload, confirm, None, 422)
+    flash(
+        _(
+            "Ingelezen: %(orgs)s nieuwe organisatie(s), %(contacts)s nieuwe "
+            "contactperso(o)n(en), %(links)s nieuwe koppeling(en) met gemeenten.",
+            orgs=result.organisations_created,
+            contacts=result.contacts_created,
+            links=result.organisations_linked,
+        ),
+        "success",
+    )
+    return redirect(url_for("dataio.import_directory"))
+
+
+def _import_page(
+    upload: UploadForm,
+    confirm: ConfirmImportForm,
+    preview: services.ImportPreview | None,
+    status: int,
+) -> ViewResponse:
     return render_template(
         "dataio/import.html",
         upload=upload,
@@ -72,8 +81,8 @@ def import_directory():  # type: ignore[no-untyped-def]
 
 @bp.route("/organisations/export.csv")
 @access(Access.EDITOR)
-def export_directory():  # type: ignore[no-untyped-def]
-    body = services.export_csv(current_user)
+def export_directory() -> ViewResponse:
+    body = services.export_csv(current_account())
     filename = f"woonactoren-{utcnow():%Y%m%d}.csv"
     return Response(
         body,
@@ -87,17 +96,10 @@ def export_directory():  # type: ignore[no-untyped-def]
 
 @bp.route("/contacts/<int:contact_id>/personal-data.json")
 @access(Access.EDITOR)
-def personal_data(contact_id: int):  # type: ignore[no-untyped-def]
-    contact = get_contact(current_user, contact_id, edit=True)
-    data = services.personal_data(contact)
-    audit.record(
-        current_user,
-        "contact.export",
-        contact,
-        summary=_("Persoonsgegevens uitgevoerd (inzageverzoek)"),
-    )
-    db.session.commit()
-    body = json.dumps(data, ensure_ascii=False, indent=2)
+def personal_data(contact_id: int) -> ViewResponse:
+    user = current_account()
+    contact = get_contact(user, contact_id, edit=True)
+    body = json.dumps(services.personal_data_export(user, contact), ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
@@ -110,36 +112,19 @@ def personal_data(contact_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
 @access(Access.COORDINATOR)
-def erase(contact_id: int):  # type: ignore[no-untyped-def]
-    contact = get_contact(current_user, contact_id, edit=True)
+def erase(contact_id: int) -> ViewResponse:
+    contact = get_contact(current_account(), contact_id, edit=True)
     form = EraseForm()
     status = 200
     if form.validate_on_submit():
-        typed = " ".join((form.confirm_name.data or "").split()).lower()
-        if typed != " ".join(contact.full_name.split()).lower():
-            form.confirm_name.errors = [_("Dit is niet de naam van deze persoon.")]
-            status = 422
-        else:
-            organisation_id = contact.organisation_id
-            result = services.erase_contact(current_user, contact, utcnow())
-            flash(
-                _(
-                    "De persoonsgegevens zijn gewist. Op %(count)s uitnodiging(en) en in de "
-                    "verslagen staat nu 'verwijderde persoon'.",
-                    count=result.invitations,
-                ),
-                "success",
-            )
-            if result.frozen_minutes_versions:
-                flash(
-                    _(
-                        "%(count)s goedgekeurde verslagversie(s) (PDF) blijven als officieel "
-                        "document ongewijzigd bewaard.",
-                        count=result.frozen_minutes_versions,
-                    ),
-                    "info",
-                )
+        organisation_id = contact.organisation_id
+        with refusals_on(form) as outcome:
+            services.confirm_erasure(contact, form.confirm_name.data or "")
+            result = services.erase_contact(current_account(), contact, utcnow())
+        if outcome.accepted:
+            _flash_erased(result)
             return redirect(url_for("directory.organisation", organisation_id=organisation_id))
+        status = 422
     elif request.method == "POST":
         status = 400 if form.errors.get("csrf_token") else 422
     return render_template(
@@ -148,3 +133,23 @@ def erase(contact_id: int):  # type: ignore[no-untyped-def]
         form=form,
         frozen=services.erasure_impact(contact),
     ), status
+
+
+def _flash_erased(result: services.ErasureResult) -> None:
+    flash(
+        _(
+            "De persoonsgegevens zijn gewist. Op %(count)s uitnodiging(en) en in de "
+            "verslagen staat nu 'verwijderde persoon'.",
+            count=result.invitations,
+        ),
+        "success",
+    )
+    if result.frozen_minutes_versions:
+        flash(
+            _(
+                "%(count)s goedgekeurde verslagversie(s) (PDF) blijven als officieel "
+                "document ongewijzigd bewaard.",
+                count=result.frozen_minutes_versions,
+            ),
+            "info",
+        )

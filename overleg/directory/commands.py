@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from overleg.directory.reference_data import ensure_reference_data
 
@@ -13,4 +14,4 @@ from overleg.directory.reference_data import ensure_reference_data
 def seed_command() -> None:
     """Insert the reference data (organisation types, theme catalogue); idempotent."""
     ensure_reference_data()
-    click.echo("Referentiegegevens staan klaar.")
+    click.echo(_("Referentiegegevens staan klaar."))

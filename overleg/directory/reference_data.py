@@ -64,7 +64,11 @@ THEMES: list[tuple[str, str, bool, str]] = [
 
 
 def ensure_reference_data() -> None:
-    """Insert the missing organisation types and themes; existing rows are left alone."""
+    """Insert the missing organisation types and themes; existing rows are left alone.
+
+    A bootstrap step, its own unit of work like a CLI command (the `seed` command, the demo, the
+    test and bench setups call it before anything else): it commits.
+    """
     have_types = set(db.session.scalars(sa.select(OrganisationType.code)))
     for code, name, must_attend, order in ORGANISATION_TYPES:
         if code not in have_types:

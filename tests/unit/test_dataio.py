@@ -12,6 +12,7 @@ from flask_babel import force_locale
 
 from overleg.dataio import services
 from overleg.extensions import db
+from overleg.lib.refusal import Refusal
 from overleg.lib.tokens import new_token
 from overleg.models import (
     AuditEntry,
@@ -52,11 +53,11 @@ def test_decode_accepts_utf8_with_and_without_bom():
 
 
 def test_decode_refuses_other_encodings_and_oversized_files_in_dutch():
-    with pytest.raises(services.ImportFileError, match="niet in UTF-8"):
+    with pytest.raises(Refusal, match="niet in UTF-8"):
         services.decode_upload("organisatie\nCAW Kempen é\n".encode("cp1252"))
-    with pytest.raises(services.ImportFileError, match="te groot"):
+    with pytest.raises(Refusal, match="te groot"):
         services.decode_upload(b"x" * (services.MAX_IMPORT_BYTES + 1))
-    with pytest.raises(services.ImportFileError, match="leeg"):
+    with pytest.raises(Refusal, match="leeg"):
         services.decode_upload(b"  \n")
 
 
@@ -114,7 +115,7 @@ def test_one_bad_row_means_nothing_is_imported_and_every_error_is_reported(world
     assert "geen geldig e-mailadres" in errors[3]
     assert "ook al op regel 2" in errors[4]
     assert "organisatie ontbreekt" in errors[5]
-    with pytest.raises(services.ImportFileError, match="niets ingelezen"):
+    with pytest.raises(Refusal, match="niets ingelezen"):
         services.apply_import(world.coordinator, text)
     assert _count(Organisation) == before
 
@@ -126,7 +127,7 @@ def test_a_secretary_may_only_import_for_own_municipalities(world):
 
 
 def test_a_file_without_the_organisation_column_is_refused():
-    with pytest.raises(services.ImportFileError, match="organisatie"):
+    with pytest.raises(Refusal, match="organisatie"):
         services.parse_csv("naam;email\nAnn;ann@example.be\n")
 
 
@@ -245,3 +246,33 @@ def test_erasure_refuses_a_naive_time(world):
             world.north.standing_invitees[0].contact,
             datetime(2026, 1, 1),  # noqa: DTZ001 - the point of the test
         )
+
+
+def test_the_import_leaves_the_commit_to_the_request(world):
+    text = HEADER + "Vzw Noord;caw;Noorderdorp;Ann;Claes;;ann@example.be;\n"
+    before = _count(Organisation), _count(Contact)
+    assert services.apply_import(world.coordinator, text).contacts_created == 1
+    db.session.rollback()  # a request that fails later writes nothing of it
+    assert (_count(Organisation), _count(Contact)) == before
+
+
+def test_erasure_wants_the_persons_name_typed(world):
+    contact = world.north.standing_invitees[0].contact
+    services.confirm_erasure(contact, f"  {contact.first_name.upper()}   {contact.last_name} ")
+    with pytest.raises(Refusal) as refused:
+        services.confirm_erasure(contact, "Iemand Anders")
+    assert (str(refused.value), refused.value.field) == (
+        "Dit is niet de naam van deze persoon.",
+        "confirm_name",
+    )
+
+
+def test_a_personal_data_export_is_audited(world):
+    contact = world.north.standing_invitees[0].contact
+    data = services.personal_data_export(world.secretary, contact)
+    assert data == services.personal_data(contact)
+    (entry,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "contact.export")
+    )
+    assert entry.user_id == world.secretary.id
+    assert entry.summary == "Persoonsgegevens uitgevoerd (inzageverzoek)"
