@@ -1,4 +1,9 @@
-"""Passwords, login sessions and the failed-login limit. No request or session in here."""
+"""Passwords, login sessions and the failed-login limit. No request or session in here.
+
+Like every service these flush at most; the request commits (overleg.web.application). A refused
+login is not a `Refusal`: its recorded attempt must be kept, so the login page catches
+LoginRefused and returns normally, and the request commits the attempt with the page.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +64,9 @@ def is_throttled(email: str, ip_address: str, policy: LoginPolicy, now: datetime
 
 
 class LoginRefused(Exception):
+    """The login is refused. Unlike a `Refusal` nothing is rolled back: the failed attempt that
+    authenticate() recorded counts towards the limit."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason  # "throttled" or "invalid"
@@ -72,7 +80,8 @@ def authenticate(
     policy: LoginPolicy,
     now: datetime | None = None,
 ) -> User:
-    """Check the credentials and record the attempt; raises LoginRefused."""
+    """Check the credentials and record the attempt; raises LoginRefused (the attempt stays
+    recorded: the caller commits it)."""
     now = now or utcnow()
     email = normalise_email(email)
     if is_throttled(email, ip_address, policy, now):
@@ -80,13 +89,11 @@ def authenticate(
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = user is not None and user.active and verify_password(user, password, hasher)
     db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok, at=now))
-    if not ok:
-        db.session.commit()
+    if user is None or not ok:
         raise LoginRefused("invalid")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.last_login_at = now
-    db.session.commit()
     return user
 
 
@@ -110,7 +117,6 @@ def open_session(
             user_agent=user_agent[:300],
         )
     )
-    db.session.commit()
     return token
 
 
@@ -130,4 +136,3 @@ def user_for_session(token: str, now: datetime | None = None) -> User | None:
 
 def close_session(token: str) -> None:
     db.session.execute(sa.delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
-    db.session.commit()

@@ -1,8 +1,11 @@
+"""Login and logout."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from argon2 import PasswordHasher
 from flask import (
     Blueprint,
     current_app,
@@ -18,9 +21,10 @@ from flask_login import current_user, login_user, logout_user
 
 from overleg.auth import services
 from overleg.auth.forms import LoginForm
-from overleg.auth.permissions import Access, access
+from overleg.auth.permissions import Access, access, current_account
 from overleg.extensions import login_manager
 from overleg.models import User
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("auth", __name__)
 
@@ -35,7 +39,7 @@ def login_policy() -> services.LoginPolicy:
     )
 
 
-def hasher():  # type: ignore[no-untyped-def]
+def hasher() -> PasswordHasher:
     cfg = current_app.config
     return services.password_hasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
 
@@ -60,7 +64,7 @@ def client_address() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(Access.PUBLIC)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ViewResponse:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
@@ -99,8 +103,8 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @access(Access.USER)
-def logout():  # type: ignore[no-untyped-def]
-    token = current_user.get_id()
+def logout() -> ViewResponse:
+    token = current_account().get_id()
     if token:
         services.close_session(token)
     logout_user()

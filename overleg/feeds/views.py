@@ -17,14 +17,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from overleg.auth.permissions import Access, access, get_contact
-from overleg.extensions import db
+from overleg.auth.permissions import Access, access, current_account, get_contact
 from overleg.feeds import services
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
 
@@ -47,7 +46,7 @@ def _feed_response(data: bytes, filename: str, *, public: bool) -> Response:
 
 @bp.route("")
 @access(Access.PUBLIC)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ViewResponse:
     now = utcnow()
     return render_template(
         "feeds/index.html",
@@ -59,7 +58,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<slug>")
 @access(Access.PUBLIC)
-def municipality_page(slug: str):  # type: ignore[no-untyped-def]
+def municipality_page(slug: str) -> ViewResponse:
     municipality = services.municipality_by_slug(slug)
     if municipality is None:
         abort(404)
@@ -115,16 +114,16 @@ def user_feed(token: str) -> Response:
 
 @bp.route("/subscription", methods=["GET", "POST"])
 @access(Access.USER)
-def subscription():  # type: ignore[no-untyped-def]
+def subscription() -> ViewResponse:
+    user = current_account()
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.renew_user_feed(current_user)
-        db.session.commit()
+        services.renew_user_feed(user)
         flash(_("Uw agenda-abonnement heeft een nieuw adres; het oude werkt niet meer."), "success")
         return redirect(url_for("feeds.subscription"))
     feed_url = ""
-    if current_user.feed_token:
-        feed_url = url_for("feeds.user_feed", token=current_user.feed_token, _external=True)
+    if user.feed_token:
+        feed_url = url_for("feeds.user_feed", token=user.feed_token, _external=True)
     return render_template(
         "feeds/subscription.html",
         form=form,
@@ -138,8 +137,7 @@ def subscription():  # type: ignore[no-untyped-def]
 def subscription_revoke() -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.revoke_user_feed(current_user)
-        db.session.commit()
+        services.revoke_user_feed(current_account())
         flash(_("Uw agenda-abonnement werkt niet meer."), "success")
     return redirect(url_for("feeds.subscription"))
 
@@ -147,11 +145,11 @@ def subscription_revoke() -> Response:
 @bp.route("/contacts/<int:contact_id>/revoke", methods=["POST"])
 @access(Access.EDITOR)
 def contact_feed_revoke(contact_id: int) -> Response:
-    contact = get_contact(current_user, contact_id, edit=True)
+    user = current_account()
+    contact = get_contact(user, contact_id, edit=True)
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.revoke_contact_feed(contact, user=current_user)
-        db.session.commit()
+        services.revoke_contact_feed(contact, user=user)
         flash(_("Het agenda-abonnement van %(name)s werkt niet meer.", name=contact.full_name))
     if "directory.contact" in current_app.view_functions:
         return redirect(url_for("directory.contact", contact_id=contact_id))

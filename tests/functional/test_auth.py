@@ -35,6 +35,15 @@ def test_login_without_csrf_is_refused(client, world):
     assert db.session.query(LoginSession).count() == 0
 
 
+def test_a_refused_login_is_kept_for_the_limit(client, world):
+    # Not a Refusal: nothing is rolled back, the page commits the failed attempt it recorded.
+    response = post_form(client, "/login", {"email": world.coordinator.email, "password": "x"})
+    assert response.status_code == 200
+    (attempt,) = db.session.query(LoginAttempt).all()
+    assert (attempt.email, attempt.succeeded) == (world.coordinator.email, False)
+    assert db.session.query(LoginSession).count() == 0
+
+
 def test_failed_logins_are_limited_per_account(app, client, world):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for _ in range(limit):
