@@ -5,11 +5,11 @@ organisations, people, e-mail addresses (under example.be) and meetings are fict
 deterministic for a given `now` and seed (names, dates and agendas come from a seeded random
 generator) and is written in one transaction.
 
-Meetings cover the two years before `now` (held, with attendance) and the rest of the current
-half-year and the next one (planned; those in the next three weeks already invited). They avoid
-public holidays, 11 July and the Flemish school holidays, fall on each municipality's preferred
-weekdays inside its time window, and never overlap (with half an hour to travel) for contacts who
-are required at both.
+This module builds the directory (municipalities, organisations, contacts, standing invitee lists)
+and the accounts, and loads everything in named steps; the meetings are overleg/demo/meetings.py
+(made by the meetings feature's own service, with its standard agenda), their minutes
+overleg/demo/minutes.py. The directory's rows are made here directly: the directory services act
+for a logged-in user and audit every change, and no user exists yet.
 
 Passwords are hashed with the hasher the caller passes (the CLI builds it from the app config).
 """
@@ -17,47 +17,51 @@ Passwords are hashed with the hasher the caller passes (the CLI builds it from t
 from __future__ import annotations
 
 import random
-import secrets
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 import click
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from slugify import slugify
 
 from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
+from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
 from overleg.demo.minutes import add_demo_minutes
 from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
-from overleg.lib.calendar_rules import is_blocked
-from overleg.lib.dates import BRUSSELS
 from overleg.models import (
-    AgendaItem,
-    AgendaItemKind,
-    Attendance,
     Contact,
-    Invitation,
     InviteeRole,
     Meeting,
-    MeetingStatus,
     Municipality,
     Organisation,
     OrganisationType,
     Platform,
     Role,
-    RsvpStatus,
     StandingInvitee,
     Theme,
     User,
 )
 from overleg.models.types import utcnow
+
+__all__ = [
+    "COORDINATOR_EMAIL",
+    "DEMO_PASSWORD",
+    "HISTORY",
+    "READER_EMAIL",
+    "SECRETARY_EMAIL",
+    "DemoResult",
+    "demo_data_command",
+    "load_demo_data",
+    "planning_horizon",
+]
 
 PLATFORM_NAME = "Kempens Woonplatform (demo)"
 PLATFORM_SLUG = "kempens-woonplatform-demo"
@@ -66,10 +70,6 @@ COORDINATOR_EMAIL = "coordinator@demo.overleg.be"
 SECRETARY_EMAIL = "secretaris@demo.overleg.be"
 READER_EMAIL = "lezer@demo.overleg.be"
 DEFAULT_SEED = 2015  # the year the real Kempens Woonplatform started
-
-HISTORY = timedelta(days=730)  # two years of held meetings
-INVITE_AHEAD = timedelta(days=21)  # meetings closer than this have had their invitations
-TRAVEL = timedelta(minutes=30)  # required invitees need this between two meetings
 
 # (name, NIS code, meetings per year, preferred ISO weekdays, window start, window end)
 MUNICIPALITIES: list[tuple[str, str, int, str, time, time]] = [
@@ -138,30 +138,6 @@ LAST_NAMES = [
     "Verstraeten", "Wouters", "Wuyts",
 ]  # fmt: skip
 
-CANCEL_REASON = "Uitgesteld: te veel verontschuldigingen; de punten schuiven door."
-
-# Who usually presents a theme: an organisation type code.
-THEME_PRESENTER = {
-    "sociale_woonprojecten": "woonmaatschappij",
-    "lokale_toewijzingsreglementen": "gemeente",
-    "woningkwaliteit": "gemeente",
-    "woonnood_wachtlijsten": "woonmaatschappij",
-    "kerncijfers": "igs",
-    "woonbeleidsvisie": "igs",
-    "projecten_woonmaatschappij": "woonmaatschappij",
-    "kwaliteitsbewaking": "igs",
-    "dak_en_thuisloosheid": "caw",
-    "huurpremie_huursubsidie": "wonen_in_vlaanderen",
-    "energie_renovatie": "igs",
-}
-THEME_NOTES = {
-    "sociale_woonprojecten": "Stand van zaken per project: vergunning, aanbesteding, oplevering.",
-    "lokale_toewijzingsreglementen": "Ontwerp van reglement wordt vooraf rondgestuurd.",
-    "woonnood_wachtlijsten": "Graag de wachtlijstcijfers per deelgemeente meebrengen.",
-    "kerncijfers": "Presentatie van de woonmonitor en de premiecijfers van vorig jaar.",
-    "woningkwaliteit": "Overzicht van de conformiteitsonderzoeken en het leegstandsregister.",
-}
-
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -176,22 +152,6 @@ class DemoResult:
     invitations: int = 0
     minutes: int = 0
     users: int = 0
-
-
-@dataclass
-class _Plan:
-    """In-memory bookkeeping while the meetings are laid out."""
-
-    busy: dict[Contact, list[tuple[datetime, datetime]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-
-
-def planning_horizon(now: datetime) -> datetime:
-    """The end of the half-year after the one containing `now` (a Brussels midnight, in UTC)."""
-    local = now.astimezone(BRUSSELS)
-    year, month = (local.year + 1, 7) if local.month >= 7 else (local.year + 1, 1)
-    return datetime(year, month, 1, tzinfo=BRUSSELS).astimezone(UTC)
 
 
 def demo_platform() -> Platform | None:
@@ -211,7 +171,7 @@ def load_demo_data(
 ) -> DemoResult:
     """Create the demo platform in one transaction; do nothing when it already exists.
 
-    Held meetings get minutes (overleg/minutes/demo.py): approved at the next meeting except the
+    Held meetings get minutes (overleg/demo/minutes.py): approved at the next meeting except the
     latest, which is circulated. Their PDFs are rendered on demand; `freeze_pdfs` also stores
     version 1 of each, as the approval workflow would have (slow: one WeasyPrint run each).
     """
@@ -223,47 +183,21 @@ def load_demo_data(
         return DemoResult(created=False, platform_id=existing.id)
     ensure_reference_data()
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo content
-    names = _NameGenerator(rng)
-
-    types = {t.code: t for t in db.session.scalars(sa.select(OrganisationType))}
-    themes = {t.code: t for t in db.session.scalars(sa.select(Theme).where(Theme.active))}
-
-    platform = Platform(
-        name=PLATFORM_NAME,
-        slug=PLATFORM_SLUG,
-        organiser_name="Kempens Woonplatform (demo)",
-        organiser_email="woonplatform@igs-kempen.example.be",
-        agency_email="woonoverleg.antwerpen@wonen-in-vlaanderen.example.be",
+    directory = _add_directory(rng)
+    meetings = add_demo_meetings(
+        directory.municipalities, directory.standing, _active_themes(), now, rng
     )
-    db.session.add(platform)
-
-    municipalities = _municipalities(platform, rng)
-    by_name = {m.name: m for m in municipalities}
-    orgs = _organisations(platform, types, municipalities, by_name)
-    contacts = _contacts(orgs, names, rng)
-    standing = _standing_lists(municipalities, orgs, contacts, rng)
-    db.session.add_all(standing)
-
-    meetings = _meetings(municipalities, standing, themes, now, rng)
-    users = _users(platform, by_name, hasher)
+    users = _add_users(directory.platform, directory.by_name, hasher)
     db.session.flush()
-    # Minutes of the held meetings, from the minutes feature (overleg/minutes/demo.py).
     minutes = add_demo_minutes(meetings, now=now, freeze_pdfs=freeze_pdfs)
-    audit.record(
-        None,
-        "demo.load",
-        platform,
-        summary=f"Demogegevens geladen: {len(municipalities)} gemeenten, {len(meetings)} "
-        "vergaderingen.",
-        actor_label="demo-data",
-    )
+    _record_the_load(directory, meetings)
     db.session.commit()
     return DemoResult(
         created=True,
-        platform_id=platform.id,
-        municipalities=len(municipalities),
-        organisations=sum(len(v) for v in orgs.values()),
-        contacts=sum(len(v) for v in contacts.values()),
+        platform_id=directory.platform.id,
+        municipalities=len(directory.municipalities),
+        organisations=sum(len(group) for group in directory.organisations.values()),
+        contacts=sum(len(people) for people in directory.contacts.values()),
         meetings=len(meetings),
         invitations=sum(len(m.invitations) for m in meetings),
         minutes=minutes,
@@ -272,6 +206,56 @@ def load_demo_data(
 
 
 # --- directory ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """The demo platform's directory, as it is being added to the session."""
+
+    platform: Platform
+    municipalities: list[Municipality]
+    organisations: dict[str, list[Organisation]]  # by organisation type code
+    contacts: dict[tuple[str, str], list[Contact]]  # by (type code, organisation name)
+    standing: list[StandingInvitee]
+
+    @property
+    def by_name(self) -> dict[str, Municipality]:
+        return {m.name: m for m in self.municipalities}
+
+
+def _add_directory(rng: random.Random) -> _Directory:
+    """The platform, its municipalities, organisations, their people and the standing lists."""
+    types = {t.code: t for t in db.session.scalars(sa.select(OrganisationType))}
+    platform = Platform(
+        name=PLATFORM_NAME,
+        slug=PLATFORM_SLUG,
+        organiser_name="Kempens Woonplatform (demo)",
+        organiser_email="woonplatform@igs-kempen.example.be",
+        agency_email="woonoverleg.antwerpen@wonen-in-vlaanderen.example.be",
+    )
+    db.session.add(platform)
+    municipalities = _municipalities(platform, rng)
+    by_name = {m.name: m for m in municipalities}
+    orgs = _organisations(platform, types, municipalities, by_name)
+    contacts = _contacts(orgs, _NameGenerator(rng), rng)
+    standing = _standing_lists(municipalities, orgs, contacts, rng)
+    db.session.add_all(standing)
+    return _Directory(platform, municipalities, orgs, contacts, standing)
+
+
+def _active_themes() -> dict[str, Theme]:
+    return {t.code: t for t in db.session.scalars(sa.select(Theme).where(Theme.active))}
+
+
+def _record_the_load(directory: _Directory, meetings: list[Meeting]) -> None:
+    audit.record(
+        None,
+        "demo.load",
+        directory.platform,
+        summary=f"Demogegevens geladen: {len(directory.municipalities)} gemeenten, "
+        f"{len(meetings)} vergaderingen.",
+        actor_label="demo-data",
+    )
 
 
 class _NameGenerator:
@@ -481,7 +465,7 @@ def _standing_lists(
     return rows
 
 
-def _users(
+def _add_users(
     platform: Platform, by_name: dict[str, Municipality], hasher: PasswordHasher
 ) -> list[User]:
     password_hash = hash_password(DEMO_PASSWORD, hasher)
@@ -514,320 +498,6 @@ def _users(
     return users
 
 
-# --- meetings ----------------------------------------------------------------------------------
-
-
-def _anchor_days(per_year: int, index: int, count: int, year: int) -> list[date]:
-    """Target days in `year` for the municipality at `index`, spread over the season."""
-    seasons = {
-        2: [(date(year, 2, 5), 120), (date(year, 9, 8), 95)],
-        3: [(date(year, 1, 20), 60), (date(year, 4, 20), 60), (date(year, 10, 1), 70)],
-    }.get(per_year) or [(date(year, 1, 15) + timedelta(days=340 * k // per_year), 30) for k in
-                         range(per_year)]  # fmt: skip
-    return [start + timedelta(days=span * index // max(count, 1)) for start, span in seasons]
-
-
-def _candidate_days(anchor: date, reach: int = 35) -> list[date]:
-    """The anchor, then alternately the days after and before it."""
-    days = [anchor]
-    for step in range(1, reach + 1):
-        days += [anchor + timedelta(days=step), anchor - timedelta(days=step)]
-    return days
-
-
-def _start_times(m: Municipality) -> list[time]:
-    duration = timedelta(minutes=m.meeting_duration_minutes)
-    latest = datetime.combine(date(2000, 1, 3), m.window_end) - duration
-    options = []
-    for candidate in (m.window_start, time(10, 0), time(14, 0)):
-        moment = datetime.combine(date(2000, 1, 3), candidate)
-        if candidate >= m.window_start and moment <= latest and candidate not in options:
-            options.append(candidate)
-    return options
-
-
-def _find_slot(
-    m: Municipality,
-    anchor: date,
-    required: list[Contact],
-    plan: _Plan,
-    taken_days: set[date],
-) -> tuple[datetime, datetime] | None:
-    weekdays = set(m.preferred_weekday_list)
-    duration = timedelta(minutes=m.meeting_duration_minutes)
-    for day in _candidate_days(anchor):
-        if day.isoweekday() not in weekdays or day in taken_days or is_blocked(day):
-            continue
-        for start_time in _start_times(m):
-            start = datetime.combine(day, start_time, tzinfo=BRUSSELS).astimezone(UTC)
-            end = start + duration
-            if all(_free(plan.busy[c], start, end) for c in required):
-                return start, end
-    return None
-
-
-def _free(busy: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
-    return all(end + TRAVEL <= b_start or start >= b_end + TRAVEL for b_start, b_end in busy)
-
-
-def _deterministic_uid(rng: random.Random) -> str:
-    return f"{uuid.UUID(int=rng.getrandbits(128), version=4)}@overleg"
-
-
-def _season(local_day: date) -> str:
-    if local_day.month <= 3:
-        return "winter"
-    if local_day.month <= 6:
-        return "voorjaar"
-    if local_day.month <= 9:
-        return "zomer"
-    return "najaar"
-
-
-def _meetings(
-    municipalities: list[Municipality],
-    standing: list[StandingInvitee],
-    themes: dict[str, Theme],
-    now: datetime,
-    rng: random.Random,
-) -> list[Meeting]:
-    first, last = now - HISTORY, planning_horizon(now)
-    by_municipality: dict[str, list[StandingInvitee]] = defaultdict(list)
-    for row in standing:
-        by_municipality[row.municipality.name].append(row)
-
-    # Lay out the dates first, in time order over all municipalities, so that shared required
-    # invitees (the coordinator, the housing company staff) are never booked twice.
-    wishes: list[tuple[date, int, Municipality]] = []
-    for index, m in enumerate(municipalities):
-        for year in range(first.year, last.year + 1):
-            for anchor in _anchor_days(m.meetings_per_year, index, len(municipalities), year):
-                anchor += timedelta(days=rng.randint(-6, 6))
-                wish_at = datetime.combine(anchor, time(12), tzinfo=BRUSSELS)
-                if first <= wish_at <= last:
-                    wishes.append((anchor, index, m))
-    wishes.sort(key=lambda w: (w[0], w[1]))
-
-    plan = _Plan()
-    taken: dict[str, set[date]] = defaultdict(set)
-    slots: list[tuple[Municipality, datetime, datetime]] = []
-    for anchor, _index, m in wishes:
-        required = [s.contact for s in by_municipality[m.name] if s.role != InviteeRole.OPTIONAL]
-        slot = _find_slot(m, anchor, required, plan, taken[m.name])
-        if slot is None:
-            continue
-        start, end = slot
-        for c in required:
-            plan.busy[c].append((start, end))
-        taken[m.name].add(start.astimezone(BRUSSELS).date())
-        slots.append((m, start, end))
-    slots.sort(key=lambda s: (s[1], s[0].name))
-
-    themes_for = _theme_schedule(slots, themes, rng)
-    cancelled = _pick_cancelled(slots, now, rng)
-    meetings = []
-    for number, (m, start, end) in enumerate(slots):
-        local_day = start.astimezone(BRUSSELS).date()
-        meeting = Meeting(
-            municipality=m,
-            title=f"Lokaal woonoverleg {m.name}, {_season(local_day)} {local_day.year}",
-            start_at=start,
-            end_at=end,
-            location=m.usual_location,
-            ical_uid=_deterministic_uid(rng),
-            created_at=min(start - timedelta(days=60), now),
-            updated_at=min(start - timedelta(days=10), now),
-        )
-        invitees = by_municipality[m.name]
-        meeting.agenda_items = _agenda(m, themes_for[number], invitees)
-        if number in cancelled:
-            meeting.status = MeetingStatus.CANCELLED
-            meeting.cancel_reason = CANCEL_REASON
-            meeting.ical_sequence = 1
-        elif end <= now:
-            meeting.status = MeetingStatus.HELD
-        elif start - now <= INVITE_AHEAD:
-            meeting.status = MeetingStatus.INVITED
-        else:
-            meeting.status = MeetingStatus.PLANNED
-        meeting.invitations = _invitations(meeting, invitees, now, rng)
-        meetings.append(meeting)
-    db.session.add_all(meetings)
-    return meetings
-
-
-def _pick_cancelled(
-    slots: list[tuple[Municipality, datetime, datetime]], now: datetime, rng: random.Random
-) -> set[int]:
-    """Two past meetings were cancelled and not replaced.
-
-    One is an older one (a gap in that year's compliance); the other, when there is one, is the
-    only meeting of its municipality so far in the current half-year, so the dashboard has a
-    municipality without a meeting this half-year to show.
-    """
-    local = now.astimezone(BRUSSELS)
-    half_start = datetime(local.year, 1 if local.month <= 6 else 7, 1, tzinfo=BRUSSELS)
-    half_end = (
-        datetime(local.year, 7, 1, tzinfo=BRUSSELS)
-        if local.month <= 6
-        else datetime(local.year + 1, 1, 1, tzinfo=BRUSSELS)
-    )
-    in_half: dict[str, list[int]] = defaultdict(list)
-    for i, (m, start, _end) in enumerate(slots):
-        if half_start <= start < half_end:
-            in_half[m.name].append(i)
-    current = [
-        numbers[0]
-        for numbers in in_half.values()
-        if len(numbers) == 1 and slots[numbers[0]][2] <= now
-    ]
-    older = [i for i, (_m, _start, end) in enumerate(slots) if end <= now - timedelta(days=60)]
-    picked = set(rng.sample(sorted(current), k=1)) if current else set()
-    older = [i for i in older if i not in picked and slots[i][1] < half_start]
-    picked |= set(rng.sample(older, k=min(2 - len(picked), len(older))))
-    return picked
-
-
-def _theme_schedule(
-    slots: list[tuple[Municipality, datetime, datetime]],
-    themes: dict[str, Theme],
-    rng: random.Random,
-) -> list[list[Theme]]:
-    """The themes of each meeting: the mandatory ones spread over each municipality's year.
-
-    In one (past) municipality-year a mandatory theme is left out, so the compliance view has
-    something to report.
-    """
-    mandatory = sorted((t for t in themes.values() if t.is_mandatory), key=lambda t: t.sort_order)
-    optional = sorted((t for t in themes.values() if not t.is_mandatory), key=lambda t: t.code)
-    years: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for number, (m, start, _end) in enumerate(slots):
-        years[(m.name, start.astimezone(BRUSSELS).year)].append(number)
-    schedule: list[list[Theme]] = [[] for _ in slots]
-    full_years = sorted(key for key, numbers in years.items() if len(numbers) >= 2)
-    gap = rng.choice(full_years) if full_years else None
-    for key, numbers in sorted(years.items()):
-        topics = list(mandatory)
-        rng.shuffle(topics)
-        if key == gap:
-            topics.pop()
-        for position, topic in enumerate(topics):
-            schedule[numbers[position % len(numbers)]].append(topic)
-    for themes_of_meeting in schedule:
-        if optional and (len(themes_of_meeting) < 3 or rng.random() < 0.3):
-            themes_of_meeting.append(rng.choice(optional))
-        themes_of_meeting.sort(key=lambda t: t.sort_order)
-    return schedule
-
-
-def _presenter(code: str, invitees: list[StandingInvitee]) -> str:
-    for row in invitees:
-        org = row.contact.organisation
-        if org.type.code == code:
-            return f"{row.contact.full_name} ({org.name})"
-    return ""
-
-
-def _agenda(
-    m: Municipality,
-    meeting_themes: list[Theme],
-    invitees: list[StandingInvitee],
-) -> list[AgendaItem]:
-    chair = next((r.contact.full_name for r in invitees if r.role == InviteeRole.CHAIR), "")
-    secretary = next((r.contact.full_name for r in invitees if r.role == InviteeRole.SECRETARY), "")
-    fixed_minutes = 5 + 10 + 15 + 10 + 5
-    per_theme = max(10, (m.meeting_duration_minutes - fixed_minutes) // max(len(meeting_themes), 1))
-    per_theme -= per_theme % 5
-    items = [
-        AgendaItem(kind=AgendaItemKind.WELCOME, title="Verwelkoming", presenter=chair,
-                   duration_minutes=5),
-        AgendaItem(kind=AgendaItemKind.APPROVAL, title="Goedkeuring verslag vorig overleg",
-                   presenter=secretary, duration_minutes=10),
-        AgendaItem(kind=AgendaItemKind.FOLLOW_UP, title="Opvolging actiepunten",
-                   presenter=secretary, duration_minutes=15),
-    ]  # fmt: skip
-    for theme in meeting_themes:
-        items.append(
-            AgendaItem(
-                kind=AgendaItemKind.THEME,
-                title=theme.name,
-                theme=theme,
-                presenter=_presenter(THEME_PRESENTER.get(theme.code, "igs"), invitees),
-                duration_minutes=per_theme,
-                notes=THEME_NOTES.get(theme.code, ""),
-            )
-        )
-    items += [
-        AgendaItem(kind=AgendaItemKind.VARIA, title="Varia", duration_minutes=10),
-        AgendaItem(kind=AgendaItemKind.NEXT_MEETING, title="Datum volgend overleg",
-                   duration_minutes=5),
-    ]  # fmt: skip
-    for position, item in enumerate(items, start=1):
-        item.position = position
-    return items
-
-
-def _invitations(
-    meeting: Meeting, invitees: list[StandingInvitee], now: datetime, rng: random.Random
-) -> list[Invitation]:
-    sent = meeting.status in (MeetingStatus.HELD, MeetingStatus.INVITED, MeetingStatus.CANCELLED)
-    sent_at = meeting.start_at - timedelta(days=10, hours=rng.randint(0, 48)) if sent else None
-    if sent_at is not None:
-        sent_at = min(sent_at, now - timedelta(hours=1))
-        meeting.invitations_sent_at = sent_at
-    result = []
-    for row in invitees:
-        invitation = Invitation(
-            contact=row.contact,
-            role=row.role,
-            created_at=min(meeting.created_at, now),
-        )
-        if sent_at is not None and row.contact.email:
-            invitation.token = secrets.token_urlsafe(32)
-            invitation.sent_at = sent_at
-            invitation.sent_sequence = meeting.ical_sequence
-            _respond(invitation, meeting, sent_at, now, rng)
-        if meeting.status is MeetingStatus.HELD:
-            invitation.attendance = _attendance(invitation, rng)
-        result.append(invitation)
-    return result
-
-
-def _respond(
-    invitation: Invitation, meeting: Meeting, sent_at: datetime, now: datetime, rng: random.Random
-) -> None:
-    essential = invitation.role is not InviteeRole.OPTIONAL
-    roll = rng.random()
-    if meeting.status is MeetingStatus.INVITED and roll < 0.45:
-        return  # not answered yet
-    if roll < (0.75 if essential else 0.4):
-        status = RsvpStatus.ACCEPTED
-    elif roll < (0.85 if essential else 0.7):
-        status = RsvpStatus.DECLINED
-    elif roll < 0.9:
-        status = RsvpStatus.TENTATIVE
-    else:
-        return
-    invitation.rsvp_status = status
-    invitation.responded_at = min(sent_at + timedelta(hours=rng.randint(2, 150)), now)
-    if status is RsvpStatus.DECLINED:
-        invitation.rsvp_comment = rng.choice(
-            ["Andere afspraak, sorry.", "Met verlof.", "Collega komt in mijn plaats.", ""]
-        )
-
-
-def _attendance(invitation: Invitation, rng: random.Random) -> Attendance:
-    if invitation.rsvp_status is RsvpStatus.ACCEPTED:
-        return Attendance.PRESENT if rng.random() < 0.95 else Attendance.ABSENT
-    if invitation.rsvp_status is RsvpStatus.DECLINED:
-        return Attendance.EXCUSED
-    if invitation.rsvp_status is RsvpStatus.TENTATIVE:
-        return Attendance.PRESENT if rng.random() < 0.5 else Attendance.EXCUSED
-    if invitation.role is not InviteeRole.OPTIONAL:
-        return Attendance.PRESENT if rng.random() < 0.6 else Attendance.ABSENT
-    return Attendance.ABSENT
-
-
 # --- command line ------------------------------------------------------------------------------
 
 
@@ -841,7 +511,7 @@ def _attendance(invitation: Invitation, rng: random.Random) -> Attendance:
 def demo_data_command(if_empty: bool) -> None:
     """Load the fictitious Kempens Woonplatform (demo); running it again changes nothing."""
     if if_empty and any_platform_exists():
-        click.echo("Er bestaat al een platform: geen demogegevens geladen.")
+        click.echo(_("Er bestaat al een platform: geen demogegevens geladen."))
         return
     hasher = password_hasher(
         time_cost=current_app.config["ARGON2_TIME_COST"],
@@ -849,14 +519,28 @@ def demo_data_command(if_empty: bool) -> None:
     )
     result = load_demo_data(utcnow(), hasher)
     if not result.created:
-        click.echo(f"De demogegevens staan er al ({PLATFORM_NAME}).")
+        click.echo(_("De demogegevens staan er al (%(name)s).", name=PLATFORM_NAME))
         return
     click.echo(
-        f"Demogegevens geladen: {result.municipalities} gemeenten, {result.organisations} "
-        f"organisaties, {result.contacts} contactpersonen, {result.meetings} vergaderingen, "
-        f"{result.invitations} uitnodigingen, {result.minutes} verslagen."
+        _(
+            "Demogegevens geladen: %(municipalities)d gemeenten, %(organisations)d "
+            "organisaties, %(contacts)d contactpersonen, %(meetings)d vergaderingen, "
+            "%(invitations)d uitnodigingen, %(minutes)d verslagen.",
+            municipalities=result.municipalities,
+            organisations=result.organisations,
+            contacts=result.contacts,
+            meetings=result.meetings,
+            invitations=result.invitations,
+            minutes=result.minutes,
+        )
     )
     click.echo(
-        f"Aanmelden kan als {COORDINATOR_EMAIL}, {SECRETARY_EMAIL} of {READER_EMAIL}, "
-        f"wachtwoord '{DEMO_PASSWORD}'."
+        _(
+            "Aanmelden kan als %(coordinator)s, %(secretary)s of %(reader)s, wachtwoord "
+            "'%(password)s'.",
+            coordinator=COORDINATOR_EMAIL,
+            secretary=SECRETARY_EMAIL,
+            reader=READER_EMAIL,
+            password=DEMO_PASSWORD,
+        )
     )

@@ -16,6 +16,7 @@ from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.lib.calendar_rules import reasons_to_avoid
 from overleg.lib.dates import BRUSSELS, half_year_bounds
+from overleg.meetings.services import STANDARD_AGENDA
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -187,16 +188,20 @@ def test_agendas_cover_the_mandatory_topics(app):
     _load()
     mandatory = set(db.session.scalars(sa.select(Theme.id).where(Theme.is_mandatory)))
     assert len(mandatory) == 5
+    # The demo's agendas are the standard agenda of a new meeting, with themes in "Thema's".
+    standard = [(kind, title) for kind, title, _minutes in STANDARD_AGENDA]
+    standard_fixed = [(kind, title) for kind, title in standard if kind is not AgendaItemKind.THEME]
     covered: dict[tuple[int, int], set[int]] = defaultdict(set)
     for meeting in db.session.scalars(sa.select(Meeting)):
+        items = meeting.agenda_items
+        fixed = [(i.kind, i.title) for i in items if i.kind is not AgendaItemKind.THEME]
+        assert fixed == standard_fixed
         kinds = [item.kind for item in meeting.agenda_items]
         assert kinds[0] is AgendaItemKind.WELCOME
         assert kinds[1] is AgendaItemKind.APPROVAL
         assert kinds[2] is AgendaItemKind.FOLLOW_UP
         assert kinds[-2:] == [AgendaItemKind.VARIA, AgendaItemKind.NEXT_MEETING]
-        assert [i.position for i in meeting.agenda_items] == list(
-            range(1, len(meeting.agenda_items) + 1)
-        )
+        assert [i.position for i in meeting.agenda_items] == list(range(len(meeting.agenda_items)))
         themed = [i for i in meeting.agenda_items if i.kind is AgendaItemKind.THEME]
         assert themed and all(i.theme_id is not None for i in themed)
         year = meeting.start_at.astimezone(BRUSSELS).year
@@ -309,7 +314,7 @@ def test_main_pages_show_the_demo_platform(app, client, email):
         f"/municipalities/{geel.slug}": "Woonmaatschappij Netevallei",
         "/organisations": "Woonmaatschappij",
         "/meetings": "Lokaal woonoverleg",
-        f"/meetings/{held.id}": "Goedkeuring verslag vorig overleg",
+        f"/meetings/{held.id}": "Goedkeuring verslag vorige vergadering",
         "/themes": "Lokale toewijzingsreglementen",
     }
     for path, text in expectations.items():
