@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import QueryableAttribute
     from sqlalchemy.sql.elements import ColumnElement
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Access(enum.StrEnum):
@@ -79,7 +80,7 @@ def endpoint_access(app: Flask, endpoint: str | None) -> Access | None:
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def enforce_route_access():  # type: ignore[no-untyped-def]
+    def enforce_route_access() -> ResponseReturnValue | None:
         if request.url_rule is None:  # 404 / 405 handled by Flask
             return None
         level = endpoint_access(app, request.endpoint)
@@ -107,7 +108,7 @@ def may_reach(app: Flask, user: object, endpoint: str) -> bool:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.role in ROLES_FOR[level]  # type: ignore[attr-defined]
+    return getattr(user, "role", None) in ROLES_FOR[level]
 
 
 def current_account() -> User:
@@ -129,7 +130,7 @@ def sees_all_municipalities(user: User) -> bool:
     return user.role is Role.COORDINATOR
 
 
-def visible_municipality_ids(user: User) -> sa.Select:
+def visible_municipality_ids(user: User) -> sa.Select[int]:
     """A subquery of the ids of the municipalities this user may see."""
     if sees_all_municipalities(user):
         return sa.select(Municipality.id).where(Municipality.platform_id == user.platform_id)
@@ -212,7 +213,7 @@ def can_view_outbox(user: User) -> bool:
     return user.role is Role.COORDINATOR
 
 
-def visible_organisations_filter(user: User) -> ColumnElement:
+def visible_organisations_filter(user: User) -> ColumnElement[bool]:
     """Organisations of the platform that serve at least one municipality the user sees.
 
     Coordinators also see organisations that serve no municipality yet.
@@ -341,12 +342,12 @@ def get_poll(user: User, poll_id: int) -> AvailabilityPoll:
     return poll
 
 
-def visible_contacts_filter(user: User) -> ColumnElement:
+def visible_contacts_filter(user: User) -> ColumnElement[bool]:
     """Contacts (joined with their Organisation) the user may see and invite: not erased."""
     return sa.and_(visible_organisations_filter(user), Contact.erased_at.is_(None))
 
 
-def outbox_filter(user: User) -> ColumnElement:
+def outbox_filter(user: User) -> ColumnElement[bool]:
     """Outbox messages this user may see: coordinators, mail about their platform's meetings
     and availability polls."""
     if not can_view_outbox(user):

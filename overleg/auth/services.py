@@ -57,10 +57,10 @@ def is_throttled(email: str, ip_address: str, policy: LoginPolicy, now: datetime
         LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
     )
     per_account = db.session.scalar(failures.where(LoginAttempt.email == normalise_email(email)))
-    if per_account >= policy.max_failures_per_account:
+    if (per_account or 0) >= policy.max_failures_per_account:
         return True
     per_address = db.session.scalar(failures.where(LoginAttempt.ip_address == ip_address))
-    return per_address >= policy.max_failures_per_address
+    return (per_address or 0) >= policy.max_failures_per_address
 
 
 class LoginRefused(Exception):

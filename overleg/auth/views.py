@@ -44,9 +44,12 @@ def hasher() -> PasswordHasher:
     return services.password_hasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
 
 
-@login_manager.user_loader
 def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the id it keeps is the login session's token."""
     return services.user_for_session(token)
+
+
+login_manager.user_loader(load_user)
 
 
 def _safe_next(target: str | None) -> str:

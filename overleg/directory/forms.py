@@ -14,7 +14,6 @@ from wtforms import (
     Field,
     IntegerField,
     SearchField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,7 +22,11 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.fields.choices import enum_choices, enum_coerce
+
+# WTForms 3.3's choices API, which its type stubs (types-WTForms 3.2) do not describe yet;
+# SelectChoice is re-exported for the views.
+from wtforms.fields.choices import SelectChoice as SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.choices import enum_choices, enum_coerce  # type: ignore[attr-defined]
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -65,6 +68,12 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def _bad_choice(choice: Any, value: Any = INVALID_CHOICE) -> dict[str, Any]:
+    """The messages of a select for a value not among its choices and for a value its `coerce`
+    cannot read: WTForms 3.3 arguments that its type stubs (types-WTForms 3.2) do not know yet."""
+    return {"invalid_choice_message": choice, "invalid_value_message": value}
+
+
 def _too_long(maximum: int) -> Length:
     return Length(max=maximum, message=_l("Maximaal %(max)d tekens.", max=maximum))
 
@@ -78,8 +87,7 @@ def _role_field(label: Any, **kwargs: Any) -> SelectField:
         label,
         choices=enum_choices(InviteeRole, label=lambda role: ROLE_LABELS[role]),
         coerce=enum_coerce(InviteeRole),
-        invalid_value_message=INVALID_CHOICE,
-        invalid_choice_message=INVALID_CHOICE,
+        **_bad_choice(INVALID_CHOICE),
         **kwargs,
     )
 
@@ -90,8 +98,7 @@ def _id_field(label: Any) -> SelectField:
         label,
         choices=[],
         coerce=int,
-        invalid_value_message=INVALID_CHOICE,
-        invalid_choice_message=INVALID_CHOICE,
+        **_bad_choice(INVALID_CHOICE),
     )
 
 
@@ -133,8 +140,7 @@ class MunicipalityForm(FlaskForm):
         coerce=int,
         choices=WEEKDAYS,
         default=[1, 2, 3, 4],
-        invalid_value_message=INVALID_CHOICE,
-        invalid_choice_message=_l("Geen geldige dag: %(value)s."),
+        **_bad_choice(_l("Geen geldige dag: %(value)s.")),
     )
     window_start = TimeField(
         _l("Vroegste begin"),
@@ -222,8 +228,7 @@ class OrganisationForm(FlaskForm):
         _l("Werkt voor de gemeenten"),
         coerce=int,
         choices=[],
-        invalid_value_message=INVALID_CHOICE,
-        invalid_choice_message=_l("Kies alleen gemeenten uit de lijst."),
+        **_bad_choice(_l("Kies alleen gemeenten uit de lijst.")),
     )
 
 
@@ -271,12 +276,12 @@ class OrganisationSearchForm(FlaskForm):
 
     q = SearchField(_l("Zoek op naam of e-mailadres"), validators=[Optional(), _too_long(200)])
     type = SelectField(
-        _l("Soort"), choices=[], validators=[Optional()], invalid_choice_message=INVALID_CHOICE
+        _l("Soort"), choices=[], validators=[Optional()], **_bad_choice(INVALID_CHOICE)
     )
     municipality = SelectField(
         _l("Gemeente"),
         choices=[],
         validators=[Optional()],
-        invalid_choice_message=_l("Onbekende gemeente."),
+        **_bad_choice(_l("Onbekende gemeente.")),
     )
     archived = BooleanField(_l("Ook gearchiveerde organisaties"))

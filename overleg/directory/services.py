@@ -833,7 +833,7 @@ class ThemeUsage:
     next_planned: Meeting | None  # the first coming meeting with the theme on its agenda
 
 
-def _theme_meetings(user: User) -> sa.Select:
+def _theme_meetings(user: User) -> sa.Select[int | None, int, datetime]:
     """(theme_id, meeting_id, start_at) of visible, not cancelled meetings with that theme."""
     return (
         sa.select(AgendaItem.theme_id, Meeting.id.label("meeting_id"), Meeting.start_at)
@@ -847,7 +847,7 @@ def _theme_meetings(user: User) -> sa.Select:
     )
 
 
-def _first_per_theme(pairs: Any, *, newest: bool, limit: int) -> list[tuple[int, int]]:
+def _first_per_theme(pairs: sa.Subquery, *, newest: bool, limit: int) -> list[tuple[int, int]]:
     """(theme_id, meeting_id) of the first `limit` meetings per theme (a window function)."""
     order = (
         (pairs.c.start_at.desc(), pairs.c.meeting_id.desc())

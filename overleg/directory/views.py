@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -50,6 +50,8 @@ from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse
 
 bp = Blueprint("directory", __name__)
+
+T = TypeVar("T")
 
 
 @bp.app_context_processor
@@ -103,17 +105,24 @@ def municipalities() -> ViewResponse:
     )
 
 
+def _given(value: T | None) -> T:
+    """The value of a validated field that its InputRequired validator made sure of."""
+    if value is None:
+        raise ValueError("a required field has no value: validate the form first")
+    return value
+
+
 def _settings(form: MunicipalityForm) -> services.MunicipalitySettings:
     return services.MunicipalitySettings(
         name=form.name.data or "",
         nis_code=form.nis_code.data or None,
-        meetings_per_year=form.meetings_per_year.data,
+        meetings_per_year=_given(form.meetings_per_year.data),
         preferred_weekdays=tuple(form.preferred_weekdays.data or ()),
-        window_start=form.window_start.data,
-        window_end=form.window_end.data,
+        window_start=_given(form.window_start.data),
+        window_end=_given(form.window_end.data),
         usual_location=form.usual_location.data or "",
-        min_spacing_days=form.min_spacing_days.data,
-        meeting_duration_minutes=form.meeting_duration_minutes.data,
+        min_spacing_days=_given(form.min_spacing_days.data),
+        meeting_duration_minutes=_given(form.meeting_duration_minutes.data),
     )
 
 
@@ -517,7 +526,7 @@ def _theme_fields(form: ThemeForm) -> services.ThemeFields:
         description=form.description.data or "",
         is_mandatory=bool(form.is_mandatory.data),
         active=bool(form.active.data),
-        sort_order=form.sort_order.data,
+        sort_order=_given(form.sort_order.data),
     )
 
 

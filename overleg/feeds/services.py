@@ -29,7 +29,7 @@ PAST_DAYS = 90
 FUTURE_DAYS = 2 * 366
 
 
-def _window(now: datetime) -> ColumnElement:
+def _window(now: datetime) -> ColumnElement[bool]:
     """Meetings a feed shows: recent and future ones; cancelled ones only until their date."""
     return sa.and_(
         Meeting.start_at >= now - timedelta(days=PAST_DAYS),
@@ -38,7 +38,7 @@ def _window(now: datetime) -> ColumnElement:
     )
 
 
-def _meetings(where: Sequence[ColumnElement], *, with_agenda: bool) -> list[Meeting]:
+def _meetings(where: Sequence[ColumnElement[bool]], *, with_agenda: bool) -> list[Meeting]:
     query = sa.select(Meeting).where(*where).order_by(Meeting.start_at, Meeting.id)
     options = [selectinload(Meeting.municipality)]
     if with_agenda:
@@ -82,7 +82,7 @@ def public_feed(municipality: Municipality, *, now: datetime, page_url: str) -> 
 
 def upcoming(now: datetime, municipality: Municipality | None = None) -> list[Meeting]:
     """Meetings from today on (cancelled ones shown as such), for the public calendar page."""
-    where: list[ColumnElement] = [
+    where: list[ColumnElement[bool]] = [
         Meeting.end_at >= now,
         Meeting.start_at <= now + timedelta(days=FUTURE_DAYS),
     ]
