@@ -94,6 +94,27 @@ def _flush(refused: Callable[[], Refusal]) -> None:
         raise refused() from None
 
 
+def _record_changes(
+    user: User,
+    action: str,
+    obj: Any,
+    changes: dict[str, list[Any]],
+    *,
+    summary: str,
+    municipality_id: int | None = None,
+) -> None:
+    """An audit entry with what an update changed; none when it changed nothing."""
+    if changes:
+        audit.record(
+            user,
+            action,
+            obj,
+            municipality_id=municipality_id,
+            summary=summary,
+            details={"changes": changes},
+        )
+
+
 def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Set the attributes in `values` on `obj`; return {name: [old, new]} for what changed."""
     changes: dict[str, list[Any]] = {}
@@ -332,15 +353,14 @@ def update_municipality(
     if municipality_name_taken(municipality.platform_id, settings.name, municipality.id):
         raise _name_in_use()
     changes = _apply(municipality, settings.as_columns())
-    if changes:
-        audit.record(
-            user,
-            "municipality.update",
-            municipality,
-            municipality_id=municipality.id,
-            summary=municipality.name,
-            details={"changes": changes},
-        )
+    _record_changes(
+        user,
+        "municipality.update",
+        municipality,
+        changes,
+        summary=municipality.name,
+        municipality_id=municipality.id,
+    )
     _flush(_name_in_use)
     return changes
 
@@ -600,14 +620,7 @@ def update_organisation(
     if before != after:
         organisation.municipalities = served
         changes["municipalities"] = [before, after]
-    if changes:
-        audit.record(
-            user,
-            "organisation.update",
-            organisation,
-            summary=organisation.name,
-            details={"changes": changes},
-        )
+    _record_changes(user, "organisation.update", organisation, changes, summary=organisation.name)
     _flush(_organisation_name_in_use)
     return changes
 
@@ -697,14 +710,7 @@ def update_contact(user: User, contact: Contact, fields: ContactFields) -> dict[
     if contact_email_taken(contact.organisation_id, fields.email, contact.id):
         raise Refusal(_l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email")
     changes = _apply(contact, fields.as_columns())
-    if changes:
-        audit.record(
-            user,
-            "contact.update",
-            contact,
-            summary=contact.full_name,
-            details={"changes": changes},
-        )
+    _record_changes(user, "contact.update", contact, changes, summary=contact.full_name)
     return changes
 
 
@@ -960,8 +966,7 @@ def update_theme(user: User, theme: Theme, fields: ThemeFields) -> dict[str, lis
     if theme_name_taken(fields.name, theme.id):
         raise _name_in_use()
     changes = _apply(theme, fields.as_columns())
-    if changes:
-        audit.record(user, "theme.update", theme, summary=theme.name, details={"changes": changes})
+    _record_changes(user, "theme.update", theme, changes, summary=theme.name)
     _flush(_name_in_use)
     return changes
 
