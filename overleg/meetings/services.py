@@ -693,7 +693,7 @@ def visible_meetings(
     municipality_id: int | None = None,
     year: int | None = None,
     status: MeetingStatus | None = None,
-) -> sa.Select[tuple[Meeting]]:
+) -> sa.Select[Meeting]:
     """The meetings `user` may see, filtered, newest first, municipality loaded eagerly."""
     statement = (
         sa.select(Meeting)
