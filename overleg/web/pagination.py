@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -41,7 +41,7 @@ class Page(Generic[T]):
         return 0 if not self.items else self.first_index + len(self.items) - 1
 
 
-def paginate(statement: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
+def paginate(statement: sa.Select[T], page: int, per_page: int) -> Page[T]:
     """Run `statement` (an ORM select of one entity) for one page, in two queries.
 
     Out-of-range page numbers are clamped, so a hand-edited URL never errors.
