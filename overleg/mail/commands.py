@@ -9,6 +9,7 @@ from types import FrameType
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from overleg.extensions import db
 from overleg.mail import outbox
@@ -38,8 +39,10 @@ def send_command(loop: bool, interval: float, limit: int) -> None:
     """Deliver the queued mail over SMTP (retries with backoff; never twice)."""
     if not current_app.config.get("SMTP_HOST"):
         click.echo(
-            "SMTP_HOST is niet ingesteld: er vertrekt geen mail. "
-            "De ontwikkelmailbox (/outbox/mailbox) toont wat verstuurd zou worden."
+            _(
+                "SMTP_HOST is niet ingesteld: er vertrekt geen mail. "
+                "De ontwikkelmailbox (/outbox/mailbox) toont wat verstuurd zou worden."
+            )
         )
     stop = threading.Event()
 
@@ -53,8 +56,14 @@ def send_command(loop: bool, interval: float, limit: int) -> None:
         report = _deliver_once(limit)
         if report is not None and (report.total or report.interrupted):
             click.echo(
-                f"verstuurd: {len(report.sent)}, later opnieuw: {len(report.retrying)}, "
-                f"mislukt: {len(report.failed)}, onderbroken: {len(report.interrupted)}"
+                _(
+                    "verstuurd: %(sent)d, later opnieuw: %(retrying)d, mislukt: %(failed)d, "
+                    "onderbroken: %(interrupted)d",
+                    sent=len(report.sent),
+                    retrying=len(report.retrying),
+                    failed=len(report.failed),
+                    interrupted=len(report.interrupted),
+                )
             )
         if not loop or stop.wait(interval):
             break

@@ -127,41 +127,66 @@ def build_message(
         message["Reply-To"] = _address(sender.reply_to, sender.name, "reply-to")
     message["Subject"] = clean_header_text(subject, field="subject")
     message["Date"] = format_datetime(utcnow())
-    domain = message_id_domain or sender.address.rpartition("@")[2] or "overleg.local"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = make_msgid(domain=_message_id_domain(sender, message_id_domain))
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (extra_headers or {}).items():
         message[clean_header_text(name, field="header name")] = clean_header_text(value, field=name)
+    _add_body(message, text, html, calendar, calendar_method)
+    for attachment in attachments:
+        _attach(message, attachment, calendar_method)
+    return message
 
+
+def _message_id_domain(sender: Sender, domain: str | None) -> str:
+    return domain or sender.address.rpartition("@")[2] or "overleg.local"
+
+
+def _itip_method(calendar_method: str | None) -> str:
+    """The calendar part's iTIP method (REQUEST, CANCEL, ...), refused when it is anything else."""
+    method = clean_header_text(calendar_method or "", field="calendar method").upper()
+    if not re.fullmatch(r"[A-Z-]+", method):
+        raise HeaderInjectionError("calendar method must be an iTIP method name")
+    return method
+
+
+def _attachment_params(attachment: Attachment, calendar_method: str | None) -> dict[str, str]:
+    """Content-Type parameters of an attachment: the charset of text, the method of an .ics."""
+    params = {}
+    if attachment.mimetype.partition("/")[0] == "text":
+        params["charset"] = "utf-8"  # iCalendar and our text files are UTF-8
+    if attachment.mimetype == "text/calendar" and calendar_method:
+        params["method"] = calendar_method.upper()
+    return params
+
+
+def _add_body(
+    message: EmailMessage,
+    text: str,
+    html: str | None,
+    calendar: bytes | None,
+    calendar_method: str | None,
+) -> None:
     message.set_content(text, subtype="plain", charset="utf-8")
     if html is not None:
         message.add_alternative(html, subtype="html", charset="utf-8")
     if calendar is not None:
-        method = clean_header_text(calendar_method or "", field="calendar method").upper()
-        if not re.fullmatch(r"[A-Z-]+", method):
-            raise HeaderInjectionError("calendar method must be an iTIP method name")
         message.add_alternative(
             calendar.decode("utf-8"),
             subtype="calendar",
             charset="utf-8",
-            params={"method": method},
+            params={"method": _itip_method(calendar_method)},
         )
-    for attachment in attachments:
-        maintype, _, subtype = attachment.mimetype.partition("/")
-        filename = clean_header_text(attachment.filename, field="attachment name")
-        params = {}
-        if maintype == "text":
-            params["charset"] = "utf-8"  # iCalendar and our text files are UTF-8
-        if attachment.mimetype == "text/calendar" and calendar_method:
-            params["method"] = calendar_method.upper()
-        message.add_attachment(
-            attachment.content,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=filename,
-            params=params,
-        )
-    return message
+
+
+def _attach(message: EmailMessage, attachment: Attachment, calendar_method: str | None) -> None:
+    maintype, _, subtype = attachment.mimetype.partition("/")
+    message.add_attachment(
+        attachment.content,
+        maintype=maintype,
+        subtype=subtype or "octet-stream",
+        filename=clean_header_text(attachment.filename, field="attachment name"),
+        params=_attachment_params(attachment, calendar_method),
+    )
 
 
 # --- the same message, written straight to wire bytes ----------------------------------------
@@ -174,7 +199,7 @@ def build_message(
 # tests/unit/test_mail.py parses both and compares them part by part.
 
 _WIRE = policy.default.clone(linesep="\r\n")
-_MAX_LINE = _WIRE.max_line_length  # 78
+_MAX_LINE: int = _WIRE.max_line_length or 78  # 78 in the default policy
 
 
 @dataclass(frozen=True)
@@ -328,46 +353,43 @@ def build_raw_message(
     )
     head.append(subject_line)
     head.append(_text_header("Date", format_datetime(utcnow()))[0])
-    domain = message_id_domain or sender.address.rpartition("@")[2] or "overleg.local"
-    message_id = make_msgid(domain=domain)
+    message_id = make_msgid(domain=_message_id_domain(sender, message_id_domain))
     head.append(_message_id_line(message_id))
     head.append(b"Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n")
-
-    utf8 = (("charset", "utf-8"),)
-    alternatives = [_leaf("text/plain", _encode_text(text), utf8)]
-    if html is not None:
-        alternatives.append(_leaf("text/html", _encode_text(html), utf8))
-    method = ""
-    if calendar is not None:
-        method = clean_header_text(calendar_method or "", field="calendar method").upper()
-        if not re.fullmatch(r"[A-Z-]+", method):
-            raise HeaderInjectionError("calendar method must be an iTIP method name")
-        alternatives.append(
-            _leaf(
-                "text/calendar",
-                _encode_text(calendar.decode("utf-8")),
-                (*utf8, ("method", method)),
-            )
-        )
-    body = alternatives[0] if len(alternatives) == 1 else _multipart("alternative", alternatives)
+    body = _raw_alternatives(text, html, calendar, calendar_method)
     if attachments:
         parts = [body]
-        for attachment in attachments:
-            maintype, _, subtype = attachment.mimetype.partition("/")
-            filename = clean_header_text(attachment.filename, field="attachment name")
-            params: tuple[tuple[str, str], ...] = ()
-            if maintype == "text":
-                params = utf8
-            if attachment.mimetype == "text/calendar" and calendar_method:
-                params = (*params, ("method", calendar_method.upper()))
-            content_type = f"{maintype}/{subtype or 'octet-stream'}"
-            parts.append(
-                _leaf(content_type, ("base64", _encode_bytes(attachment.content)), params, filename)
-            )
+        parts.extend(_raw_attachment(attachment, calendar_method) for attachment in attachments)
         body = _multipart("mixed", parts)
     headers, data = body
     raw = b"".join(head) + headers + b"\r\n" + data
     return RawMessage(raw=raw, subject=subject_value, message_id=message_id)
+
+
+_UTF8 = (("charset", "utf-8"),)
+
+
+def _raw_alternatives(
+    text: str, html: str | None, calendar: bytes | None, calendar_method: str | None
+) -> tuple[bytes, bytes]:
+    """The text, the HTML and the calendar part, as one multipart/alternative (or one part)."""
+    alternatives = [_leaf("text/plain", _encode_text(text), _UTF8)]
+    if html is not None:
+        alternatives.append(_leaf("text/html", _encode_text(html), _UTF8))
+    if calendar is not None:
+        params = (*_UTF8, ("method", _itip_method(calendar_method)))
+        alternatives.append(_leaf("text/calendar", _encode_text(calendar.decode("utf-8")), params))
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return _multipart("alternative", alternatives)
+
+
+def _raw_attachment(attachment: Attachment, calendar_method: str | None) -> tuple[bytes, bytes]:
+    maintype, _, subtype = attachment.mimetype.partition("/")
+    filename = clean_header_text(attachment.filename, field="attachment name")
+    params = tuple(_attachment_params(attachment, calendar_method).items())
+    content_type = f"{maintype}/{subtype or 'octet-stream'}"
+    return _leaf(content_type, ("base64", _encode_bytes(attachment.content)), params, filename)
 
 
 def parts_by_type(message: EmailMessage) -> dict[str, list[EmailMessage]]:
@@ -376,5 +398,5 @@ def parts_by_type(message: EmailMessage) -> dict[str, list[EmailMessage]]:
     for part in message.walk():
         if part.is_multipart():
             continue
-        result.setdefault(part.get_content_type(), []).append(part)  # type: ignore[arg-type]
+        result.setdefault(part.get_content_type(), []).append(part)
     return result

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -134,7 +134,9 @@ def enqueue_all(rows: Sequence[dict[str, Any]]) -> None:
     SQLite, to learn each id), so nothing is returned; read the rows back by query if needed.
     """
     if rows:
-        db.session.execute(sa.insert(OutboxMessage.__table__), list(rows))
+        # The table, not the mapped class: a Core INSERT with many rows, no ORM bulk logic.
+        table = cast(sa.Table, OutboxMessage.__table__)
+        db.session.execute(sa.insert(table), list(rows))
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,8 @@ class PermanentError(Exception):
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next attempt after `attempts` failed ones: 1, 2, 4, ... min, max 6 h."""
-    delay = FIRST_RETRY * (2 ** max(attempts - 1, 0))
-    return min(delay, LONGEST_RETRY)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(FIRST_RETRY * factor, LONGEST_RETRY)
 
 
 def recover_interrupted(now: datetime) -> list[int]:
@@ -226,7 +228,7 @@ def due_ids(now: datetime, limit: int = 100) -> list[int]:
 
 def claim(message_id: int, now: datetime) -> bool:
     """Move one row from queued to sending; False when another sender got it first. Commits."""
-    result = db.session.execute(
+    statement = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
         .values(
@@ -235,8 +237,10 @@ def claim(message_id: int, now: datetime) -> bool:
             next_attempt_at=now + LEASE,
         )
     )
+    # An UPDATE answers with a CursorResult, which knows how many rows it changed.
+    result = cast("sa.CursorResult[Any]", db.session.execute(statement))
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def _mark(message_id: int, **values: Any) -> None:
@@ -376,7 +380,7 @@ def _header_address(raw: bytes, name: str) -> str:
 
 def parse(row: OutboxMessage) -> EmailMessage:
     """The stored message, parsed (for the mailbox page and tests)."""
-    return message_from_bytes(row.raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(row.raw, policy=policy.default)
 
 
 def resend(row: OutboxMessage, *, now: datetime | None = None) -> OutboxMessage:

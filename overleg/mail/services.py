@@ -6,29 +6,19 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 
 from overleg.extensions import db
 from overleg.mail import outbox
 from overleg.mail.messages import parts_by_type
 from overleg.models import OutboxMessage, OutboxStatus
+from overleg.web.pagination import Page, paginate
 
 PER_PAGE = 50
 
 
-@dataclass(frozen=True)
-class OutboxPage:
-    items: list[OutboxMessage]
-    page: int
-    total: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def counts(visible: ColumnElement) -> dict[str, int]:
+def counts(visible: ColumnElement[bool]) -> dict[str, int]:
     """Number of visible messages per status (one query)."""
     rows = db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count(OutboxMessage.id))
@@ -42,24 +32,18 @@ def counts(visible: ColumnElement) -> dict[str, int]:
 
 
 def list_messages(
-    visible: ColumnElement, *, status: OutboxStatus | None = None, page: int = 1
-) -> OutboxPage:
+    visible: ColumnElement[bool], *, status: OutboxStatus | None = None, page: int = 1
+) -> Page[OutboxMessage]:
     """The newest messages first, optionally of one status (two queries, no body loaded)."""
-    where = [visible]
-    if status is not None:
-        where.append(OutboxMessage.status == status)
-    total = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(*where)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
+    statement = (
         sa.select(OutboxMessage)
-        .where(*where)
-        .options(sa.orm.defer(OutboxMessage.raw))
+        .where(visible)
+        .options(defer(OutboxMessage.raw))
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    return OutboxPage(list(items), page, total)
+    )
+    if status is not None:
+        statement = statement.where(OutboxMessage.status == status)
+    return paginate(statement, page, PER_PAGE)
 
 
 @dataclass(frozen=True)
@@ -80,7 +64,7 @@ class ParsedMessage:
 
 
 def attachments_of(message: EmailMessage) -> list[EmailMessage]:
-    return list(message.iter_attachments())  # type: ignore[arg-type]
+    return list(message.iter_attachments())
 
 
 def parsed(row: OutboxMessage) -> ParsedMessage:

@@ -19,6 +19,8 @@ from overleg.extensions import db
 from overleg.mail import outbox, services
 from overleg.models import Meeting, OutboxStatus
 from overleg.web.forms import ConfirmForm
+from overleg.web.pagination import page_number
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
 
@@ -26,8 +28,7 @@ _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _page_number() -> int:
-    raw = request.args.get("pagina", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    return page_number(request.args.get("pagina"))
 
 
 def _status_filter() -> OutboxStatus | None:
@@ -37,7 +38,7 @@ def _status_filter() -> OutboxStatus | None:
 
 @bp.route("")
 @access(Access.COORDINATOR)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ViewResponse:
     visible = outbox_filter(current_user)
     status = _status_filter()
     return render_template(
@@ -52,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/mailbox")
 @access(Access.COORDINATOR)
-def mailbox():  # type: ignore[no-untyped-def]
+def mailbox() -> ViewResponse:
     visible = outbox_filter(current_user)
     return render_template(
         "mail/mailbox.html",
@@ -63,7 +64,7 @@ def mailbox():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:message_id>")
 @access(Access.COORDINATOR)
-def show(message_id: int):  # type: ignore[no-untyped-def]
+def show(message_id: int) -> ViewResponse:
     row = get_outbox_message(current_user, message_id)
     return render_template(
         "mail/show.html", row=row, parsed=services.parsed(row), form=ConfirmForm()
@@ -133,7 +134,6 @@ def resend(message_id: int) -> Response:
                 summary=f"{row.subject} → {row.to_address}",
                 details={"new_id": copy.id if copy is not row else None},
             )
-            db.session.commit()
             flash(_("Het bericht staat opnieuw in de wachtrij."), "success")
     if request.form.get("back") == "show":
         return redirect(url_for("mail.show", message_id=row.id))
