@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from overleg.extensions import db
 from overleg.meetings import invitations
@@ -29,4 +30,4 @@ def reminders_command(days: int | None) -> None:
     days = days if days is not None else int(current_app.config["REMINDER_DAYS_BEFORE"])
     rows = invitations.queue_reminders(now=utcnow(), days_before=days)
     db.session.commit()
-    click.echo(f"{len(rows)} herinnering(en) in de wachtrij.")
+    click.echo(_("%(count)d herinnering(en) in de wachtrij.", count=len(rows)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -36,8 +38,9 @@ class PlainSelect(Select):
     municipality of a large platform renders hundreds of options on each request.
     """
 
+    # The type stubs (types-WTForms 3.2) still describe the older signature of render_option.
     @classmethod
-    def render_option(cls, choice, **kwargs):  # type: ignore[no-untyped-def]
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:  # type: ignore[override]
         if choice.render_kw or kwargs:
             return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
@@ -47,7 +50,13 @@ class PlainSelect(Select):
         return Markup(f'<option {selected}value="{value_html}">{label_html}</option>')  # noqa: S704  # nosec B704
 
 
-def _max(limit: int):  # type: ignore[no-untyped-def]
+def _messages(**messages: Any) -> dict[str, Any]:
+    """wtforms' `invalid_value_message` / `invalid_choice_message` arguments: wtforms 3.3 takes
+    them, its type stubs (types-WTForms 3.2) do not know them yet."""
+    return messages
+
+
+def _max(limit: int) -> Length:
     return Length(max=limit, message=_l("Maximaal %(max)d tekens.", max=limit))
 
 
@@ -73,12 +82,14 @@ class _TimesMixin:
     date = DateField(
         _l("Datum"),
         validators=[InputRequired(_l("Vul een datum in."))],
-        invalid_value_message=INVALID_DATE,
+        **_messages(invalid_value_message=INVALID_DATE),
     )
     start_time = TimeField(
-        _l("Beginuur"), validators=[Optional()], invalid_value_message=INVALID_TIME
+        _l("Beginuur"), validators=[Optional()], **_messages(invalid_value_message=INVALID_TIME)
     )
-    end_time = TimeField(_l("Einduur"), validators=[Optional()], invalid_value_message=INVALID_TIME)
+    end_time = TimeField(
+        _l("Einduur"), validators=[Optional()], **_messages(invalid_value_message=INVALID_TIME)
+    )
     location = StringField(_l("Plaats"), validators=[_max(services.LOCATION_MAX)])
 
 
@@ -86,16 +97,16 @@ class MeetingCreateForm(_TimesMixin, FlaskForm):
     municipality = SelectField(
         _l("Gemeente"),
         validators=[DataRequired(_l("Kies een gemeente."))],
-        invalid_choice_message=_l("Kies een gemeente uit de lijst."),
+        **_messages(invalid_choice_message=_l("Kies een gemeente uit de lijst.")),
     )
     title = StringField(_l("Titel"), validators=[_max(services.TITLE_MAX)])
     status = SelectField(
         _l("Status"),
         default=MeetingStatus.PLANNED.value,
-        invalid_choice_message=INVALID_CHOICE,
+        **_messages(invalid_choice_message=INVALID_CHOICE),
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = [
             (MeetingStatus.PLANNED.value, str(_l("Gepland"))),
@@ -111,12 +122,12 @@ class MeetingEditForm(_TimesMixin, FlaskForm):
     start_time = TimeField(
         _l("Beginuur"),
         validators=[InputRequired(_l("Vul een beginuur in."))],
-        invalid_value_message=INVALID_TIME,
+        **_messages(invalid_value_message=INVALID_TIME),
     )
     end_time = TimeField(
         _l("Einduur"),
         validators=[InputRequired(_l("Vul een einduur in."))],
-        invalid_value_message=INVALID_TIME,
+        **_messages(invalid_value_message=INVALID_TIME),
     )
 
 
@@ -134,7 +145,7 @@ class AgendaItemForm(FlaskForm):
     title = StringField(
         _l("Titel"), validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)]
     )
-    theme = SelectField(_l("Thema"), invalid_choice_message=INVALID_CHOICE, default="")
+    theme = SelectField(_l("Thema"), **_messages(invalid_choice_message=INVALID_CHOICE), default="")
     presenter = StringField(_l("Toelichting door"), validators=[_max(services.PRESENTER_MAX)])
     duration_minutes = IntegerField(
         _l("Duur (minuten)"),
@@ -149,7 +160,7 @@ class AgendaItemForm(FlaskForm):
                 ),
             ),
         ],
-        invalid_value_message=_l("Geef een geheel aantal minuten."),
+        **_messages(invalid_value_message=_l("Geef een geheel aantal minuten.")),
     )
     notes = TextAreaField(
         _l("Toelichting bij de uitnodiging"), validators=[_max(services.NOTES_MAX)]
@@ -175,21 +186,23 @@ class InviteeAddForm(FlaskForm):
             InputRequired(_l("Kies een contactpersoon.")),
             NumberRange(min=1, max=MAX_ID, message=_l("Kies een contactpersoon uit de lijst.")),
         ],
-        invalid_value_message=_l("Kies een contactpersoon uit de lijst."),
+        **_messages(invalid_value_message=_l("Kies een contactpersoon uit de lijst.")),
     )
     role = SelectField(
-        _l("Rol"), default=InviteeRole.REQUIRED.value, invalid_choice_message=INVALID_CHOICE
+        _l("Rol"),
+        default=InviteeRole.REQUIRED.value,
+        **_messages(invalid_choice_message=INVALID_CHOICE),
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = role_choices()
 
 
 class InviteeRoleForm(FlaskForm):
-    role = SelectField(_l("Rol"), invalid_choice_message=INVALID_CHOICE)
+    role = SelectField(_l("Rol"), **_messages(invalid_choice_message=INVALID_CHOICE))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = role_choices()
 
@@ -204,7 +217,10 @@ class MeetingFilterForm(Form):
     """The filters of the meeting list (GET)."""
 
     municipality = SelectField(
-        _l("Gemeente"), default="", invalid_choice_message=INVALID_CHOICE, widget=PlainSelect()
+        _l("Gemeente"),
+        default="",
+        **_messages(invalid_choice_message=INVALID_CHOICE),
+        widget=PlainSelect(),
     )
     year = IntegerField(
         _l("Jaar"),
@@ -212,10 +228,12 @@ class MeetingFilterForm(Form):
             Optional(),
             NumberRange(min=1900, max=2200, message=_l("Geef een jaar tussen 1900 en 2200.")),
         ],
-        invalid_value_message=_l("Geef een jaartal, bv. 2026."),
+        **_messages(invalid_value_message=_l("Geef een jaartal, bv. 2026.")),
     )
-    status = SelectField(_l("Status"), default="", invalid_choice_message=INVALID_CHOICE)
+    status = SelectField(
+        _l("Status"), default="", **_messages(invalid_choice_message=INVALID_CHOICE)
+    )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = [("", str(_l("Alle statussen"))), *status_choices()]

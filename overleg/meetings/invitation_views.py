@@ -1,12 +1,13 @@
 """Sending invitations, the meeting's .ics, and the personal answer page (no account needed).
 
 Thin views: parse, authorise through overleg.auth.permissions, call overleg.meetings.invitations,
-commit, render.
+render. The personal pages share their link handling with the polls' (overleg.mail.links).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -14,19 +15,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_invitation, get_meeting
-from overleg.extensions import db
 from overleg.lib import ical
-from overleg.mail.links import PERSONAL_PAGE_HEADERS, LinkState
+from overleg.mail.links import opened, personal_page
 from overleg.mail.settings import MailSettings
 from overleg.meetings import invitation_forms, invitations, services
-from overleg.meetings.invitations import InvitationError, SubstituteData
+from overleg.meetings.invitations import SubstituteData
 from overleg.meetings.views import bp
 from overleg.models import Invitation, Meeting, RsvpStatus
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
+from overleg.web.refusals import refusals_on
+from overleg.web.types import ViewResponse
 
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
-# Pages behind a personal link: never cached, the link never leaks through a Referer.
 
 
 def _settings() -> MailSettings:
@@ -67,36 +68,18 @@ def meeting_ics(meeting_id: int) -> Response:
 
 @bp.route("/meetings/<int:meeting_id>/invitations/send", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def send(meeting_id: int):  # type: ignore[no-untyped-def]
+def send(meeting_id: int) -> ViewResponse:
     get_meeting(current_user, meeting_id, edit=True)
     meeting = services.load_meeting_page(meeting_id)
     form = ConfirmForm()
     preview = invitations.recipients(meeting)
     if form.validate_on_submit():
-        try:
+        with refusals_on() as outcome:
             result = invitations.send_invitations(
                 meeting, user=current_user, now=utcnow(), settings=_settings()
             )
-        except InvitationError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("meetings.detail", meeting_id=meeting_id))
-        db.session.commit()
-        flash(
-            _(
-                "%(count)d uitnodiging(en) staan klaar om verstuurd te worden.",
-                count=len(result.queued),
-            ),
-            "success",
-        )
-        if result.skipped:
-            flash(
-                _(
-                    "Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.",
-                    names=", ".join(inv.display_name for inv in result.skipped),
-                ),
-                "warning",
-            )
+        if outcome.accepted:
+            _flash_sent(result)
         return redirect(url_for("meetings.detail", meeting_id=meeting_id))
     return render_template(
         "meetings/send.html",
@@ -105,6 +88,24 @@ def send(meeting_id: int):  # type: ignore[no-untyped-def]
         preview=preview,
         can_send=invitations.can_send(meeting, utcnow()),
     )
+
+
+def _flash_sent(result: invitations.SendResult) -> None:
+    flash(
+        _(
+            "%(count)d uitnodiging(en) staan klaar om verstuurd te worden.",
+            count=len(result.queued),
+        ),
+        "success",
+    )
+    if result.skipped:
+        flash(
+            _(
+                "Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.",
+                names=", ".join(inv.display_name for inv in result.skipped),
+            ),
+            "warning",
+        )
 
 
 def _link_action(meeting_id: int, invitation_id: int, renew: bool) -> Response:
@@ -118,7 +119,6 @@ def _link_action(meeting_id: int, invitation_id: int, renew: bool) -> Response:
         else:
             invitations.revoke_token(invitation, user=current_user, now=now)
             message = _("De persoonlijke link werkt niet meer.")
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#invitation-mail")
 
@@ -140,77 +140,64 @@ def renew_link(meeting_id: int, invitation_id: int) -> Response:
 # --- the personal answer page ----------------------------------------------------------------
 
 
-def _link_problem(state: LinkState):  # type: ignore[no-untyped-def]
-    if state is LinkState.REVOKED:
-        return render_template("mail/link_invalid.html", revoked=True), 410
-    return render_template("mail/link_invalid.html", revoked=False), 404
-
-
 def _rsvp_page(
     invitation: Invitation,
     answer_form: invitation_forms.AnswerForm,
     substitute_form: invitation_forms.SubstituteForm,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
-    now = utcnow()
-    return (
-        render_template(
-            "meetings/rsvp.html",
-            invitation=invitation,
-            meeting=invitation.meeting,
-            answer_form=answer_form,
-            substitute_form=substitute_form,
-            can_answer=invitations.can_answer(invitation, now),
-            substitute=invitations.substitute_of(invitation),
-            feed_url=invitations.contact_feed_url(invitation, _settings().base_url),
-        ),
+) -> ViewResponse:
+    return personal_page(
+        "meetings/rsvp.html",
         status,
-        PERSONAL_PAGE_HEADERS,
+        invitation=invitation,
+        meeting=invitation.meeting,
+        answer_form=answer_form,
+        substitute_form=substitute_form,
+        can_answer=invitations.can_answer(invitation, utcnow()),
+        substitute=invitations.substitute_of(invitation),
+        feed_url=invitations.contact_feed_url(invitation, _settings().base_url),
+    )
+
+
+def _answer_form(invitation: Invitation) -> invitation_forms.AnswerForm:
+    """The answer form, showing the answer given so far."""
+    answered = invitation.rsvp_status in invitations.ANSWERS
+    return invitation_forms.AnswerForm(
+        prefix="a",
+        data={
+            "answer": invitation.rsvp_status.value if answered else None,
+            "comment": invitation.rsvp_comment,
+        },
     )
 
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 @access(Access.PUBLIC)
-def rsvp(token: str):  # type: ignore[no-untyped-def]
-    state, invitation = invitations.find_by_token(token)
-    if state is not LinkState.VALID or invitation is None:
-        return _link_problem(state)
-    answer_form = invitation_forms.AnswerForm(
-        prefix="a",
-        data={
-            "answer": invitation.rsvp_status.value
-            if invitation.rsvp_status in invitations.ANSWERS
-            else None,
-            "comment": invitation.rsvp_comment,
-        },
-    )
+def rsvp(token: str) -> ViewResponse:
+    invitation = opened(invitations.find_by_token(token))
+    answer_form = _answer_form(invitation)
     substitute_form = invitation_forms.SubstituteForm(prefix="s", formdata=None)
-    if answer_form.is_submitted():
-        if not answer_form.validate():
-            return _rsvp_page(invitation, answer_form, substitute_form, 422)
-        try:
-            invitations.record_answer(
-                invitation,
-                RsvpStatus(answer_form.answer.data),
-                answer_form.comment.data or "",
-                now=utcnow(),
-            )
-        except InvitationError as error:
-            db.session.rollback()
-            _field_error(answer_form, error)
-            return _rsvp_page(invitation, answer_form, substitute_form, 422)
-        db.session.commit()
-        flash(_("Bedankt, uw antwoord is bewaard."), "success")
-        return redirect(url_for("meetings.rsvp", token=token))
-    return _rsvp_page(invitation, answer_form, substitute_form)
+    if not answer_form.is_submitted():
+        return _rsvp_page(invitation, answer_form, substitute_form)
+    if not answer_form.validate():
+        return _rsvp_page(invitation, answer_form, substitute_form, 422)
+    with refusals_on(answer_form) as outcome:
+        invitations.record_answer(
+            invitation,
+            RsvpStatus(answer_form.answer.data),
+            answer_form.comment.data or "",
+            now=utcnow(),
+        )
+    if not outcome.accepted:
+        return _rsvp_page(invitation, answer_form, substitute_form, 422)
+    flash(_("Bedankt, uw antwoord is bewaard."), "success")
+    return redirect(url_for("meetings.rsvp", token=token))
 
 
 @bp.route("/rsvp/<token>/vervanger", methods=["POST"])
 @access(Access.PUBLIC)
-def substitute(token: str):  # type: ignore[no-untyped-def]
-    state, invitation = invitations.find_by_token(token)
-    if state is not LinkState.VALID or invitation is None:
-        return _link_problem(state)
+def substitute(token: str) -> ViewResponse:
+    invitation = opened(invitations.find_by_token(token))
     answer_form = invitation_forms.AnswerForm(prefix="a", formdata=None)
     substitute_form = invitation_forms.SubstituteForm(prefix="s")
     if not substitute_form.validate_on_submit():
@@ -221,41 +208,22 @@ def substitute(token: str):  # type: ignore[no-untyped-def]
         email=substitute_form.email.data or "",
         comment=substitute_form.substitute_comment.data or "",
     )
-    try:
+    with refusals_on(substitute_form) as outcome:
         created = invitations.name_substitute(invitation, data, now=utcnow(), settings=_settings())
-    except InvitationError as error:
-        db.session.rollback()
-        _field_error(substitute_form, error)
+    if not outcome.accepted:
         return _rsvp_page(invitation, answer_form, substitute_form, 422)
-    db.session.commit()
     flash(
-        _(
-            "Bedankt. %(name)s krijgt een eigen uitnodiging.",
-            name=created.display_name,
-        ),
-        "success",
+        _("Bedankt. %(name)s krijgt een eigen uitnodiging.", name=created.display_name), "success"
     )
     return redirect(url_for("meetings.rsvp", token=token))
 
 
 @bp.route("/rsvp/<token>/uitnodiging.ics")
 @access(Access.PUBLIC)
-def personal_ics(token: str):  # type: ignore[no-untyped-def]
-    state, invitation = invitations.find_by_token(token)
-    if state is not LinkState.VALID or invitation is None:
-        return _link_problem(state)
+def personal_ics(token: str) -> Response:
+    invitation = opened(invitations.find_by_token(token))
     data, method = invitations.personal_calendar(invitation, now=utcnow(), settings=_settings())
     return ics_response(data, "uitnodiging.ics", method.value)
-
-
-def _field_error(form: invitation_forms.FlaskForm, error: InvitationError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None and error.field == "comment":
-        field = getattr(form, "substitute_comment", None)
-    if field is not None:
-        field.errors = [*list(field.errors or []), str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 # --- the panel on the meeting page -----------------------------------------------------------
@@ -334,7 +302,7 @@ def _panel(meeting: Meeting, meeting_invitations: list[Invitation]) -> Panel:
 
 @bp.route("/meetings/<int:meeting_id>/answers.json")
 @access(Access.USER)
-def answers(meeting_id: int):  # type: ignore[no-untyped-def]
+def answers(meeting_id: int) -> ViewResponse:
     """The answers as JSON, for the meeting page to show them as they come in."""
     get_meeting(current_user, meeting_id)
     meeting = services.load_meeting_page(meeting_id)
@@ -361,5 +329,5 @@ def answers(meeting_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.app_context_processor
-def panel_helpers() -> dict:
+def panel_helpers() -> dict[str, Any]:
     return {"invitation_panel": _panel}

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import selectinload
 
@@ -33,11 +34,13 @@ from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib import ical, tokens
 from overleg.lib.dates import long_datetime, time_only
+from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import (
     Attachment,
     HeaderInjectionError,
+    RawMessage,
     build_raw_message,
     clean_address,
 )
@@ -46,9 +49,9 @@ from overleg.meetings import agenda_pdf
 from overleg.models import (
     Contact,
     Invitation,
-    InviteeRole,
     Meeting,
     MeetingStatus,
+    Organisation,
     OutboxMessage,
     Platform,
     RsvpStatus,
@@ -56,15 +59,8 @@ from overleg.models import (
 )
 
 NAME_MAX = 100
+EMAIL_MAX = 254
 COMMENT_MAX = 2000
-
-
-class InvitationError(ValueError):
-    """A rule of this module refused the change; `field` names the form field, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class MailKind(enum.StrEnum):
@@ -259,75 +255,89 @@ class _MeetingMail:
         return text, html
 
 
-def _message_for(
-    invitation: Invitation,
-    kind: MailKind,
-    *,
-    now: datetime,
-    settings: MailSettings,
-    agenda: Attachment | None,
-    change_note: str = "",
-    personal_cancel: bool = False,
-    prepared: dict[tuple[int, bool], _MeetingMail] | None = None,
-    rows: list[dict[str, Any]] | None = None,
-) -> OutboxMessage | None:
-    """Queue one recipient's mail. Pass the same `prepared` dict for every recipient of a batch
-    (same kind, note and time) so that each meeting's shared parts are built once. With `rows`,
-    the outbox row is appended there for `outbox.enqueue_all` (and None returned)."""
-    contact = invitation.contact
-    if contact is None or not contact.email or contact.erased_at is not None:
-        return None
-    meeting = invitation.meeting
-    key = (id(meeting), agenda is not None)
-    mail = prepared.get(key) if prepared is not None else None
-    if mail is None or mail.meeting is not meeting:
-        mail = _MeetingMail(
-            meeting,
-            kind,
-            now=now,
-            settings=settings,
-            agenda=agenda,
-            change_note=change_note,
-            personal_cancel=personal_cancel,
-        )
-        if prepared is not None:
-            prepared[key] = mail
-    token = None if kind is MailKind.CANCEL else ensure_token(invitation)
-    answer = answer_url(settings.base_url, token) if token else ""
-    calendar = mail.calendar.message([invitation], answer_link=answer)
-    text, html = mail.bodies(contact.full_name, answer)
-    attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
-    if agenda is not None and kind is not MailKind.CANCEL:
-        attachments.append(agenda)
-    try:
-        message = build_raw_message(
-            sender=mail.sender,
-            to_address=contact.email,
-            to_name=contact.full_name,
-            subject=mail.subject,
-            text=text,
-            html=html,
-            calendar=calendar,
-            calendar_method=mail.method.value,
-            attachments=attachments,
-        )
-    except HeaderInjectionError:
-        return None
-    invitation.sent_at = now
-    invitation.sent_sequence = meeting.ical_sequence
-    if contact.feed_token is None and kind is not MailKind.CANCEL:
-        contact.feed_token = tokens.new_token()
-    fields: dict[str, Any] = {
-        "kind": kind.value,
-        "to_address": contact.email,
-        "to_name": contact.full_name,
-        "meeting_id": meeting.id,
-        "invitation_id": invitation.id,
-    }
-    if rows is not None:
-        rows.append(outbox.row_values(message, **fields))
-        return None
-    return outbox.enqueue(message, **fields)
+@dataclass
+class _Batch:
+    """One kind of mail sent at one moment, with the same note and agenda for every recipient.
+
+    Each meeting's shared parts (`_MeetingMail`) are built once, for its first recipient.
+    """
+
+    kind: MailKind
+    now: datetime
+    settings: MailSettings
+    agenda: Attachment | None = None
+    change_note: str = ""
+    personal_cancel: bool = False
+    _prepared: dict[int, _MeetingMail] = field(default_factory=dict)
+
+    def queue(self, invitation: Invitation) -> OutboxMessage | None:
+        """Put one recipient's mail in the outbox (None when they cannot be mailed)."""
+        built = self._build(invitation)
+        return outbox.enqueue(built[0], **built[1]) if built is not None else None
+
+    def row(self, invitation: Invitation) -> dict[str, Any] | None:
+        """One recipient's outbox row, for `outbox.enqueue_all` (None when they cannot be
+        mailed)."""
+        built = self._build(invitation)
+        return outbox.row_values(built[0], **built[1]) if built is not None else None
+
+    def _meeting_mail(self, meeting: Meeting) -> _MeetingMail:
+        mail = self._prepared.get(id(meeting))
+        if mail is None or mail.meeting is not meeting:
+            mail = _MeetingMail(
+                meeting,
+                self.kind,
+                now=self.now,
+                settings=self.settings,
+                agenda=self.agenda,
+                change_note=self.change_note,
+                personal_cancel=self.personal_cancel,
+            )
+            self._prepared[id(meeting)] = mail
+        return mail
+
+    def _build(self, invitation: Invitation) -> tuple[RawMessage, dict[str, Any]] | None:
+        """The recipient's message and its outbox fields; marks the invitation as sent."""
+        contact = invitation.contact
+        if contact is None or not contact.email or contact.erased_at is not None:
+            return None
+        meeting = invitation.meeting
+        mail = self._meeting_mail(meeting)
+        cancel = self.kind is MailKind.CANCEL
+        answer = "" if cancel else answer_url(self.settings.base_url, ensure_token(invitation))
+        calendar = mail.calendar.message([invitation], answer_link=answer)
+        text, html = mail.bodies(contact.full_name, answer)
+        attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
+        if self.agenda is not None and not cancel:
+            attachments.append(self.agenda)
+        try:
+            message = build_raw_message(
+                sender=mail.sender,
+                to_address=contact.email,
+                to_name=contact.full_name,
+                subject=mail.subject,
+                text=text,
+                html=html,
+                calendar=calendar,
+                calendar_method=mail.method.value,
+                attachments=attachments,
+            )
+        except HeaderInjectionError:
+            return None
+        self._mark_sent(invitation, contact)
+        return message, {
+            "kind": self.kind.value,
+            "to_address": contact.email,
+            "to_name": contact.full_name,
+            "meeting_id": meeting.id,
+            "invitation_id": invitation.id,
+        }
+
+    def _mark_sent(self, invitation: Invitation, contact: Contact) -> None:
+        invitation.sent_at = self.now
+        invitation.sent_sequence = invitation.meeting.ical_sequence
+        if contact.feed_token is None and self.kind is not MailKind.CANCEL:
+            contact.feed_token = tokens.new_token()
 
 
 # --- sending invitations --------------------------------------------------------------------
@@ -385,31 +395,22 @@ def send_invitations(
     """Queue one invitation per invitee with an address; the meeting becomes `invited`.
 
     With `only_unsent`, invitees who already received the current version are left out.
-    Raises InvitationError for a cancelled or past meeting. Does not commit.
+    Raises Refusal for a cancelled or past meeting. Does not commit.
     """
     settings = _settings(settings)
     if meeting.status is MeetingStatus.CANCELLED:
-        raise InvitationError("Een geannuleerde vergadering kan geen uitnodigingen versturen.")
+        raise Refusal(_l("Een geannuleerde vergadering kan geen uitnodigingen versturen."))
     if meeting.status is MeetingStatus.HELD or meeting.end_at <= now:
-        raise InvitationError("Deze vergadering is voorbij.")
+        raise Refusal(_l("Deze vergadering is voorbij."))
     _preload(meeting)
     result = recipients(meeting)
     if only_unsent:
         result.queued = [inv for inv in result.queued if inv.sent_sequence != meeting.ical_sequence]
     agenda = _agenda_attachment(meeting, settings) if result.queued else None
-    prepared: dict[tuple[int, bool], _MeetingMail] = {}
-    rows: list[dict[str, Any]] = []
-    for invitation in result.queued:
-        _message_for(
-            invitation,
-            MailKind.INVITATION,
-            now=now,
-            settings=settings,
-            agenda=agenda,
-            prepared=prepared,
-            rows=rows,
-        )
-    outbox.enqueue_all(rows)
+    batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
+    outbox.enqueue_all(
+        [row for invitation in result.queued if (row := batch.row(invitation)) is not None]
+    )
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.INVITED
     meeting.invitations_sent_at = now
@@ -435,15 +436,25 @@ def send_invitations(
 
 
 class _Change(Protocol):
+    """What the mail needs to know of a change (overleg.meetings.services.MeetingChange)."""
+
     @property
     def needs_new_sequence(self) -> bool: ...
+    @property
+    def time_changed(self) -> bool: ...
+    @property
+    def place_changed(self) -> bool: ...
+    @property
+    def old_start_at(self) -> datetime | None: ...
+    @property
+    def old_location(self) -> str | None: ...
 
 
-def _change_note(change: Any) -> str:
+def _change_note(change: _Change) -> str:
     notes = []
-    if getattr(change, "time_changed", False) and change.old_start_at is not None:
+    if change.time_changed and change.old_start_at is not None:
         notes.append(f"Vroeger gepland op {long_datetime(change.old_start_at, 'nl')}.")
-    if getattr(change, "place_changed", False):
+    if change.place_changed:
         notes.append(f"Vroegere plaats: {change.old_location or '-'}.")
     return " ".join(notes)
 
@@ -471,21 +482,8 @@ def queue_meeting_update(
     targets = [inv for inv in meeting.invitations if inv.sent_at is not None and _mailable(inv)]
     agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
     note = _change_note(change) if change is not None else ""
-    rows = []
-    prepared: dict[tuple[int, bool], _MeetingMail] = {}
-    for invitation in targets:
-        row = _message_for(
-            invitation,
-            kind,
-            now=now,
-            settings=settings,
-            agenda=agenda,
-            change_note=note,
-            prepared=prepared,
-        )
-        if row is not None:
-            rows.append(row)
-    return rows
+    batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
+    return [row for invitation in targets if (row := batch.queue(invitation)) is not None]
 
 
 def queue_invitee_added(
@@ -498,13 +496,8 @@ def queue_invitee_added(
     if not _mailable(invitation):
         return None
     settings = _settings(settings)
-    return _message_for(
-        invitation,
-        MailKind.INVITATION,
-        now=now,
-        settings=settings,
-        agenda=_agenda_attachment(meeting, settings),
-    )
+    agenda = _agenda_attachment(meeting, settings)
+    return _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda).queue(invitation)
 
 
 def queue_invitee_removed(
@@ -517,13 +510,8 @@ def queue_invitee_removed(
     if invitation.sent_at is None or not _mailable(invitation):
         return None
     settings = _settings(settings)
-    row = _message_for(
-        invitation,
-        MailKind.CANCEL,
-        now=now,
-        settings=settings,
-        agenda=None,
-        personal_cancel=True,
+    row = _Batch(MailKind.CANCEL, now=now, settings=settings, personal_cancel=True).queue(
+        invitation
     )
     if row is not None:
         row.invitation_id = None  # the invitation row is about to go
@@ -579,10 +567,13 @@ def personal_calendar(
 
 
 def can_answer(invitation: Invitation, now: datetime) -> bool:
-    meeting = invitation.meeting
-    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and (
-        meeting.end_at > now
-    )
+    """Whether the invitee can still answer: as long as invitations can be sent."""
+    return can_send(invitation.meeting, now)
+
+
+def _check_can_answer(invitation: Invitation, now: datetime) -> None:
+    if not can_answer(invitation, now):
+        raise Refusal(_l("Op deze vergadering kan niet meer geantwoord worden."))
 
 
 def _actor(invitation: Invitation) -> str:
@@ -594,13 +585,13 @@ def record_answer(
 ) -> None:
     """Store an invitee's answer and comment. Does not commit."""
     if status not in ANSWERS:
-        raise InvitationError("Kies een antwoord.", "answer")
-    if not can_answer(invitation, now):
-        raise InvitationError("Op deze vergadering kan niet meer geantwoord worden.")
+        raise Refusal(_l("Kies een antwoord."), field="answer")
+    _check_can_answer(invitation, now)
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        raise InvitationError(
-            f"De opmerking mag hoogstens {COMMENT_MAX} tekens lang zijn.", "comment"
+        raise Refusal(
+            _l("De opmerking mag hoogstens %(max)d tekens lang zijn.", max=COMMENT_MAX),
+            field="comment",
         )
     old = invitation.rsvp_status
     invitation.rsvp_status = status
@@ -639,31 +630,61 @@ def name_substitute(
     address is reused) and is invited with the same role; the original answer becomes DELEGATED.
     Does not commit.
     """
-    if not can_answer(invitation, now):
-        raise InvitationError("Op deze vergadering kan niet meer geantwoord worden.")
+    _check_can_answer(invitation, now)
     if invitation.contact is None:
-        raise InvitationError("Deze uitnodiging kan geen vervanger aanduiden.")
+        raise Refusal(_l("Deze uitnodiging kan geen vervanger aanduiden."))
+    first, last = _substitute_name(data)
+    email = _substitute_email(data, own=invitation.contact.email or "")
+    contact = _colleague(invitation.contact.organisation, first, last, email)
+    meeting = invitation.meeting
+    if any(inv.contact_id == contact.id for inv in meeting.invitations):
+        raise Refusal(_l("%(name)s is al uitgenodigd.", name=contact.full_name), field="email")
+    substitute = _delegate(invitation, contact, comment=data.comment, now=now)
+    audit.record(
+        None,
+        "invitation.substitute",
+        substitute,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {invitation.display_name} laat zich vervangen door "
+        f"{contact.full_name}",
+        actor_label=_actor(invitation),
+    )
+    settings = _settings(settings)
+    agenda = _agenda_attachment(meeting, settings)
+    _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda).queue(substitute)
+    return substitute
+
+
+def _substitute_name(data: SubstituteData) -> tuple[str, str]:
+    """First and last name of the substitute, with spaces tidied."""
     first = " ".join(data.first_name.split())
     last = " ".join(data.last_name.split())
     if not first:
-        raise InvitationError("Vul de voornaam van de vervanger in.", "first_name")
+        raise Refusal(_l("Vul de voornaam van de vervanger in."), field="first_name")
     if not last:
-        raise InvitationError("Vul de familienaam van de vervanger in.", "last_name")
+        raise Refusal(_l("Vul de familienaam van de vervanger in."), field="last_name")
     if len(first) > NAME_MAX:
-        raise InvitationError(f"Hoogstens {NAME_MAX} tekens.", "first_name")
+        raise Refusal(_l("Hoogstens %(max)d tekens.", max=NAME_MAX), field="first_name")
     if len(last) > NAME_MAX:
-        raise InvitationError(f"Hoogstens {NAME_MAX} tekens.", "last_name")
-    email = data.email.strip()
+        raise Refusal(_l("Hoogstens %(max)d tekens.", max=NAME_MAX), field="last_name")
+    return first, last
+
+
+def _substitute_email(data: SubstituteData, *, own: str) -> str:
+    """The substitute's address: a plain address that is not the invitee's own (`own`)."""
     try:
-        email = clean_address(email)
+        email = clean_address(data.email.strip())
     except HeaderInjectionError:
-        raise InvitationError("Vul een geldig e-mailadres in.", "email") from None
-    if len(email) > 254:
-        raise InvitationError("Vul een geldig e-mailadres in.", "email")
-    if email.lower() == (invitation.contact.email or "").lower():
-        raise InvitationError("Dat is uw eigen e-mailadres; geef dat van de vervanger.", "email")
-    meeting = invitation.meeting
-    organisation = invitation.contact.organisation
+        email = ""
+    if not email or len(email) > EMAIL_MAX:
+        raise Refusal(_l("Vul een geldig e-mailadres in."), field="email")
+    if email.lower() == own.lower():
+        raise Refusal(_l("Dat is uw eigen e-mailadres; geef dat van de vervanger."), field="email")
+    return email
+
+
+def _colleague(organisation: Organisation, first: str, last: str, email: str) -> Contact:
+    """The organisation's contact with this address, or a new one."""
     contact = db.session.scalar(
         sa.select(Contact).where(
             Contact.organisation_id == organisation.id,
@@ -675,36 +696,19 @@ def name_substitute(
         contact = Contact(organisation=organisation, first_name=first, last_name=last, email=email)
         db.session.add(contact)
         db.session.flush()
-    existing = next((inv for inv in meeting.invitations if inv.contact_id == contact.id), None)
-    if existing is not None:
-        raise InvitationError(f"{contact.full_name} is al uitgenodigd.", "email")
-    substitute = Invitation(
-        contact=contact,
-        role=InviteeRole.OPTIONAL if invitation.role is InviteeRole.OPTIONAL else invitation.role,
-        substitute_for=invitation,
-    )
-    meeting.invitations.append(substitute)
+    return contact
+
+
+def _delegate(
+    invitation: Invitation, contact: Contact, *, comment: str, now: datetime
+) -> Invitation:
+    """Invite `contact` in the place of `invitation`'s invitee, with the same role."""
+    substitute = Invitation(contact=contact, role=invitation.role, substitute_for=invitation)
+    invitation.meeting.invitations.append(substitute)
     invitation.rsvp_status = RsvpStatus.DELEGATED
-    invitation.rsvp_comment = data.comment.strip()[:COMMENT_MAX]
+    invitation.rsvp_comment = comment.strip()[:COMMENT_MAX]
     invitation.responded_at = now
     db.session.flush()
-    audit.record(
-        None,
-        "invitation.substitute",
-        substitute,
-        municipality_id=meeting.municipality_id,
-        summary=f"{meeting.title}: {invitation.display_name} laat zich vervangen door "
-        f"{contact.full_name}",
-        actor_label=_actor(invitation),
-    )
-    settings = _settings(settings)
-    _message_for(
-        substitute,
-        MailKind.INVITATION,
-        now=now,
-        settings=settings,
-        agenda=_agenda_attachment(meeting, settings),
-    )
     return substitute
 
 
@@ -742,18 +746,11 @@ def queue_reminders(
         .order_by(Invitation.meeting_id, Invitation.id)
     ).all()
     rows = []
-    prepared: dict[tuple[int, bool], _MeetingMail] = {}
+    batch = _Batch(MailKind.REMINDER, now=now, settings=settings)
     for invitation in invitations:
         if not _mailable(invitation):
             continue
-        row = _message_for(
-            invitation,
-            MailKind.REMINDER,
-            now=now,
-            settings=settings,
-            agenda=None,
-            prepared=prepared,
-        )
+        row = batch.queue(invitation)
         invitation.reminded_at = now
         if row is not None:
             rows.append(row)

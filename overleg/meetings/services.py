@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
@@ -29,6 +30,7 @@ from overleg.auth.permissions import (
 from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
 from overleg.lib.dates import BRUSSELS, year_bounds
+from overleg.lib.refusal import Refusal
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -58,6 +60,9 @@ MAX_DURATION_MINUTES = 600
 # Roles that make an invitee indispensable: an overlap with another meeting is a conflict.
 REQUIRED_ROLES = frozenset({InviteeRole.REQUIRED, InviteeRole.CHAIR})
 
+# A meeting with one of these statuses still lies ahead: it cannot be put in the past.
+_GOING_AHEAD = (MeetingStatus.PLANNED, MeetingStatus.INVITED)
+
 # The standard agenda of a woonoverleg: (kind, title, minutes). Stored as data, in Dutch.
 STANDARD_AGENDA: tuple[tuple[AgendaItemKind, str, int], ...] = (
     (AgendaItemKind.WELCOME, "Verwelkoming", 5),
@@ -70,15 +75,6 @@ STANDARD_AGENDA: tuple[tuple[AgendaItemKind, str, int], ...] = (
 
 # Items that close the agenda; new items are inserted before them.
 _CLOSING_KINDS = frozenset({AgendaItemKind.VARIA, AgendaItemKind.NEXT_MEETING})
-
-
-class MeetingError(ValueError):
-    """A change the rules refuse. `field` names the form field it is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def default_title(municipality: Municipality) -> str:
@@ -105,19 +101,19 @@ def _check_times(start_at: datetime, end_at: datetime) -> None:
     if start_at.tzinfo is None or end_at.tzinfo is None:
         raise ValueError("naive datetime")
     if end_at <= start_at:
-        raise MeetingError("Het einde moet na het begin liggen.", "end_time")
+        raise Refusal(_l("Het einde moet na het begin liggen."), field="end_time")
 
 
 def _check_text(value: str, limit: int, field_name: str) -> str:
     value = (value or "").strip()
     if len(value) > limit:
-        raise MeetingError(f"Maximaal {limit} tekens.", field_name)
+        raise Refusal(_l("Maximaal %(max)d tekens.", max=limit), field=field_name)
     return value
 
 
 def _editable(meeting: Meeting) -> None:
     if meeting.status is MeetingStatus.CANCELLED:
-        raise MeetingError("Een geannuleerde vergadering kan niet meer gewijzigd worden.")
+        raise Refusal(_l("Een geannuleerde vergadering kan niet meer gewijzigd worden."))
 
 
 # --- meetings -----------------------------------------------------------------------------
@@ -148,13 +144,9 @@ def create_meeting(
 
     Title and location default to "Lokaal woonoverleg <gemeente>" and the usual location. A
     planned (or invited) meeting must start after `now`; past meetings can be recorded as held.
-    Raises MeetingError when the rules refuse.
+    Raises Refusal when the rules refuse.
     """
-    _check_times(start_at, end_at)
-    if status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and start_at <= now:
-        raise MeetingError("Een geplande vergadering kan niet in het verleden liggen.", "date")
-    if status is MeetingStatus.CANCELLED:
-        raise MeetingError("Een nieuwe vergadering kan niet geannuleerd zijn.")
+    _check_new_meeting(start_at, end_at, status=status, now=now)
     title = _check_text(
         title if title is not None else default_title(municipality), TITLE_MAX, "title"
     )
@@ -172,30 +164,48 @@ def create_meeting(
     if with_standard_agenda:
         meeting.agenda_items.extend(standard_agenda())
     if with_standing_invitees:
-        standing = db.session.scalars(
-            sa.select(StandingInvitee)
-            .join(Contact, Contact.id == StandingInvitee.contact_id)
-            .where(
-                StandingInvitee.municipality_id == municipality.id,
-                Contact.archived_at.is_(None),
-                Contact.erased_at.is_(None),
-            )
-            .order_by(StandingInvitee.id)
-        )
-        for entry in standing:
-            meeting.invitations.append(Invitation(contact_id=entry.contact_id, role=entry.role))
+        meeting.invitations.extend(_standing_invitations(municipality))
     db.session.add(meeting)
     db.session.flush()
     if user is not None:
-        audit.record(
-            user,
-            "meeting.create",
-            meeting,
-            municipality_id=municipality.id,
-            summary=f"{meeting.title} op {_local_text(meeting.start_at)}",
-            details={"start_at": meeting.start_at.isoformat(), "status": str(meeting.status)},
-        )
+        _record_created(user, meeting)
     return meeting
+
+
+def _check_new_meeting(
+    start_at: datetime, end_at: datetime, *, status: MeetingStatus, now: datetime
+) -> None:
+    _check_times(start_at, end_at)
+    if status in _GOING_AHEAD and start_at <= now:
+        raise Refusal(_l("Een geplande vergadering kan niet in het verleden liggen."), field="date")
+    if status is MeetingStatus.CANCELLED:
+        raise Refusal(_l("Een nieuwe vergadering kan niet geannuleerd zijn."))
+
+
+def _standing_invitations(municipality: Municipality) -> list[Invitation]:
+    """Fresh invitations for the municipality's standing invitees who are still active."""
+    standing = db.session.scalars(
+        sa.select(StandingInvitee)
+        .join(Contact, Contact.id == StandingInvitee.contact_id)
+        .where(
+            StandingInvitee.municipality_id == municipality.id,
+            Contact.archived_at.is_(None),
+            Contact.erased_at.is_(None),
+        )
+        .order_by(StandingInvitee.id)
+    )
+    return [Invitation(contact_id=entry.contact_id, role=entry.role) for entry in standing]
+
+
+def _record_created(user: User, meeting: Meeting) -> None:
+    audit.record(
+        user,
+        "meeting.create",
+        meeting,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title} op {_local_text(meeting.start_at)}",
+        details={"start_at": meeting.start_at.isoformat(), "status": str(meeting.status)},
+    )
 
 
 @dataclass(frozen=True)
@@ -241,28 +251,14 @@ def update_meeting(
     """
     _editable(meeting)
     _check_times(start_at, end_at)
-    title = _check_text(title, TITLE_MAX, "title")
-    if not title:
-        raise MeetingError("Vul een titel in.", "title")
+    title = _required_title(title)
     location = _check_text(location, LOCATION_MAX, "location")
-    time_changed = start_at != meeting.start_at or end_at != meeting.end_at
-    if (
-        time_changed
-        and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED)
-        and start_at <= now
-    ):
-        raise MeetingError(
-            "Een geplande vergadering kan niet naar het verleden verplaatst worden.", "date"
+    change = _compare(meeting, title=title, start_at=start_at, end_at=end_at, location=location)
+    if change.time_changed and meeting.status in _GOING_AHEAD and start_at <= now:
+        raise Refusal(
+            _l("Een geplande vergadering kan niet naar het verleden verplaatst worden."),
+            field="date",
         )
-    change = MeetingChange(
-        time_changed=time_changed,
-        place_changed=location != meeting.location,
-        title_changed=title != meeting.title,
-        old_start_at=meeting.start_at,
-        old_end_at=meeting.end_at,
-        old_location=meeting.location,
-        old_status=meeting.status,
-    )
     if not change.changed:
         return change
     meeting.title = title
@@ -273,24 +269,50 @@ def update_meeting(
         meeting.ical_sequence += 1
     db.session.flush()
     if user is not None:
-        parts = []
-        if change.time_changed:
-            parts.append(f"tijd: {_local_text(change.old_start_at)} → {_local_text(start_at)}")
-        if change.place_changed:
-            parts.append(f"plaats: {change.old_location or '-'} → {location or '-'}")
-        if change.title_changed:
-            parts.append(f"titel: {title}")
-        audit.record(
-            user,
-            "meeting.update",
-            meeting,
-            municipality_id=meeting.municipality_id,
-            summary="; ".join(parts),
-            details={"sequence": meeting.ical_sequence},
-        )
+        _record_updated(user, meeting, change)
     if change.needs_new_sequence:
         invitation_mail.queue_meeting_update(meeting, change, now=now)
     return change
+
+
+def _required_title(title: str) -> str:
+    title = _check_text(title, TITLE_MAX, "title")
+    if not title:
+        raise Refusal(_l("Vul een titel in."), field="title")
+    return title
+
+
+def _compare(
+    meeting: Meeting, *, title: str, start_at: datetime, end_at: datetime, location: str
+) -> MeetingChange:
+    """What changes when `meeting` gets these values (the meeting itself is not changed)."""
+    return MeetingChange(
+        time_changed=start_at != meeting.start_at or end_at != meeting.end_at,
+        place_changed=location != meeting.location,
+        title_changed=title != meeting.title,
+        old_start_at=meeting.start_at,
+        old_end_at=meeting.end_at,
+        old_location=meeting.location,
+        old_status=meeting.status,
+    )
+
+
+def _record_updated(user: User, meeting: Meeting, change: MeetingChange) -> None:
+    parts = []
+    if change.time_changed:
+        parts.append(f"tijd: {_local_text(change.old_start_at)} → {_local_text(meeting.start_at)}")
+    if change.place_changed:
+        parts.append(f"plaats: {change.old_location or '-'} → {meeting.location or '-'}")
+    if change.title_changed:
+        parts.append(f"titel: {meeting.title}")
+    audit.record(
+        user,
+        "meeting.update",
+        meeting,
+        municipality_id=meeting.municipality_id,
+        summary="; ".join(parts),
+        details={"sequence": meeting.ical_sequence},
+    )
 
 
 def cancel_meeting(
@@ -299,10 +321,10 @@ def cancel_meeting(
     """Cancel a planned or invited meeting with a reason; raises the SEQUENCE. Does not commit."""
     _editable(meeting)
     if meeting.status is MeetingStatus.HELD:
-        raise MeetingError("Een vergadering die plaatsvond kan niet geannuleerd worden.")
+        raise Refusal(_l("Een vergadering die plaatsvond kan niet geannuleerd worden."))
     reason = _check_text(reason, CANCEL_REASON_MAX, "reason")
     if not reason:
-        raise MeetingError("Geef een reden voor de annulering.", "reason")
+        raise Refusal(_l("Geef een reden voor de annulering."), field="reason")
     old_status = meeting.status
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = reason
@@ -330,10 +352,10 @@ def mark_held(meeting: Meeting, *, now: datetime, user: User | None = None) -> N
     """
     _editable(meeting)
     if meeting.status is MeetingStatus.HELD:
-        raise MeetingError("Deze vergadering staat al als gehouden geregistreerd.")
+        raise Refusal(_l("Deze vergadering staat al als gehouden geregistreerd."))
     if meeting.start_at > now:
-        raise MeetingError(
-            "Een vergadering kan pas als gehouden geregistreerd worden als ze begonnen is."
+        raise Refusal(
+            _l("Een vergadering kan pas als gehouden geregistreerd worden als ze begonnen is.")
         )
     meeting.status = MeetingStatus.HELD
     db.session.flush()
@@ -366,12 +388,11 @@ class AgendaItemData:
 
 
 def _check_item(data: AgendaItemData) -> AgendaItemData:
-    title = _check_text(data.title, TITLE_MAX, "title")
-    if not title:
-        raise MeetingError("Vul een titel in.", "title")
+    title = _required_title(data.title)
     if not 0 <= data.duration_minutes <= MAX_DURATION_MINUTES:
-        raise MeetingError(
-            f"De duur ligt tussen 0 en {MAX_DURATION_MINUTES} minuten.", "duration_minutes"
+        raise Refusal(
+            _l("De duur ligt tussen 0 en %(max)d minuten.", max=MAX_DURATION_MINUTES),
+            field="duration_minutes",
         )
     return AgendaItemData(
         title=title,
@@ -469,21 +490,23 @@ def reorder_agenda(
 ) -> None:
     """Put the agenda in the order of `ordered_ids`, which must name exactly its items.
 
-    Refuses (MeetingError) ids of another meeting, duplicates and missing items: the last
+    Refuses (Refusal) ids of another meeting, duplicates and missing items: the last
     happens when the agenda changed since the page was loaded. Does not commit.
     """
     _editable(meeting)
     by_id = {item.id: item for item in meeting.agenda_items}
     foreign = [item_id for item_id in ordered_ids if item_id not in by_id]
     if foreign:
-        raise MeetingError(
-            "De nieuwe volgorde noemt agendapunten die niet bij deze vergadering horen."
+        raise Refusal(
+            _l("De nieuwe volgorde noemt agendapunten die niet bij deze vergadering horen."),
+            field="order",
         )
     if len(set(ordered_ids)) != len(ordered_ids):
-        raise MeetingError("De nieuwe volgorde noemt een agendapunt meer dan eens.")
+        raise Refusal(_l("De nieuwe volgorde noemt een agendapunt meer dan eens."), field="order")
     if set(ordered_ids) != set(by_id):
-        raise MeetingError(
-            "De agenda is intussen gewijzigd. Laad de pagina opnieuw en probeer nog eens."
+        raise Refusal(
+            _l("De agenda is intussen gewijzigd. Laad de pagina opnieuw en probeer nog eens."),
+            field="order",
         )
     for position, item_id in enumerate(ordered_ids):
         by_id[item_id].position = position
@@ -522,9 +545,9 @@ def add_invitee(
     """Invite a contact with a role; refuses a contact who is already invited. Does not commit."""
     _editable(meeting)
     if contact.archived_at is not None or contact.erased_at is not None:
-        raise MeetingError("Deze contactpersoon is gearchiveerd.", "contact_id")
+        raise Refusal(_l("Deze contactpersoon is gearchiveerd."), field="contact_id")
     if any(inv.contact_id == contact.id for inv in meeting.invitations):
-        raise MeetingError(f"{contact.full_name} is al uitgenodigd.", "contact_id")
+        raise Refusal(_l("%(name)s is al uitgenodigd.", name=contact.full_name), field="contact_id")
     invitation = Invitation(contact=contact, role=role)
     meeting.invitations.append(invitation)
     db.session.flush()
@@ -570,8 +593,8 @@ def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
     meeting = invitation.meeting
     _editable(meeting)
     if invitation.attendance is not None:
-        raise MeetingError(
-            "Deze persoon staat al op de aanwezigheidslijst en kan niet verwijderd worden."
+        raise Refusal(
+            _l("Deze persoon staat al op de aanwezigheidslijst en kan niet verwijderd worden.")
         )
     name = invitation.display_name
     invitation_id = invitation.id
@@ -656,9 +679,10 @@ def overlap_conflicts(meeting: Meeting) -> list[Conflict]:
         .options(selectinload(Meeting.municipality))
         .order_by(Meeting.start_at, Meeting.id)
     ).all()
-    contacts = {
-        inv.contact_id: inv.contact for inv in meeting.invitations if inv.contact_id in required_ids
-    }
+    contacts: dict[int | None, Contact] = {}
+    for inv in meeting.invitations:
+        if inv.contact_id in required_ids and (contact := inv.contact) is not None:
+            contacts[contact.id] = contact
     shared: dict[int, tuple[Meeting, list[Contact]]] = {}
     for other, contact_id in rows:
         entry = shared.setdefault(other.id, (other, []))
@@ -740,7 +764,7 @@ def invitation_counts(meeting_ids: Sequence[int]) -> dict[int, int]:
     return {meeting_id: count for meeting_id, count in rows}
 
 
-def _meeting_page_statement(meeting_id: int) -> sa.Select[tuple[Meeting]]:
+def _meeting_page_statement(meeting_id: int) -> sa.Select[Meeting]:
     return (
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
@@ -778,7 +802,7 @@ _ROLE_ORDER = {
 def sorted_invitations(meeting: Meeting) -> list[Invitation]:
     """Chair and secretary first, then by organisation and name."""
 
-    def key(inv: Invitation) -> tuple:
+    def key(inv: Invitation) -> tuple[int, str, str]:
         organisation = inv.contact.organisation.name if inv.contact else inv.guest_organisation
         last = inv.contact.last_name if inv.contact else inv.guest_name
         return (_ROLE_ORDER.get(inv.role, 9), organisation.lower(), last.lower())

@@ -1,12 +1,13 @@
 """Meetings, their agenda and invitee list.
 
 Thin views: parse the form, authorise through overleg.auth.permissions, call
-overleg.meetings.services, commit, render.
+overleg.meetings.services, render. A refused change is shown on its form (overleg.web.refusals);
+the request's one commit point (overleg.web.application) commits what was accepted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,27 +29,17 @@ from overleg.auth.permissions import (
 from overleg.extensions import db
 from overleg.lib.dates import to_local
 from overleg.meetings import forms, services
-from overleg.meetings.services import AgendaItemData, MeetingError
+from overleg.meetings.services import AgendaItemData
 from overleg.models import InviteeRole, Meeting, MeetingStatus, Municipality, Theme
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
+from overleg.web.pagination import page_number, paginate
+from overleg.web.refusals import form_status, refusals_on
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("meetings", __name__)
 
 PER_PAGE = 25
-
-
-def _field_error(form: forms.FlaskForm, error: MeetingError) -> None:
-    """Show a service's refusal next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _status_code(form: forms.FlaskForm) -> int:
-    return 400 if form.errors.get("csrf_token") else 200
 
 
 def _conflict_rows(meeting: Meeting) -> list[tuple[services.Conflict, bool]]:
@@ -76,12 +67,16 @@ def _flash_conflicts(meeting: Meeting) -> None:
         )
 
 
+def _to_meeting(meeting_id: int) -> Response:
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
 # --- list ---------------------------------------------------------------------------------
 
 
 @bp.route("/meetings")
 @access(Access.USER)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ViewResponse:
     municipalities = services.municipality_choices(current_user)
     form = forms.MeetingFilterForm(request.args)
     form.municipality.choices = [("", _("Alle gemeenten"))] + [
@@ -99,7 +94,7 @@ def index():  # type: ignore[no-untyped-def]
         year=form.year.data if not form.year.errors else None,
         status=MeetingStatus(status) if status else None,
     )
-    page = _paginate(statement, request.args.get("page", type=int) or 1)
+    page = paginate(statement, page_number(request.args.get("page")), PER_PAGE)
     counts = services.invitation_counts([m.id for m in page.items])
     # Only the known filters go into the pagination links (never e.g. url_for's `_external`).
     args = {k: request.args[k] for k in ("municipality", "year", "status") if request.args.get(k)}
@@ -113,15 +108,6 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _paginate(statement, number: int):  # type: ignore[no-untyped-def]
-    """One page; a page number past the end shows the last page."""
-    number = max(1, min(number, 1_000_000))
-    page = db.paginate(statement, page=number, per_page=PER_PAGE, error_out=False)
-    if not page.items and page.total and number > 1:
-        page = db.paginate(statement, page=page.pages, per_page=PER_PAGE, error_out=False)
-    return page
-
-
 # --- create and edit ----------------------------------------------------------------------
 
 
@@ -132,19 +118,32 @@ def _times(
 
     A blank start time is the municipality's usual start, a blank end the usual duration later.
     """
-    start = services.local_datetime(
-        form.date.data, form.start_time.data or municipality.window_start
-    )
+    day = form.date.data
+    if day is None:  # the form's InputRequired refuses a blank date before this is called
+        abort(400)
+    start = services.local_datetime(day, form.start_time.data or municipality.window_start)
     if form.end_time.data is not None:
-        end = services.local_datetime(form.date.data, form.end_time.data)
+        end = services.local_datetime(day, form.end_time.data)
     else:
         end = start + timedelta(minutes=municipality.meeting_duration_minutes)
     return start, end
 
 
+def _prefill_create(form: forms.MeetingCreateForm, editable: list[Municipality]) -> None:
+    """The municipality and date a link to the new-meeting page suggests (or the only choice)."""
+    chosen = request.args.get("municipality", "")
+    if chosen in {m.slug for m in editable}:
+        form.municipality.data = chosen
+    elif len(editable) == 1:
+        form.municipality.data = editable[0].slug
+    day = request.args.get("date", "")
+    if day:
+        form.date.process_data(_parse_day(day))
+
+
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def create():  # type: ignore[no-untyped-def]
+def create() -> ViewResponse:
     editable = [
         m for m in visible_municipalities(current_user) if can_edit_municipality(current_user, m)
     ]
@@ -154,45 +153,34 @@ def create():  # type: ignore[no-untyped-def]
         (m.slug, m.name) for m in editable
     ]
     if request.method == "GET":
-        chosen = request.args.get("municipality", "")
-        if chosen in by_slug:
-            form.municipality.data = chosen
-        elif len(editable) == 1:
-            form.municipality.data = editable[0].slug
-        day = request.args.get("date", "")
-        if day:
-            form.date.process_data(_parse_day(day))
+        _prefill_create(form, editable)
     if form.validate_on_submit():
         municipality = by_slug[form.municipality.data]
-        times = _times(form, municipality)
-        try:
+        start_at, end_at = _times(form, municipality)
+        with refusals_on(form) as outcome:
             meeting = services.create_meeting(
                 municipality,
-                start_at=times[0],
-                end_at=times[1],
+                start_at=start_at,
+                end_at=end_at,
                 now=utcnow(),
                 title=(form.title.data or "").strip() or None,
                 location=(form.location.data or "").strip() or None,
                 status=MeetingStatus(form.status.data),
                 user=current_user,
             )
-        except MeetingError as refused:
-            db.session.rollback()
-            _field_error(form, refused)
-        else:
-            db.session.commit()
+        if outcome.accepted:
             flash(_("De vergadering is aangemaakt."), "success")
             _flash_conflicts(meeting)
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+            return _to_meeting(meeting.id)
     return render_template(
         "meetings/form.html",
         form=form,
         meeting=None,
         municipalities=editable,
-    ), _status_code(form)
+    ), form_status(form)
 
 
-def _parse_day(raw: str):  # type: ignore[no-untyped-def]
+def _parse_day(raw: str) -> date | None:
     try:
         return datetime.strptime(raw, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
     except ValueError:
@@ -201,11 +189,13 @@ def _parse_day(raw: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>")
 @access(Access.USER)
-def detail(meeting_id: int):  # type: ignore[no-untyped-def]
+def detail(meeting_id: int) -> ViewResponse:
     # The page's rows first (kept in `meeting`: the session holds loaded objects only weakly),
     # so that the check finds the meeting and its municipality in the session: no second load.
     meeting = services.find_meeting_page(meeting_id)
     get_meeting(current_user, meeting_id)  # 404 (also when there is no such meeting) or 403
+    if meeting is None:  # not reached: get_meeting answered 404
+        abort(404)
     return render_template(
         "meetings/detail.html",
         meeting=meeting,
@@ -218,94 +208,89 @@ def detail(meeting_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+def _prefill_times(form: forms.MeetingEditForm, meeting: Meeting) -> None:
+    start, end = to_local(meeting.start_at), to_local(meeting.end_at)
+    form.date.data = start.date()
+    form.start_time.data = start.time()
+    form.end_time.data = end.time()
+
+
+def _flash_update(meeting: Meeting, change: services.MeetingChange) -> None:
+    if not change.changed:
+        flash(_("Er was niets gewijzigd."), "info")
+    elif change.needs_new_sequence and meeting.invitations_sent_at is not None:
+        flash(
+            _(
+                "De vergadering is gewijzigd. Wie al uitgenodigd was, krijgt een "
+                "bijgewerkte uitnodiging."
+            ),
+            "success",
+        )
+    else:
+        flash(_("De vergadering is gewijzigd."), "success")
+    if change.time_changed:
+        _flash_conflicts(meeting)
+
+
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def edit(meeting_id: int):  # type: ignore[no-untyped-def]
+def edit(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
-    if meeting.status is MeetingStatus.CANCELLED:
-        flash(_("Een geannuleerde vergadering kan niet meer gewijzigd worden."), "error")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    if (locked := _locked(meeting)) is not None:
+        return locked
     form = forms.MeetingEditForm(obj=meeting if request.method == "GET" else None)
     if request.method == "GET":
-        start, end = to_local(meeting.start_at), to_local(meeting.end_at)
-        form.date.data = start.date()
-        form.start_time.data = start.time()
-        form.end_time.data = end.time()
+        _prefill_times(form, meeting)
     if form.validate_on_submit():
-        times = _times(form, meeting.municipality)
-        try:
+        start_at, end_at = _times(form, meeting.municipality)
+        with refusals_on(form) as outcome:
             change = services.update_meeting(
                 meeting,
-                title=form.title.data,
-                start_at=times[0],
-                end_at=times[1],
+                title=form.title.data or "",
+                start_at=start_at,
+                end_at=end_at,
                 location=form.location.data or "",
                 now=utcnow(),
                 user=current_user,
             )
-        except MeetingError as refused:
-            db.session.rollback()
-            _field_error(form, refused)
-        else:
-            db.session.commit()
-            if not change.changed:
-                flash(_("Er was niets gewijzigd."), "info")
-            elif change.needs_new_sequence and meeting.invitations_sent_at is not None:
-                flash(
-                    _(
-                        "De vergadering is gewijzigd. Wie al uitgenodigd was, krijgt een "
-                        "bijgewerkte uitnodiging."
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("De vergadering is gewijzigd."), "success")
-            if change.time_changed:
-                _flash_conflicts(meeting)
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+        if outcome.accepted:
+            _flash_update(meeting, change)
+            return _to_meeting(meeting.id)
     return render_template(
         "meetings/form.html", form=form, meeting=meeting, municipalities=[]
-    ), _status_code(form)
+    ), form_status(form)
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def cancel(meeting_id: int):  # type: ignore[no-untyped-def]
+def cancel(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.HELD):
         flash(_("Deze vergadering kan niet (meer) geannuleerd worden."), "error")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+        return _to_meeting(meeting.id)
     form = forms.CancelForm()
     if form.validate_on_submit():
-        try:
+        with refusals_on(form) as outcome:
             services.cancel_meeting(
                 meeting, reason=form.reason.data or "", now=utcnow(), user=current_user
             )
-        except MeetingError as refused:
-            db.session.rollback()
-            _field_error(form, refused)
-        else:
-            db.session.commit()
+        if outcome.accepted:
             flash(_("De vergadering is geannuleerd."), "success")
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    return render_template("meetings/cancel.html", form=form, meeting=meeting), _status_code(form)
+            return _to_meeting(meeting.id)
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
 @access(Access.EDITOR)
-def held(meeting_id: int):  # type: ignore[no-untyped-def]
+def held(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with refusals_on() as outcome:
         services.mark_held(meeting, now=utcnow(), user=current_user)
-    except MeetingError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
+    if outcome.accepted:
         flash(_("De vergadering staat geregistreerd als gehouden."), "success")
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    return _to_meeting(meeting_id)
 
 
 # --- agenda -------------------------------------------------------------------------------
@@ -334,13 +319,17 @@ def _item_data(form: forms.AgendaItemForm) -> AgendaItemData:
 def _locked(meeting: Meeting) -> Response | None:
     if meeting.status is MeetingStatus.CANCELLED:
         flash(_("Een geannuleerde vergadering kan niet meer gewijzigd worden."), "error")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+        return _to_meeting(meeting.id)
     return None
+
+
+def _to_agenda(meeting_id: int) -> Response:
+    return redirect(url_for("meetings.agenda", meeting_id=meeting_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def agenda(meeting_id: int):  # type: ignore[no-untyped-def]
+def agenda(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if (locked := _locked(meeting)) is not None:
         return locked
@@ -349,16 +338,12 @@ def agenda(meeting_id: int):  # type: ignore[no-untyped-def]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with refusals_on(form) as outcome:
                 item = services.add_agenda_item(meeting, _item_data(form), user=current_user)
-            except MeetingError as refused:
-                db.session.rollback()
-                _field_error(form, refused)
-            else:
-                db.session.commit()
+            if outcome.accepted:
                 flash(_("Agendapunt “%(title)s” toegevoegd.", title=item.title), "success")
-                return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-        status = _status_code(form)
+                return _to_agenda(meeting.id)
+        status = form_status(form)
     return _render_agenda(meeting, form, forms.ReorderForm()), status
 
 
@@ -385,7 +370,7 @@ def _render_agenda(meeting: Meeting, form: forms.AgendaItemForm, reorder: forms.
 
 @bp.route("/meetings/<int:meeting_id>/agenda/reorder", methods=["POST"])
 @access(Access.EDITOR)
-def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
+def agenda_reorder(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if (locked := _locked(meeting)) is not None:
         return locked
@@ -395,15 +380,11 @@ def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
         if ids is None:
             reorder.order.errors = [_("De volgorde is onleesbaar.")]
         else:
-            try:
+            with refusals_on(reorder) as outcome:
                 services.reorder_agenda(meeting, ids, user=current_user)
-            except MeetingError as refused:
-                db.session.rollback()
-                reorder.order.errors = [refused.message]
-            else:
-                db.session.commit()
+            if outcome.accepted:
                 flash(_("De volgorde van de agenda is aangepast."), "success")
-                return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
+                return _to_agenda(meeting.id)
     form = forms.AgendaItemForm(formdata=None)
     form.theme.choices = _theme_choices()
     code = 400 if reorder.errors.get("csrf_token") else 422
@@ -412,7 +393,7 @@ def agenda_reorder(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def agenda_item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def agenda_item_edit(meeting_id: int, item_id: int) -> ViewResponse:
     item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
     if (locked := _locked(item.meeting)) is not None:
         return locked
@@ -421,78 +402,76 @@ def agenda_item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-
     if request.method == "GET":
         form.theme.data = str(item.theme_id) if item.theme_id else ""
     if form.validate_on_submit():
-        try:
+        with refusals_on(form) as outcome:
             services.update_agenda_item(item, _item_data(form), user=current_user)
-        except MeetingError as refused:
-            db.session.rollback()
-            _field_error(form, refused)
-        else:
-            db.session.commit()
+        if outcome.accepted:
             flash(_("Het agendapunt is gewijzigd."), "success")
-            return redirect(url_for("meetings.agenda", meeting_id=meeting_id))
+            return _to_agenda(meeting_id)
     return render_template(
         "meetings/agenda_item.html", form=form, item=item, meeting=item.meeting
-    ), _status_code(form)
+    ), form_status(form)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
 @access(Access.EDITOR)
-def agenda_item_delete(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def agenda_item_delete(meeting_id: int, item_id: int) -> ViewResponse:
     item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
     if (locked := _locked(item.meeting)) is not None:
         return locked
     if not ConfirmForm().validate_on_submit():
         abort(400)
     title = item.title
-    try:
+    with refusals_on() as outcome:
         services.remove_agenda_item(item, user=current_user)
-    except MeetingError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
+    if outcome.accepted:
         flash(_("Agendapunt “%(title)s” verwijderd.", title=title), "success")
-    return redirect(url_for("meetings.agenda", meeting_id=meeting_id))
+    return _to_agenda(meeting_id)
 
 
 # --- invitees -----------------------------------------------------------------------------
 
 
+def _to_invitees(meeting_id: int) -> Response:
+    return redirect(url_for("meetings.invitees", meeting_id=meeting_id))
+
+
+def _invite(meeting: Meeting, form: forms.InviteeAddForm) -> bool:
+    """Invite the contact chosen on `form`; False, with the reason on the form, when refused."""
+    contact_id = form.contact_id.data
+    contact = (
+        services.invitable_contact(current_user, meeting, contact_id)
+        if contact_id is not None
+        else None
+    )
+    if contact is None:
+        form.contact_id.errors = [_("Deze contactpersoon bestaat niet of is niet zichtbaar.")]
+        return False
+    with refusals_on(form) as outcome:
+        services.add_invitee(meeting, contact, InviteeRole(form.role.data), user=current_user)
+    if outcome.accepted:
+        if meeting.invitations_sent_at is not None:
+            message = _(
+                "%(name)s is uitgenodigd en krijgt de uitnodiging per e-mail.",
+                name=contact.full_name,
+            )
+        else:
+            message = _("%(name)s is uitgenodigd.", name=contact.full_name)
+        flash(message, "success")
+    return outcome.accepted
+
+
 @bp.route("/meetings/<int:meeting_id>/invitees", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
+def invitees(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if (locked := _locked(meeting)) is not None:
         return locked
     form = forms.InviteeAddForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            contact = services.invitable_contact(current_user, meeting, form.contact_id.data)
-            if contact is None:
-                form.contact_id.errors = [
-                    _("Deze contactpersoon bestaat niet of is niet zichtbaar.")
-                ]
-            else:
-                try:
-                    services.add_invitee(
-                        meeting, contact, InviteeRole(form.role.data), user=current_user
-                    )
-                except MeetingError as refused:
-                    db.session.rollback()
-                    _field_error(form, refused)
-                else:
-                    db.session.commit()
-                    if meeting.invitations_sent_at is not None:
-                        message = _(
-                            "%(name)s is uitgenodigd en krijgt de uitnodiging per e-mail.",
-                            name=contact.full_name,
-                        )
-                    else:
-                        message = _("%(name)s is uitgenodigd.", name=contact.full_name)
-                    flash(message, "success")
-                    return redirect(url_for("meetings.invitees", meeting_id=meeting.id))
-        status = _status_code(form)
+        if form.validate_on_submit() and _invite(meeting, form):
+            return _to_invitees(meeting.id)
+        status = form_status(form)
     search = forms.ContactSearchForm(request.args)
     query = (search.q.data or "") if search.validate() else ""
     meeting = services.load_meeting_page(meeting.id)
@@ -511,34 +490,26 @@ def invitees(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/invitees/<int:invitation_id>/role", methods=["POST"])
 @access(Access.EDITOR)
-def invitee_role(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def invitee_role(meeting_id: int, invitation_id: int) -> ViewResponse:
     invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
     if (locked := _locked(invitation.meeting)) is not None:
         return locked
     form = forms.InviteeRoleForm()
-    if form.validate_on_submit():
-        try:
-            changed = services.change_invitee_role(
-                invitation, InviteeRole(form.role.data), user=current_user
-            )
-        except MeetingError as refused:
-            db.session.rollback()
-            flash(refused.message, "error")
-        else:
-            db.session.commit()
-            if changed:
-                flash(
-                    _("De rol van %(name)s is gewijzigd.", name=invitation.display_name),
-                    "success",
-                )
-    else:
+    if not form.validate_on_submit():
         flash(_("Kies een geldige rol."), "error")
-    return redirect(url_for("meetings.invitees", meeting_id=meeting_id))
+        return _to_invitees(meeting_id)
+    with refusals_on() as outcome:
+        changed = services.change_invitee_role(
+            invitation, InviteeRole(form.role.data), user=current_user
+        )
+    if outcome.accepted and changed:
+        flash(_("De rol van %(name)s is gewijzigd.", name=invitation.display_name), "success")
+    return _to_invitees(meeting_id)
 
 
 @bp.route("/meetings/<int:meeting_id>/invitees/<int:invitation_id>/delete", methods=["POST"])
 @access(Access.EDITOR)
-def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def invitee_delete(meeting_id: int, invitation_id: int) -> ViewResponse:
     invitation = get_invitation(current_user, meeting_id, invitation_id, edit=True)
     if (locked := _locked(invitation.meeting)) is not None:
         return locked
@@ -546,16 +517,12 @@ def invitee_delete(meeting_id: int, invitation_id: int):  # type: ignore[no-unty
         abort(400)
     name = invitation.display_name
     invitation_sent = invitation.sent_at is not None
-    try:
+    with refusals_on() as outcome:
         services.remove_invitee(invitation, user=current_user)
-    except MeetingError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
+    if outcome.accepted:
         if invitation_sent:
             message = _("%(name)s is niet langer uitgenodigd en krijgt een annulering.", name=name)
         else:
             message = _("%(name)s is niet langer uitgenodigd.", name=name)
         flash(message, "success")
-    return redirect(url_for("meetings.invitees", meeting_id=meeting_id))
+    return _to_invitees(meeting_id)

@@ -20,7 +20,8 @@ from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
 from overleg.lib.dates import BRUSSELS
-from overleg.meetings.services import REQUIRED_ROLES, MeetingError, create_meeting
+from overleg.lib.refusal import Refusal
+from overleg.meetings.services import REQUIRED_ROLES, create_meeting
 from overleg.models import (
     Contact,
     Invitation,
@@ -242,7 +243,7 @@ def apply_plan(
         end = start + timedelta(minutes=by_slug[a.slug].duration_minutes)
         try:
             meeting = create_meeting(municipality, start_at=start, end_at=end, now=now, user=user)
-        except MeetingError as error:
+        except Refusal as error:
             raise PlanError(f"{municipality.name}: {error.message}") from error
         if user is None:
             audit.record(

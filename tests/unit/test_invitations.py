@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from overleg.extensions import db
 from overleg.lib import ical
+from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import parts_by_type
@@ -88,7 +90,7 @@ def test_send_invitations_queues_one_personal_message_per_invitee(meeting, world
 
 def test_cancelled_meeting_cannot_send(meeting, world):
     meeting.status = MeetingStatus.CANCELLED
-    with pytest.raises(invitations.InvitationError):
+    with pytest.raises(Refusal):
         invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
 
 
@@ -166,7 +168,7 @@ def test_answer_and_substitute(meeting, world):
     assert substitute.substitute_for_id == invitation.id
     assert substitute.contact.organisation_id == invitation.contact.organisation_id
     assert _rows()[-1].to_address == "piet@example.be"
-    with pytest.raises(invitations.InvitationError) as error:
+    with pytest.raises(Refusal) as error:
         invitations.name_substitute(
             invitation,
             invitations.SubstituteData("Piet", "Janssens", "piet@example.be"),
@@ -174,6 +176,8 @@ def test_answer_and_substitute(meeting, world):
             settings=SETTINGS,
         )
     assert error.value.field == "email"
+    with force_locale("en"):
+        assert str(error.value) == "Piet Janssens is already invited."
     assert (
         db.session.scalar(
             sa.select(sa.func.count(Contact.id)).where(Contact.email == "piet@example.be")

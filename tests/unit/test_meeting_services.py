@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from overleg.auth.permissions import (
     can_edit_municipality,
@@ -15,8 +16,9 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.refusal import Refusal
 from overleg.meetings import services
-from overleg.meetings.services import AgendaItemData, ConflictKind, MeetingError
+from overleg.meetings.services import AgendaItemData, ConflictKind
 from overleg.models import (
     AgendaItemKind,
     Attendance,
@@ -120,13 +122,13 @@ def test_create_meeting_uses_given_title_and_location(world):
 
 def test_create_meeting_refuses_end_before_start(world):
     start = brussels(date(2026, 3, 17), 14)
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_meeting(world.north, start_at=start, end_at=start, now=NOW)
     assert refused.value.field == "end_time"
 
 
 def test_create_meeting_refuses_planned_meeting_in_the_past(world):
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_meeting(
             world.north,
             start_at=NOW - timedelta(days=2),
@@ -134,6 +136,15 @@ def test_create_meeting_refuses_planned_meeting_in_the_past(world):
             now=NOW,
         )
     assert refused.value.field == "date"
+
+
+def test_a_refusal_reads_in_the_language_of_its_reader(world):
+    with pytest.raises(Refusal) as refused:
+        new_meeting(world, title="x" * 201)
+    with force_locale("en"):
+        assert str(refused.value) == "At most 200 characters."
+    with force_locale("nl"):
+        assert str(refused.value) == "Maximaal 200 tekens."
 
 
 def test_create_meeting_in_the_past_as_held_is_allowed(world):
@@ -148,7 +159,7 @@ def test_create_meeting_in_the_past_as_held_is_allowed(world):
 
 
 def test_create_meeting_refuses_overlong_title(world):
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refusal) as refused:
         new_meeting(world, title="x" * 201)
     assert refused.value.field == "title"
 
@@ -224,7 +235,7 @@ def test_update_without_change_changes_nothing(world):
 
 def test_update_refuses_moving_planned_meeting_into_the_past(world):
     meeting = new_meeting(world)
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.update_meeting(
             meeting,
             title=meeting.title,
@@ -243,7 +254,7 @@ def test_cancel_raises_sequence_and_locks_meeting(world):
     assert meeting.status is MeetingStatus.CANCELLED
     assert meeting.cancel_reason == "Te weinig agendapunten"
     assert meeting.ical_sequence == 1
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.update_meeting(
             meeting,
             title="x",
@@ -252,15 +263,15 @@ def test_cancel_raises_sequence_and_locks_meeting(world):
             location="",
             now=NOW,
         )
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.cancel_meeting(meeting, reason="nog eens", now=NOW)
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.add_agenda_item(meeting, AgendaItemData(title="Te laat"))
 
 
 def test_cancel_needs_a_reason(world):
     meeting = new_meeting(world)
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.cancel_meeting(meeting, reason="  ", now=NOW)
     assert refused.value.field == "reason"
     assert meeting.status is MeetingStatus.PLANNED
@@ -286,7 +297,7 @@ def test_new_agenda_item_goes_before_varia(world):
 
 def test_agenda_item_refuses_bad_duration(world):
     meeting = new_meeting(world)
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.add_agenda_item(meeting, AgendaItemData(title="Lang", duration_minutes=601))
     assert refused.value.field == "duration_minutes"
 
@@ -314,7 +325,7 @@ def test_reorder_refuses_items_of_another_meeting(world):
     other = new_meeting(world, day=date(2026, 3, 18))
     ids = [item.id for item in meeting.agenda_items]
     foreign = [*ids[:-1], other.agenda_items[0].id]
-    with pytest.raises(MeetingError, match="niet bij deze vergadering"):
+    with pytest.raises(Refusal, match="niet bij deze vergadering"):
         services.reorder_agenda(meeting, foreign)
     assert [item.position for item in other.agenda_items] == list(range(6))
 
@@ -322,9 +333,9 @@ def test_reorder_refuses_items_of_another_meeting(world):
 def test_reorder_refuses_stale_or_duplicate_lists(world):
     meeting = new_meeting(world)
     ids = [item.id for item in meeting.agenda_items]
-    with pytest.raises(MeetingError, match="intussen gewijzigd"):
+    with pytest.raises(Refusal, match="intussen gewijzigd"):
         services.reorder_agenda(meeting, ids[:-1])
-    with pytest.raises(MeetingError, match="meer dan eens"):
+    with pytest.raises(Refusal, match="meer dan eens"):
         services.reorder_agenda(meeting, [*ids, ids[0]])
 
 
@@ -349,7 +360,7 @@ def test_add_change_and_remove_invitee(world):
     invitation = services.add_invitee(meeting, contact, InviteeRole.OPTIONAL, user=world.secretary)
     db.session.commit()
     assert invitation.role is InviteeRole.OPTIONAL
-    with pytest.raises(MeetingError, match="al uitgenodigd"):
+    with pytest.raises(Refusal, match="al uitgenodigd"):
         services.add_invitee(meeting, contact, InviteeRole.REQUIRED)
     assert services.change_invitee_role(invitation, InviteeRole.CHAIR, user=world.secretary)
     assert not services.change_invitee_role(invitation, InviteeRole.CHAIR)
@@ -364,7 +375,7 @@ def test_remove_invitee_with_recorded_attendance_is_refused(world):
     meeting = new_meeting(world)
     invitation = meeting.invitations[0]
     invitation.attendance = Attendance.PRESENT
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.remove_invitee(invitation)
 
 
@@ -466,23 +477,23 @@ def test_cancelled_meeting_has_no_conflicts(world):
 
 def test_mark_held_once_started_keeps_sequence(world):
     meeting = new_meeting(world)
-    with pytest.raises(MeetingError, match="begonnen"):
+    with pytest.raises(Refusal, match="begonnen"):
         services.mark_held(meeting, now=NOW)
     services.mark_held(meeting, now=meeting.start_at + timedelta(minutes=5), user=world.secretary)
     db.session.commit()
     assert meeting.status is MeetingStatus.HELD
     assert meeting.ical_sequence == 0
     assert "meeting.held" in set(db.session.scalars(sa.select(AuditEntry.action)))
-    with pytest.raises(MeetingError, match="al als gehouden"):
+    with pytest.raises(Refusal, match="al als gehouden"):
         services.mark_held(meeting, now=meeting.end_at)
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.cancel_meeting(meeting, reason="te laat", now=meeting.end_at)
 
 
 def test_cancelled_meeting_cannot_be_marked_held(world):
     meeting = new_meeting(world)
     services.cancel_meeting(meeting, reason="Geen agenda", now=NOW)
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refusal):
         services.mark_held(meeting, now=meeting.end_at)
 
 
