@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_poll
 from overleg.extensions import db
-from overleg.mail.links import PERSONAL_PAGE_HEADERS, LinkState
+from overleg.mail.links import opened, personal_page
 from overleg.mail.settings import MailSettings
 from overleg.models import PollRespondent
 from overleg.models.types import utcnow
@@ -98,31 +98,21 @@ def _answer_page(
     form: PollAnswerForm,
     status: int = 200,
 ):  # type: ignore[no-untyped-def]
-    return (
-        render_template(
-            "planning/poll_answer.html",
-            respondent=respondent,
-            poll=respondent.poll,
-            groups=groups,
-            form=form,
-            period_label=polls.period_label(respondent.poll),
-        ),
+    return personal_page(
+        "planning/poll_answer.html",
         status,
-        PERSONAL_PAGE_HEADERS,
+        respondent=respondent,
+        poll=respondent.poll,
+        groups=groups,
+        form=form,
+        period_label=polls.period_label(respondent.poll),
     )
 
 
 @bp.route("/poll/<token>", methods=["GET", "POST"])
 @access(Access.PUBLIC)
 def poll_answer(token: str):  # type: ignore[no-untyped-def]
-    state, respondent = polls.find_respondent(token)
-    if state is not LinkState.VALID or respondent is None:
-        revoked = state is LinkState.REVOKED
-        return (
-            render_template("mail/link_invalid.html", revoked=revoked),
-            410 if revoked else 404,
-            PERSONAL_PAGE_HEADERS,
-        )
+    respondent = opened(polls.find_respondent(token))
     groups = polls.respondent_groups(respondent)
     suits = {a.slot_id for a in respondent.answers if a.suits}
     form = PollAnswerForm(
