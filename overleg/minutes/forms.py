@@ -18,7 +18,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice is new in WTForms 3.3; the types-WTForms stubs (3.2) do not know it yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from overleg.minutes import services
@@ -42,7 +44,7 @@ FOLLOW_UP_CHOICES = [
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """SelectChoice objects from (value, label) pairs."""
+    """The options of a select from (value, label) pairs (WTForms 3.3 deprecates tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
@@ -57,8 +59,8 @@ class VersionedForm(FlaskForm):
 
     def version_number(self) -> int | None:
         try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
+            return int(self.version.data or "")
+        except ValueError:
             return None
 
 
@@ -118,7 +120,7 @@ class MinutesForm(VersionedForm):
     action_points = FieldList(FormField(ActionPointForm))
     follow_ups = FieldList(FormField(FollowUpForm))
 
-    def validate_action_points(self, field: FieldList) -> None:
+    def validate_action_points(self, field: FieldList[FormField[ActionPointForm]]) -> None:
         filled = [
             entry
             for entry in field.entries

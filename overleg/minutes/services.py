@@ -1,8 +1,8 @@
 """Minutes: attendance register, notes, decisions, action points, workflow and distribution.
 
 The rules live here, without HTTP. None of these functions commits: they change the caller's
-session (and flush where an id is needed), record audit entries in the same transaction and leave
-the commit to the caller.
+session, record audit entries in the same transaction and flush, so that the request's commit
+point (or the CLI) commits it all at once. A change the rules refuse raises `Refusal`.
 
 Workflow: draft -> circulated (to the invitees for remarks) -> approved (at the next meeting, by the
 coordinator or the municipality's secretary). Circulating and approving freeze the PDF of that
@@ -12,22 +12,28 @@ them (reason required) and the next approval stores a new version: the history k
 No lost work: `Minutes.version` is SQLAlchemy's version counter (every UPDATE checks it); the
 editor also carries the version it was loaded with, and `check_version` refuses a save made on an
 older version with `MinutesConflict`, so the second of two editors gets a conflict page instead of
-silently overwriting the first.
+silently overwriting the first. A save that raced past that check (another transaction committed
+in between) fails at the flush and is the same `MinutesConflict`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.message import EmailMessage
 from itertools import groupby
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import force_locale, gettext
+from flask import current_app
+from flask_babel import LazyString, force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.audit import services as audit
 from overleg.extensions import db
@@ -36,8 +42,10 @@ from overleg.lib.pdf import (
     render_html_to_pdf,
     render_pdf_html,
 )
+from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
-from overleg.mail.messages import Attachment, HeaderInjectionError, Sender, build_message
+from overleg.mail.messages import Attachment, HeaderInjectionError, build_message
+from overleg.mail.settings import MailSettings, sender_for
 from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
@@ -69,29 +77,26 @@ REASON_MAX = 1_000
 GUEST_NAME_MAX = 200
 MAX_ACTION_POINTS = 300  # per meeting
 
-
-def _(message: str, **variables: Any) -> str:
-    """gettext that also works without a request (CLI, demo data, tests): Dutch there."""
-    if has_request_context():
-        return gettext(message, **variables)
-    with force_locale("nl"):
-        return gettext(message, **variables)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-class MinutesError(ValueError):
-    """A change the rules refuse. `field` names the form field it is about, if any."""
+class MinutesConflict(Refusal):
+    """The minutes changed since the editor loaded them (another user saved in between).
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    A refusal like any other (rolled back, its message shown), about the form's hidden `version`
+    field; the editor pages answer it with their conflict page. `current_version` is the stored
+    version, None when the save raced past the check and the stored one is not known yet.
+    """
 
-
-class MinutesConflict(Exception):
-    """The minutes changed since the editor loaded them (another user saved in between)."""
-
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"minutes are at version {current_version}")
+    def __init__(self, current_version: int | None) -> None:
+        super().__init__(
+            _l(
+                "Iemand anders heeft het verslag intussen gewijzigd. Bekijk de laatste versie en "
+                "probeer opnieuw."
+            ),
+            field="version",
+        )
         self.current_version = current_version
 
 
@@ -125,48 +130,39 @@ def ensure_minutes(meeting: Meeting, *, user: User | None = None) -> Minutes:
     return minutes
 
 
-def load_meeting(meeting_id: int) -> Meeting | None:
-    """A meeting with everything the minutes pages and PDF show, in a fixed number of queries."""
-    return db.session.scalar(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.municipality),
-            selectinload(Meeting.agenda_items).joinedload(AgendaItem.theme),
-            selectinload(Meeting.invitations)
-            .joinedload(Invitation.contact)
-            .joinedload(Contact.organisation),
-        )
-        .execution_options(populate_existing=True)
+def _other_meetings(meeting: Meeting) -> sa.Select[Meeting]:
+    """The municipality's meetings that were not cancelled (this one included)."""
+    return sa.select(Meeting).where(
+        Meeting.municipality_id == meeting.municipality_id,
+        Meeting.status != MeetingStatus.CANCELLED,
     )
 
 
 def previous_meeting(meeting: Meeting) -> Meeting | None:
     """The municipality's last meeting before this one that was not cancelled."""
     return db.session.scalar(
-        sa.select(Meeting)
-        .where(
-            Meeting.municipality_id == meeting.municipality_id,
-            Meeting.start_at < meeting.start_at,
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
+        _other_meetings(meeting)
+        .where(Meeting.start_at < meeting.start_at)
         .order_by(Meeting.start_at.desc())
         .limit(1)
     )
 
 
+def later_meetings(meeting: Meeting, *, limit: int) -> list[Meeting]:
+    """The municipality's first `limit` meetings after this one that were not cancelled."""
+    return list(
+        db.session.scalars(
+            _other_meetings(meeting)
+            .where(Meeting.start_at > meeting.start_at)
+            .order_by(Meeting.start_at)
+            .limit(limit)
+        )
+    )
+
+
 def next_meeting(meeting: Meeting) -> Meeting | None:
     """The municipality's first meeting after this one that was not cancelled."""
-    return db.session.scalar(
-        sa.select(Meeting)
-        .where(
-            Meeting.municipality_id == meeting.municipality_id,
-            Meeting.start_at > meeting.start_at,
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
-        .order_by(Meeting.start_at)
-        .limit(1)
-    )
+    return next(iter(later_meetings(meeting, limit=1)), None)
 
 
 def action_points_of(meeting: Meeting) -> list[ActionPoint]:
@@ -240,10 +236,10 @@ def owner_choices(meeting: Meeting) -> list[tuple[str, str]]:
                     (f"contact:{contact.id}", f"{contact.full_name} ({organisation.name})")
                 )
     for invitation in meeting.invitations:
-        contact = invitation.contact
-        if contact is not None and contact.id not in seen_contacts and contact.erased_at is None:
-            seen_contacts.add(contact.id)
-            choices.append((f"contact:{contact.id}", f"{contact.full_name} ({_org(contact)})"))
+        invitee = invitation.contact
+        if invitee is not None and invitee.id not in seen_contacts and invitee.erased_at is None:
+            seen_contacts.add(invitee.id)
+            choices.append((f"contact:{invitee.id}", f"{invitee.full_name} ({_org(invitee)})"))
     return choices
 
 
@@ -283,8 +279,8 @@ def last_change(minutes: Minutes) -> AuditEntry | None:
 
 def _refuse_cancelled(meeting: Meeting) -> None:
     if meeting.status is MeetingStatus.CANCELLED:
-        raise MinutesError(
-            _(
+        raise Refusal(
+            _l(
                 "Deze vergadering is geannuleerd: er kan geen verslag voor worden opgemaakt of "
                 "bewaard."
             )
@@ -295,8 +291,8 @@ def check_editable(minutes: Minutes) -> None:
     """Refuse changes to minutes of a cancelled meeting and to approved (locked) minutes."""
     _refuse_cancelled(minutes.meeting)
     if minutes.status is MinutesStatus.APPROVED:
-        raise MinutesError(
-            _(
+        raise Refusal(
+            _l(
                 "Dit verslag is goedgekeurd en daardoor vergrendeld. Start een correctie om het "
                 "nog te wijzigen."
             )
@@ -309,23 +305,56 @@ def check_version(minutes: Minutes, expected_version: int | None) -> None:
         raise MinutesConflict(minutes.version)
 
 
-def _touch(minutes: Minutes, now: datetime) -> None:
-    # Always dirty the row, so the UPDATE checks and raises the version counter.
+def _conflict_when_raced(change: Callable[P, T]) -> Callable[P, T]:
+    """A change of the minutes whose UPDATE finds another version stored than the one it checked
+    (another transaction committed in between) is a `MinutesConflict`, like a stale editor."""
+
+    @functools.wraps(change)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return change(*args, **kwargs)
+        except StaleDataError:
+            raise MinutesConflict(None) from None
+
+    return checked
+
+
+def _changed(
+    minutes: Minutes,
+    action: str,
+    summary: str,
+    *,
+    user: User | None,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Close a change of the minutes: dirty the row (so its UPDATE checks and raises the version
+    counter), record the change in the audit trail and flush, so a race surfaces here."""
     minutes.updated_at = now
+    audit.record(
+        user,
+        action,
+        minutes,
+        municipality_id=minutes.meeting.municipality_id,
+        summary=summary,
+        details=details,
+    )
+    db.session.flush()
 
 
-def _text(value: str | None, limit: int, label: str, field_name: str) -> str:
+def _text(value: str | None, limit: int, label: LazyString, field_name: str) -> str:
+    """The text as stored (trimmed, Unix line ends, without NUL), refused when too long."""
     # NUL cannot be stored by PostgreSQL and means nothing in a note: drop it.
     value = (value or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if len(value) > limit:
-        raise MinutesError(
-            _(
+        raise Refusal(
+            _l(
                 "%(label)s is te lang: %(length)s tekens, hoogstens %(limit)s.",
                 label=label,
                 length=len(value),
                 limit=limit,
             ),
-            field_name,
+            field=field_name,
         )
     return value
 
@@ -339,6 +368,12 @@ class AttendanceData:
     attendance: Attendance | None
 
 
+def _refuse_unknown_person(by_id: dict[int, Invitation], chosen: int | None, field: str) -> None:
+    if chosen is not None and chosen not in by_id:
+        raise Refusal(_l("Kies iemand die op deze vergadering stond."), field=field)
+
+
+@_conflict_when_raced
 def save_attendance(
     minutes: Minutes,
     entries: Iterable[AttendanceData],
@@ -357,31 +392,40 @@ def save_attendance(
     check_version(minutes, expected_version)
     meeting = minutes.meeting
     by_id = {invitation.id: invitation for invitation in meeting.invitations}
-    for chosen in (chair_invitation_id, minute_taker_invitation_id):
-        if chosen is not None and chosen not in by_id:
-            raise MinutesError(_("Kies iemand die op deze vergadering stond."))
+    _refuse_unknown_person(by_id, chair_invitation_id, "chair")
+    _refuse_unknown_person(by_id, minute_taker_invitation_id, "minute_taker")
     changed = 0
     for entry in entries:
         invitation = by_id.get(entry.invitation_id)
-        if invitation is None:
-            continue
-        if invitation.attendance != entry.attendance:
+        if invitation is not None and invitation.attendance != entry.attendance:
             invitation.attendance = entry.attendance
             changed += 1
     minutes.chair_invitation_id = chair_invitation_id
     minutes.minute_taker_invitation_id = minute_taker_invitation_id
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.attendance",
+    _changed(
         minutes,
-        municipality_id=meeting.municipality_id,
-        summary=f"Aanwezigheden geregistreerd: {meeting.title}",
+        "minutes.attendance",
+        f"Aanwezigheden geregistreerd: {meeting.title}",
+        user=user,
+        now=now,
         details={"changed": changed},
     )
     return changed
 
 
+def _substituted(meeting: Meeting, substitute_for_id: int | None) -> Invitation | None:
+    """The invitee a substitute stands in for (None for a guest), marked excused."""
+    if substitute_for_id is None:
+        return None
+    invitation = next((i for i in meeting.invitations if i.id == substitute_for_id), None)
+    if invitation is None:
+        raise Refusal(_l("Kies een genodigde van deze vergadering."), field="substitute_for")
+    if invitation.attendance is None or invitation.attendance is Attendance.PRESENT:
+        invitation.attendance = Attendance.EXCUSED
+    return invitation
+
+
+@_conflict_when_raced
 def add_guest(
     minutes: Minutes,
     *,
@@ -394,19 +438,13 @@ def add_guest(
     """Add a person who was present without an invitation, or as substitute for an invitee."""
     check_editable(minutes)
     meeting = minutes.meeting
-    name = _text(name, GUEST_NAME_MAX, _("De naam"), "name")
-    organisation = _text(organisation, GUEST_NAME_MAX, _("De organisatie"), "organisation")
+    name = _text(name, GUEST_NAME_MAX, _l("De naam"), "name")
+    organisation = _text(organisation, GUEST_NAME_MAX, _l("De organisatie"), "organisation")
     if not name:
-        raise MinutesError(_("Vul de naam in."), "name")
-    substitute_for = None
-    if substitute_for_id is not None:
-        substitute_for = next((i for i in meeting.invitations if i.id == substitute_for_id), None)
-        if substitute_for is None:
-            raise MinutesError(_("Kies een genodigde van deze vergadering."), "substitute_for")
-        if not organisation and substitute_for.contact is not None:
-            organisation = _org(substitute_for.contact)
-        if substitute_for.attendance is None or substitute_for.attendance is Attendance.PRESENT:
-            substitute_for.attendance = Attendance.EXCUSED
+        raise Refusal(_l("Vul de naam in."), field="name")
+    substitute_for = _substituted(meeting, substitute_for_id)
+    if substitute_for is not None and not organisation and substitute_for.contact is not None:
+        organisation = _org(substitute_for.contact)
     guest = Invitation(
         meeting=meeting,
         contact=None,
@@ -418,38 +456,33 @@ def add_guest(
         substitute_for=substitute_for,
     )
     db.session.add(guest)
-    _touch(minutes, now)
-    db.session.flush()
-    audit.record(
-        user,
-        "minutes.guest_add",
+    _changed(
         minutes,
-        municipality_id=meeting.municipality_id,
-        summary=(
+        "minutes.guest_add",
+        (
             f"Vervanger toegevoegd: {name} voor {substitute_for.display_name}"
             if substitute_for
             else f"Gast toegevoegd: {name}"
         ),
+        user=user,
+        now=now,
     )
     return guest
 
 
+@_conflict_when_raced
 def remove_guest(minutes: Minutes, guest: Invitation, *, user: User | None, now: datetime) -> None:
     check_editable(minutes)
     if not guest.is_guest or guest.meeting_id != minutes.meeting_id:
-        raise MinutesError(_("Alleen gasten en vervangers kunnen hier verwijderd worden."))
-    for attr in ("chair_invitation_id", "minute_taker_invitation_id"):
-        if getattr(minutes, attr) == guest.id:
-            setattr(minutes, attr, None)
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.guest_remove",
-        minutes,
-        municipality_id=minutes.meeting.municipality_id,
-        summary=f"Gast verwijderd: {guest.guest_name}",
-    )
+        raise Refusal(_l("Alleen gasten en vervangers kunnen hier verwijderd worden."))
+    if minutes.chair_invitation_id == guest.id:
+        minutes.chair_invitation_id = None
+    if minutes.minute_taker_invitation_id == guest.id:
+        minutes.minute_taker_invitation_id = None
     db.session.delete(guest)
+    _changed(
+        minutes, "minutes.guest_remove", f"Gast verwijderd: {guest.guest_name}", user=user, now=now
+    )
 
 
 # --- notes, decisions, action points ------------------------------------------------------
@@ -490,15 +523,7 @@ class SaveResult:
     changes: list[str] = field(default_factory=list)
 
 
-def _parse_owner(owner: str, allowed: set[str]) -> tuple[int | None, int | None]:
-    if not owner:
-        return None, None
-    if owner not in allowed:
-        raise MinutesError(_("Kies een eigenaar uit de lijst."), "owner")
-    kind, _sep, raw = owner.partition(":")
-    return (int(raw), None) if kind == "org" else (None, int(raw))
-
-
+@_conflict_when_raced
 def save_minutes(
     minutes: Minutes,
     *,
@@ -514,102 +539,16 @@ def save_minutes(
     check_editable(minutes)
     check_version(minutes, expected_version)
     meeting = minutes.meeting
-    result = SaveResult()
-    items = {item.id: item for item in meeting.agenda_items}
-
-    existing_notes = {note.agenda_item_id: note for note in minutes.notes}
-    for data in notes:
-        if data.agenda_item_id not in items:
-            continue
-        discussion = _text(data.discussion, DISCUSSION_MAX, _("De bespreking"), "discussion")
-        decisions = _text(data.decisions, DECISIONS_MAX, _("De besluiten"), "decisions")
-        note = existing_notes.get(data.agenda_item_id)
-        if note is None:
-            if not discussion and not decisions:
-                continue
-            note = AgendaItemNote(minutes=minutes, agenda_item_id=data.agenda_item_id)
-            db.session.add(note)
-            existing_notes[data.agenda_item_id] = note
-        if note.discussion != discussion or note.decisions != decisions:
-            note.discussion = discussion
-            note.decisions = decisions
-            result.notes_changed += 1
-
-    allowed_owners = {key for key, _label in owner_choices(meeting) if key}
-    current = {point.id: point for point in action_points_of(meeting)}
-    kept = len(current)
-    for data in action_points:
-        point = current.get(data.id) if data.id is not None else None
-        if data.id is not None and point is None:
-            continue  # removed in the meantime or not of this meeting
-        if point is not None and data.delete:
-            db.session.delete(point)
-            kept -= 1
-            result.points_removed += 1
-            continue
-        description = _text(data.description, ACTION_MAX, _("Het actiepunt"), "description")
-        if not description:
-            if point is None:
-                continue  # an empty row of the form
-            raise MinutesError(_("Beschrijf het actiepunt of duid het aan om te verwijderen."))
-        if data.agenda_item_id is not None and data.agenda_item_id not in items:
-            raise MinutesError(_("Kies een agendapunt van deze vergadering."), "agenda_item")
-        organisation_id, contact_id = _parse_owner(data.owner, allowed_owners)
-        if point is None:
-            if kept >= MAX_ACTION_POINTS:
-                raise MinutesError(
-                    _(
-                        "Een vergadering kan hoogstens %(limit)s actiepunten hebben.",
-                        limit=MAX_ACTION_POINTS,
-                    )
-                )
-            point = ActionPoint(
-                municipality_id=meeting.municipality_id, meeting_id=meeting.id, status=data.status
-            )
-            db.session.add(point)
-            kept += 1
-            result.points_added += 1
-        elif (
-            point.description,
-            point.agenda_item_id,
-            point.owner_organisation_id,
-            point.owner_contact_id,
-            point.due_date,
-            point.status,
-        ) != (
-            description,
-            data.agenda_item_id,
-            organisation_id,
-            contact_id,
-            data.due_date,
-            data.status,
-        ):
-            result.points_changed += 1
-        point.description = description
-        point.agenda_item_id = data.agenda_item_id
-        point.owner_organisation_id = organisation_id
-        point.owner_contact_id = contact_id
-        point.due_date = data.due_date
-        _set_status(point, data.status, meeting, now)
-
-    earlier = {point.id: point for point in follow_up_points(meeting)}
-    for data in follow_ups:
-        point = earlier.get(data.action_point_id)
-        if point is None:
-            continue
-        note = _text(data.note, FOLLOW_UP_NOTE_MAX, _("De opvolging"), "note")
-        if point.status != data.status or point.follow_up_note != note:
-            result.follow_ups_changed += 1
-        point.follow_up_note = note
-        _set_status(point, data.status, meeting, now)
-
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.update",
+    item_ids = {item.id for item in meeting.agenda_items}
+    result = SaveResult(notes_changed=_save_notes(minutes, notes, item_ids))
+    _ActionPointsEditor(meeting, item_ids, result, now).save(action_points)
+    result.follow_ups_changed = _save_follow_ups(meeting, follow_ups, now)
+    _changed(
         minutes,
-        municipality_id=meeting.municipality_id,
-        summary=f"Verslag bewaard: {meeting.title}",
+        "minutes.update",
+        f"Verslag bewaard: {meeting.title}",
+        user=user,
+        now=now,
         details={
             "notes_changed": result.notes_changed,
             "points_added": result.points_added,
@@ -619,6 +558,159 @@ def save_minutes(
         },
     )
     return result
+
+
+def _save_notes(minutes: Minutes, notes: Sequence[NoteData], item_ids: set[int]) -> int:
+    """Store the discussion and decisions per agenda item; returns how many notes changed."""
+    existing = {note.agenda_item_id: note for note in minutes.notes}
+    changed = 0
+    for data in notes:
+        if data.agenda_item_id not in item_ids:
+            continue
+        discussion = _text(data.discussion, DISCUSSION_MAX, _l("De bespreking"), "discussion")
+        decisions = _text(data.decisions, DECISIONS_MAX, _l("De besluiten"), "decisions")
+        note = existing.get(data.agenda_item_id)
+        if note is None:
+            if not discussion and not decisions:
+                continue
+            note = AgendaItemNote(minutes=minutes, agenda_item_id=data.agenda_item_id)
+            db.session.add(note)
+            existing[data.agenda_item_id] = note
+        if note.discussion != discussion or note.decisions != decisions:
+            note.discussion = discussion
+            note.decisions = decisions
+            changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class _PointFields:
+    """An action point's fields as checked, in the order of `_PointFields.of`."""
+
+    description: str
+    agenda_item_id: int | None
+    owner_organisation_id: int | None
+    owner_contact_id: int | None
+    due_date: date | None
+    status: ActionPointStatus
+
+    @staticmethod
+    def of(point: ActionPoint) -> _PointFields:
+        return _PointFields(
+            point.description,
+            point.agenda_item_id,
+            point.owner_organisation_id,
+            point.owner_contact_id,
+            point.due_date,
+            point.status,
+        )
+
+
+class _ActionPointsEditor:
+    """Adds, changes and removes the action points decided at one meeting."""
+
+    def __init__(
+        self, meeting: Meeting, item_ids: set[int], result: SaveResult, now: datetime
+    ) -> None:
+        self.meeting = meeting
+        self.item_ids = item_ids
+        self.result = result
+        self.now = now
+        self.owners = {key for key, _label in owner_choices(meeting) if key}
+        self.current = {point.id: point for point in action_points_of(meeting)}
+        self.kept = len(self.current)
+
+    def save(self, rows: Sequence[ActionPointData]) -> None:
+        for data in rows:
+            point = self.current.get(data.id) if data.id is not None else None
+            if data.id is not None and point is None:
+                continue  # removed in the meantime or not of this meeting
+            if point is not None and data.delete:
+                self._remove(point)
+                continue
+            fields = self._checked(data, is_new=point is None)
+            if fields is None:
+                continue  # an empty row of the form
+            if point is None:
+                point = self._add(data.status)
+            elif _PointFields.of(point) != fields:
+                self.result.points_changed += 1
+            self._apply(point, fields)
+
+    def _checked(self, data: ActionPointData, *, is_new: bool) -> _PointFields | None:
+        """The row's fields, refused when they break a rule; None for an empty new row."""
+        description = _text(data.description, ACTION_MAX, _l("Het actiepunt"), "description")
+        if not description:
+            if is_new:
+                return None
+            raise Refusal(_l("Beschrijf het actiepunt of duid het aan om te verwijderen."))
+        if data.agenda_item_id is not None and data.agenda_item_id not in self.item_ids:
+            raise Refusal(_l("Kies een agendapunt van deze vergadering."), field="agenda_item")
+        organisation_id, contact_id = self._owner(data.owner)
+        return _PointFields(
+            description,
+            data.agenda_item_id,
+            organisation_id,
+            contact_id,
+            data.due_date,
+            data.status,
+        )
+
+    def _owner(self, owner: str) -> tuple[int | None, int | None]:
+        """(organisation id, contact id) from "org:ID" / "contact:ID"; refused when not a choice."""
+        if not owner:
+            return None, None
+        if owner not in self.owners:
+            raise Refusal(_l("Kies een eigenaar uit de lijst."), field="owner")
+        kind, _sep, raw = owner.partition(":")
+        return (int(raw), None) if kind == "org" else (None, int(raw))
+
+    def _add(self, status: ActionPointStatus) -> ActionPoint:
+        if self.kept >= MAX_ACTION_POINTS:
+            raise Refusal(
+                _l(
+                    "Een vergadering kan hoogstens %(limit)s actiepunten hebben.",
+                    limit=MAX_ACTION_POINTS,
+                )
+            )
+        point = ActionPoint(
+            municipality_id=self.meeting.municipality_id,
+            meeting_id=self.meeting.id,
+            status=status,
+        )
+        db.session.add(point)
+        self.kept += 1
+        self.result.points_added += 1
+        return point
+
+    def _remove(self, point: ActionPoint) -> None:
+        db.session.delete(point)
+        self.kept -= 1
+        self.result.points_removed += 1
+
+    def _apply(self, point: ActionPoint, fields: _PointFields) -> None:
+        point.description = fields.description
+        point.agenda_item_id = fields.agenda_item_id
+        point.owner_organisation_id = fields.owner_organisation_id
+        point.owner_contact_id = fields.owner_contact_id
+        point.due_date = fields.due_date
+        _set_status(point, fields.status, self.meeting, self.now)
+
+
+def _save_follow_ups(meeting: Meeting, follow_ups: Sequence[FollowUpData], now: datetime) -> int:
+    """Close or carry on earlier action points; returns how many changed."""
+    earlier = {point.id: point for point in follow_up_points(meeting)}
+    changed = 0
+    for data in follow_ups:
+        point = earlier.get(data.action_point_id)
+        if point is None:
+            continue
+        note = _text(data.note, FOLLOW_UP_NOTE_MAX, _l("De opvolging"), "note")
+        if point.status != data.status or point.follow_up_note != note:
+            changed += 1
+        point.follow_up_note = note
+        _set_status(point, data.status, meeting, now)
+    return changed
 
 
 def _set_status(
@@ -655,24 +747,24 @@ class AttendanceGroup:
 
 
 def _person_label(invitation: Invitation) -> str:
-    name = invitation.display_name or _("(gewist)")
+    name = invitation.display_name or str(_("(gewist)"))
     if invitation.substitute_for is not None:
         other = invitation.substitute_for.display_name
-        return _("%(name)s (vervangt %(other)s)", name=name, other=other)
+        return str(_("%(name)s (vervangt %(other)s)", name=name, other=other))
     if invitation.is_guest:
-        return _("%(name)s (gast)", name=name)
+        return str(_("%(name)s (gast)", name=name))
     return name
 
 
 def _organisation_of(invitation: Invitation) -> str:
     if invitation.contact is not None:
         return _org(invitation.contact)
-    return invitation.guest_organisation or _("Zonder organisatie")
+    return invitation.guest_organisation or str(_("Zonder organisatie"))
 
 
 def attendance_groups(meeting: Meeting) -> list[AttendanceGroup]:
     """Present, excused, absent (and not recorded), each grouped by organisation."""
-    labels = [
+    labels: list[tuple[Attendance | None, str]] = [
         (Attendance.PRESENT, _("Aanwezig")),
         (Attendance.EXCUSED, _("Verontschuldigd")),
         (Attendance.ABSENT, _("Afwezig")),
@@ -694,44 +786,49 @@ def attendance_groups(meeting: Meeting) -> list[AttendanceGroup]:
     return groups
 
 
-def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
-    """Everything the minutes template (page and PDF) shows."""
-    from overleg.lib.markup import render_markdown
+def _decision_lines(note: AgendaItemNote | None) -> list[str]:
+    """The decisions of an agenda item, one per non-empty line."""
+    text = note.decisions if note is not None else ""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
+
+def _item_views(meeting: Meeting, minutes: Minutes, points: list[ActionPoint]) -> list[ItemView]:
     notes = {note.agenda_item_id: note for note in minutes.notes}
-    points = action_points_of(meeting)
     per_item: dict[int | None, list[ActionPoint]] = {}
     for point in points:
         per_item.setdefault(point.agenda_item_id, []).append(point)
-    items = [
+    return [
         ItemView(
             item,
             notes.get(item.id),
-            [
-                line.strip()
-                for line in (notes[item.id].decisions if item.id in notes else "").splitlines()
-                if line.strip()
-            ],
+            _decision_lines(notes.get(item.id)),
             per_item.get(item.id, []),
         )
         for item in meeting.agenda_items
     ]
+
+
+def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
+    """Everything the minutes document (templates/minutes/_document.html) shows, on the page and
+    in the PDF."""
+    from overleg.lib.markup import render_markdown
+
+    points = action_points_of(meeting)
     by_id = {i.id: i for i in meeting.invitations}
     previous = previous_meeting(meeting)
-    previous_minutes = get_minutes(previous) if previous is not None else None
     return {
         "meeting": meeting,
         "minutes": minutes,
         "platform": meeting.municipality.platform,
         "municipality": meeting.municipality,
-        "items": items,
+        "items": _item_views(meeting, minutes, points),
         "action_points": points,
         "follow_ups": follow_up_points(meeting),
         "attendance": attendance_groups(meeting),
-        "chair": by_id.get(minutes.chair_invitation_id),
-        "minute_taker": by_id.get(minutes.minute_taker_invitation_id),
+        "chair": by_id.get(minutes.chair_invitation_id or 0),
+        "minute_taker": by_id.get(minutes.minute_taker_invitation_id or 0),
         "previous_meeting": previous,
-        "previous_minutes": previous_minutes,
+        "previous_minutes": get_minutes(previous) if previous is not None else None,
         "next_meeting": next_meeting(meeting),
         "owner_label": owner_label,
         "render_markdown": render_markdown,
@@ -787,6 +884,7 @@ def _freeze(
 # --- workflow -----------------------------------------------------------------------------
 
 
+@_conflict_when_raced
 def circulate(
     minutes: Minutes, *, expected_version: int | None, user: User | None, now: datetime
 ) -> MinutesVersion:
@@ -794,21 +892,21 @@ def circulate(
     check_editable(minutes)
     check_version(minutes, expected_version)
     if minutes.status is not MinutesStatus.DRAFT:
-        raise MinutesError(_("Alleen een ontwerpverslag kan rondgestuurd worden."))
+        raise Refusal(_l("Alleen een ontwerpverslag kan rondgestuurd worden."))
     minutes.status = MinutesStatus.CIRCULATED
     minutes.circulated_at = now
-    _touch(minutes, now)
     version = _freeze(minutes, MinutesStatus.CIRCULATED, reason="", user=user, now=now)
-    audit.record(
-        user,
-        "minutes.circulate",
+    _changed(
         minutes,
-        municipality_id=minutes.meeting.municipality_id,
-        summary=f"Verslag rondgestuurd ter opmerkingen: {minutes.meeting.title}",
+        "minutes.circulate",
+        f"Verslag rondgestuurd ter opmerkingen: {minutes.meeting.title}",
+        user=user,
+        now=now,
     )
     return version
 
 
+@_conflict_when_raced
 def back_to_draft(
     minutes: Minutes, *, expected_version: int | None, user: User | None, now: datetime
 ) -> None:
@@ -816,18 +914,38 @@ def back_to_draft(
     check_editable(minutes)
     check_version(minutes, expected_version)
     if minutes.status is not MinutesStatus.CIRCULATED:
-        raise MinutesError(_("Alleen een rondgestuurd verslag kan terug naar ontwerp."))
+        raise Refusal(_l("Alleen een rondgestuurd verslag kan terug naar ontwerp."))
     minutes.status = MinutesStatus.DRAFT
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.to_draft",
+    _changed(
         minutes,
-        municipality_id=minutes.meeting.municipality_id,
-        summary=f"Verslag terug naar ontwerp: {minutes.meeting.title}",
+        "minutes.to_draft",
+        f"Verslag terug naar ontwerp: {minutes.meeting.title}",
+        user=user,
+        now=now,
     )
 
 
+def _approval_reason(minutes: Minutes, reason: str) -> str:
+    """The reason, required when these minutes were approved before (a correction)."""
+    reason = _text(reason, REASON_MAX, _l("De reden"), "reason")
+    corrected = any(v.status is MinutesStatus.APPROVED for v in minutes.versions)
+    if corrected and not reason:
+        raise Refusal(_l("Geef de reden van de correctie op."), field="reason")
+    return reason
+
+
+def _refuse_approval_at(meeting: Meeting, at_meeting: Meeting | None) -> None:
+    """Minutes are approved at a later meeting of the same municipality (or outside one)."""
+    if at_meeting is not None and (
+        at_meeting.municipality_id != meeting.municipality_id
+        or at_meeting.start_at <= meeting.start_at
+    ):
+        raise Refusal(
+            _l("Kies een latere vergadering van dezelfde gemeente."), field="approved_at_meeting"
+        )
+
+
+@_conflict_when_raced
 def approve(
     minutes: Minutes,
     *,
@@ -843,40 +961,29 @@ def approve(
     """
     check_editable(minutes)
     check_version(minutes, expected_version)
-    reason = _text(reason, REASON_MAX, _("De reden"), "reason")
-    corrected = any(v.status is MinutesStatus.APPROVED for v in minutes.versions)
-    if corrected and not reason:
-        raise MinutesError(_("Geef de reden van de correctie op."), "reason")
+    reason = _approval_reason(minutes, reason)
     meeting = minutes.meeting
-    if at_meeting is not None and (
-        at_meeting.municipality_id != meeting.municipality_id
-        or at_meeting.start_at <= meeting.start_at
-    ):
-        raise MinutesError(
-            _("Kies een latere vergadering van dezelfde gemeente."), "approved_at_meeting"
-        )
+    _refuse_approval_at(meeting, at_meeting)
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_at = now
     minutes.approved_by_id = user.id if user is not None else None
     minutes.approved_at_meeting_id = at_meeting.id if at_meeting is not None else None
     if minutes.circulated_at is None:
         minutes.circulated_at = now
-    _touch(minutes, now)
     version = _freeze(minutes, MinutesStatus.APPROVED, reason=reason, user=user, now=now)
-    audit.record(
-        user,
-        "minutes.approve",
+    _changed(
         minutes,
-        municipality_id=meeting.municipality_id,
-        summary=(
-            f"Verslag goedgekeurd (versie {version.number}): {meeting.title}"
-            + (f" — correctie: {reason}" if reason else "")
-        ),
+        "minutes.approve",
+        f"Verslag goedgekeurd (versie {version.number}): {meeting.title}"
+        + (f" — correctie: {reason}" if reason else ""),
+        user=user,
+        now=now,
         details={"version": version.number, "sha256": version.sha256},
     )
     return version
 
 
+@_conflict_when_raced
 def start_correction(
     minutes: Minutes,
     *,
@@ -889,18 +996,17 @@ def start_correction(
     _refuse_cancelled(minutes.meeting)
     check_version(minutes, expected_version)
     if minutes.status is not MinutesStatus.APPROVED:
-        raise MinutesError(_("Alleen een goedgekeurd verslag kan gecorrigeerd worden."))
-    reason = _text(reason, REASON_MAX, _("De reden"), "reason")
+        raise Refusal(_l("Alleen een goedgekeurd verslag kan gecorrigeerd worden."))
+    reason = _text(reason, REASON_MAX, _l("De reden"), "reason")
     if not reason:
-        raise MinutesError(_("Geef de reden van de correctie op."), "reason")
+        raise Refusal(_l("Geef de reden van de correctie op."), field="reason")
     minutes.status = MinutesStatus.DRAFT
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.correction",
+    _changed(
         minutes,
-        municipality_id=minutes.meeting.municipality_id,
-        summary=f"Correctie gestart: {reason}",
+        "minutes.correction",
+        f"Correctie gestart: {reason}",
+        user=user,
+        now=now,
         details={"reason": reason},
     )
 
@@ -934,13 +1040,9 @@ def recipients(meeting: Meeting) -> list[Recipient]:
     return result
 
 
+@_conflict_when_raced
 def distribute(
-    minutes: Minutes,
-    *,
-    sender: Sender,
-    base_url: str,
-    user: User | None,
-    now: datetime,
+    minutes: Minutes, *, mail: MailSettings, user: User | None, now: datetime
 ) -> list[Recipient]:
     """Queue the minutes (PDF attached) for every invitee and for Wonen in Vlaanderen.
 
@@ -950,65 +1052,24 @@ def distribute(
     meeting = minutes.meeting
     _refuse_cancelled(meeting)
     if minutes.status is MinutesStatus.DRAFT:
-        raise MinutesError(_("Een ontwerpverslag wordt niet verstuurd: stuur het eerst rond."))
-    version = latest_version(minutes)
-    pdf = version.pdf if version is not None else render_minutes(meeting, minutes).content
+        raise Refusal(_l("Een ontwerpverslag wordt niet verstuurd: stuur het eerst rond."))
     targets = recipients(meeting)
     if not targets:
-        raise MinutesError(_("Er is niemand met een e-mailadres om het verslag naar te sturen."))
-    approved = minutes.status is MinutesStatus.APPROVED
-    attachment = Attachment(minutes_pdf_filename(meeting), pdf, "application/pdf")
-    template = current_app.jinja_env.get_template("mail/messages/minutes.txt")
-    sent: list[Recipient] = []
-    skipped: list[str] = []
-    with force_locale("nl"):
-        subject = (
-            _("Goedgekeurd verslag: %(title)s", title=meeting.title)
-            if approved
-            else _("Ontwerpverslag ter opmerkingen: %(title)s", title=meeting.title)
-        )
-        for recipient in targets:
-            text = template.render(
-                meeting=meeting,
-                minutes=minutes,
-                recipient=recipient,
-                approved=approved,
-                platform=meeting.municipality.platform,
-                base_url=base_url.rstrip("/"),
-            )
-            try:
-                message = build_message(
-                    sender=sender,
-                    to_address=recipient.address,
-                    to_name=recipient.name,
-                    subject=subject,
-                    text=text,
-                    attachments=[attachment],
-                )
-            except HeaderInjectionError:
-                skipped.append(recipient.address)
-                continue
-            outbox.enqueue(
-                message,
-                kind="minutes",
-                to_address=recipient.address,
-                to_name=recipient.name,
-                meeting_id=meeting.id,
-                invitation_id=recipient.invitation_id,
-            )
-            sent.append(recipient)
-    if any(r.is_agency for r in sent):
+        raise Refusal(_l("Er is niemand met een e-mailadres om het verslag naar te sturen."))
+    version = latest_version(minutes)
+    pdf = version.pdf if version is not None else render_minutes(meeting, minutes).content
+    mailing = _Mailing(minutes, Attachment(minutes_pdf_filename(meeting), pdf, "application/pdf"))
+    sent, skipped = mailing.queue(targets, mail)
+    agency_too = any(r.is_agency for r in sent)
+    if agency_too:
         minutes.sent_to_agency_at = now
-    _touch(minutes, now)
-    audit.record(
-        user,
-        "minutes.send",
+    _changed(
         minutes,
-        municipality_id=meeting.municipality_id,
-        summary=(
-            f"Verslag verstuurd naar {len(sent)} ontvanger(s)"
-            + (" (ook Wonen in Vlaanderen)" if any(r.is_agency for r in sent) else "")
-        ),
+        "minutes.send",
+        f"Verslag verstuurd naar {len(sent)} ontvanger(s)"
+        + (" (ook Wonen in Vlaanderen)" if agency_too else ""),
+        user=user,
+        now=now,
         details={
             "recipients": [r.address for r in sent],
             "skipped": skipped,
@@ -1016,3 +1077,65 @@ def distribute(
         },
     )
     return sent
+
+
+@dataclass(frozen=True)
+class _Mailing:
+    """The mail that carries one version of the minutes, one message per recipient."""
+
+    minutes: Minutes
+    attachment: Attachment
+
+    def queue(
+        self, targets: list[Recipient], mail: MailSettings
+    ) -> tuple[list[Recipient], list[str]]:
+        """Queue a message for every target; returns who got one and the addresses skipped
+        (an address that would inject a header)."""
+        sent: list[Recipient] = []
+        skipped: list[str] = []
+        with force_locale("nl"):  # the minutes and their mail are Dutch
+            for recipient in targets:
+                message = self._message(recipient, mail)
+                if message is None:
+                    skipped.append(recipient.address)
+                    continue
+                outbox.enqueue(
+                    message,
+                    kind="minutes",
+                    to_address=recipient.address,
+                    to_name=recipient.name,
+                    meeting_id=self.minutes.meeting_id,
+                    invitation_id=recipient.invitation_id,
+                )
+                sent.append(recipient)
+        return sent, skipped
+
+    def _message(self, recipient: Recipient, mail: MailSettings) -> EmailMessage | None:
+        meeting = self.minutes.meeting
+        platform = meeting.municipality.platform
+        approved = self.minutes.status is MinutesStatus.APPROVED
+        text = current_app.jinja_env.get_template("mail/messages/minutes.txt").render(
+            meeting=meeting,
+            minutes=self.minutes,
+            recipient=recipient,
+            approved=approved,
+            platform=platform,
+            base_url=mail.base_url,
+        )
+        try:
+            return build_message(
+                sender=sender_for(platform, mail),
+                to_address=recipient.address,
+                to_name=recipient.name,
+                subject=self._subject(approved),
+                text=text,
+                attachments=[self.attachment],
+            )
+        except HeaderInjectionError:
+            return None
+
+    def _subject(self, approved: bool) -> str:
+        title = self.minutes.meeting.title
+        if approved:
+            return str(_("Goedgekeurd verslag: %(title)s", title=title))
+        return str(_("Ontwerpverslag ter opmerkingen: %(title)s", title=title))

@@ -1,11 +1,13 @@
 """Minutes pages: overview and history, attendance register, editor, workflow, PDFs.
 
 Thin views: parse the form, authorise through overleg.auth.permissions, call
-overleg.minutes.services, commit, render.
+overleg.minutes.services and render. The request's commit point commits; a refusal (a
+`MinutesConflict` too) is rolled back and shown by overleg.web.refusals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +23,21 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import NoResultFound
 
-from overleg.auth.permissions import Access, access, can_edit_municipality, get_meeting
+from overleg.auth.permissions import (
+    Access,
+    access,
+    can_edit_municipality,
+    current_account,
+    get_meeting,
+)
 from overleg.extensions import db
-from overleg.mail.messages import Sender
+from overleg.lib.dates import short_date
+from overleg.mail.settings import MailSettings
 from overleg.meetings.agenda_pdf import agenda_pdf_filename, render_agenda_pdf
+from overleg.meetings.services import load_meeting_page
 from overleg.minutes import bp, forms, services
 from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
@@ -41,14 +52,17 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
+from overleg.web.i18n import current_locale
+from overleg.web.refusals import refusals_on
+from overleg.web.types import ViewResponse
 
 
 def _meeting(meeting_id: int, *, edit: bool = False) -> Meeting:
-    get_meeting(current_user, meeting_id, edit=edit)  # 404 / 403 as the rules say
-    meeting = services.load_meeting(meeting_id)
-    if meeting is None:  # deleted between the two reads
+    get_meeting(current_account(), meeting_id, edit=edit)  # 404 / 403 as the rules say
+    try:
+        return load_meeting_page(meeting_id)
+    except NoResultFound:  # deleted between the two reads
         abort(404)
-    return meeting
 
 
 def _pdf_response(content: bytes, filename: str) -> Response:
@@ -58,46 +72,80 @@ def _pdf_response(content: bytes, filename: str) -> Response:
     return response
 
 
-def _overview(meeting: Meeting) -> Any:
+def _overview(meeting: Meeting) -> ViewResponse:
     return redirect(url_for("minutes.overview", meeting_id=meeting.id))
 
 
-def _refused(meeting: Meeting, error: services.MinutesError) -> Any:
-    db.session.rollback()
-    flash(error.message, "error")
-    return _overview(meeting)
+def _existing_minutes(meeting: Meeting) -> Minutes | None:
+    """The meeting's minutes, or None with a message when none were started."""
+    minutes = services.get_minutes(meeting)
+    if minutes is None:
+        flash(_("Er is nog geen verslag voor deze vergadering."), "error")
+    return minutes
 
 
-def _conflict_flash(meeting: Meeting) -> Any:
-    db.session.rollback()
-    flash(
-        _(
-            "Iemand anders heeft het verslag intussen gewijzigd. Bekijk de laatste versie en "
-            "probeer opnieuw."
-        ),
-        "error",
-    )
-    return _overview(meeting)
+def _editable_minutes(meeting: Meeting) -> Minutes | None:
+    """The minutes to edit (created as a draft when missing), or None, with the reason flashed,
+    when they may not change (a cancelled meeting, approved minutes)."""
+    with refusals_on() as outcome:
+        minutes = services.ensure_minutes(meeting, user=current_account())
+        services.check_editable(minutes)
+    return minutes if outcome.accepted else None
 
 
-def _later_meetings(meeting: Meeting) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(
-                Meeting.municipality_id == meeting.municipality_id,
-                Meeting.start_at > meeting.start_at,
-                Meeting.status != MeetingStatus.CANCELLED,
+def _conflict_message(minutes: Minutes) -> str:
+    change = services.last_change(minutes)
+    if change is not None and change.user is not None:
+        return str(
+            _(
+                "%(name)s heeft dit verslag intussen gewijzigd. Uw invoer staat hieronder nog; "
+                "controleer ze en bewaar opnieuw.",
+                name=change.user.name,
             )
-            .order_by(Meeting.start_at)
-            .limit(12)
+        )
+    return str(
+        _(
+            "Iemand anders heeft dit verslag intussen gewijzigd. Uw invoer staat hieronder nog; "
+            "controleer ze en bewaar opnieuw."
         )
     )
 
 
+def _show_conflict(meeting_id: int, form: forms.VersionedForm) -> tuple[Meeting, Minutes]:
+    """After a conflict (rolled back): the meeting and minutes as stored now, and the form set
+    to save on top of them, with a message that says who changed them."""
+    meeting = _meeting(meeting_id, edit=True)
+    minutes = services.get_minutes(meeting)
+    if minutes is None:  # deleted in the meantime
+        abort(404)
+    form.version.data = str(minutes.version)
+    form.form_errors.append(_conflict_message(minutes))
+    return meeting, minutes
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short(value: datetime) -> str:
+    return short_date(value, current_locale())
+
+
+def _flash_errors(form: FlaskForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+
+
+# --- overview -----------------------------------------------------------------------------
+
+
 def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveForm:
     form = forms.ApproveForm()
-    later = _later_meetings(meeting)
+    later = services.later_meetings(meeting, limit=12)
     form.approved_at_meeting.choices = forms.choices(
         [(str(m.id), f"{m.title} ({_short(m.start_at)})") for m in later]
         + [("", _("— buiten een vergadering —"))]
@@ -108,36 +156,23 @@ def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveFor
     return form
 
 
-def _short(value: datetime) -> str:
-    from overleg.lib.dates import short_date
-    from overleg.web.i18n import current_locale
-
-    return short_date(value, current_locale())
-
-
-# --- overview -----------------------------------------------------------------------------
-
-
 @bp.route("/meetings/<int:meeting_id>/minutes")
 @access(Access.USER)
-def overview(meeting_id: int):  # type: ignore[no-untyped-def]
+def overview(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id)
     minutes = services.get_minutes(meeting)
-    can_edit = can_edit_municipality(current_user, meeting.municipality)
     context: dict[str, Any] = {}
     if minutes is not None:
         context = services.document_context(meeting, minutes)
         context["last_change"] = services.last_change(minutes)
     version = str(minutes.version) if minutes else ""
-    action_form = forms.ActionForm(formdata=None, version=version)
-    correction_form = forms.CorrectionForm(formdata=None, version=version)
     context.update(
         meeting=meeting,
         minutes=minutes,
-        can_edit=can_edit,
-        action_form=action_form,
+        can_edit=can_edit_municipality(current_account(), meeting.municipality),
+        action_form=forms.ActionForm(formdata=None, version=version),
         approve_form=_approve_form(meeting, minutes),
-        correction_form=correction_form,
+        correction_form=forms.CorrectionForm(formdata=None, version=version),
         recipients=services.recipients(meeting),
     )
     return render_template("minutes/overview.html", **context)
@@ -145,15 +180,14 @@ def overview(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/minutes/start", methods=["POST"])
 @access(Access.EDITOR)
-def start(meeting_id: int):  # type: ignore[no-untyped-def]
+def start(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.ensure_minutes(meeting, user=current_user)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
-    db.session.commit()
+    with refusals_on() as outcome:
+        services.ensure_minutes(meeting, user=current_account())
+    if not outcome.accepted:
+        return _overview(meeting)
     return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
 
 
@@ -201,6 +235,16 @@ def _attendance_form(meeting: Meeting, minutes: Minutes) -> forms.AttendanceForm
     return form
 
 
+def _attendance_entries(form: forms.AttendanceForm) -> list[services.AttendanceData]:
+    return [
+        services.AttendanceData(
+            invitation_id=_int(row.form.invitation_id.data) or 0,
+            attendance=Attendance(row.form.attendance.data) if row.form.attendance.data else None,
+        )
+        for row in form.rows
+    ]
+
+
 def _guest_form(meeting: Meeting, minutes: Minutes) -> forms.GuestForm:
     form = forms.GuestForm(data={"version": str(minutes.version)})
     form.substitute_for.choices = forms.choices(
@@ -214,9 +258,11 @@ def _guest_form(meeting: Meeting, minutes: Minutes) -> forms.GuestForm:
     return form
 
 
-def _render_attendance(meeting: Meeting, minutes: Minutes, form: Any, guest_form: Any) -> Any:
+def _render_attendance(
+    meeting: Meeting, minutes: Minutes, form: forms.AttendanceForm, guest_form: forms.GuestForm
+) -> str:
     by_id = {i.id: i for i in meeting.invitations}
-    rows = [(entry, by_id.get(_int(entry.form.invitation_id.data))) for entry in form.rows]
+    rows = [(entry, by_id.get(_int(entry.form.invitation_id.data) or 0)) for entry in form.rows]
     return render_template(
         "minutes/attendance.html",
         meeting=meeting,
@@ -227,129 +273,77 @@ def _render_attendance(meeting: Meeting, minutes: Minutes, form: Any, guest_form
     )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _editable_minutes(meeting: Meeting) -> Minutes:
-    """The minutes to edit (created as a draft when missing); raises `MinutesError` when they
-    may not change (a cancelled meeting, approved minutes)."""
-    minutes = services.ensure_minutes(meeting, user=current_user)
-    services.check_editable(minutes)
-    return minutes
-
-
 @bp.route("/meetings/<int:meeting_id>/minutes/attendance", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def attendance(meeting_id: int):  # type: ignore[no-untyped-def]
+def attendance(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    try:
-        minutes = _editable_minutes(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
+    minutes = _editable_minutes(meeting)
+    if minutes is None:
+        return _overview(meeting)
     form = _attendance_form(meeting, minutes)
     guest_form = _guest_form(meeting, minutes)
-    if form.validate_on_submit():
-        entries = [
-            services.AttendanceData(
-                invitation_id=_int(row.form.invitation_id.data) or 0,
-                attendance=(
-                    Attendance(row.form.attendance.data) if row.form.attendance.data else None
-                ),
-            )
-            for row in form.rows
-        ]
-        try:
-            services.save_attendance(
-                minutes,
-                entries,
-                chair_invitation_id=_int(form.chair.data),
-                minute_taker_invitation_id=_int(form.minute_taker.data),
-                expected_version=form.version_number(),
-                user=current_user,
-                now=utcnow(),
-            )
-            db.session.commit()
-        except services.MinutesConflict as conflict:
-            db.session.rollback()
-            form.version.data = str(conflict.current_version)
-            form.form_errors.append(_conflict_message(minutes))
-            return _render_attendance(meeting, minutes, form, guest_form), 409
-        except StaleDataError:
-            return _conflict_flash(meeting)
-        except services.MinutesError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return _render_attendance(meeting, minutes, form, guest_form), 422
+    if not form.validate_on_submit():
+        return _render_attendance(meeting, minutes, form, guest_form)
+    with refusals_on(form) as outcome:
+        services.save_attendance(
+            minutes,
+            _attendance_entries(form),
+            chair_invitation_id=_int(form.chair.data),
+            minute_taker_invitation_id=_int(form.minute_taker.data),
+            expected_version=form.version_number(),
+            user=current_account(),
+            now=utcnow(),
+        )
+    if outcome.accepted:
         flash(_("De aanwezigheden zijn bewaard."), "success")
         return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
-    db.session.commit()  # the draft created on first visit
-    return _render_attendance(meeting, minutes, form, guest_form)
-
-
-def _conflict_message(minutes: Minutes) -> str:
-    change = services.last_change(minutes)
-    if change is not None and change.user is not None:
-        return _(
-            "%(name)s heeft dit verslag intussen gewijzigd. Uw invoer staat hieronder nog; "
-            "controleer ze en bewaar opnieuw.",
-            name=change.user.name,
-        )
-    return _(
-        "Iemand anders heeft dit verslag intussen gewijzigd. Uw invoer staat hieronder nog; "
-        "controleer ze en bewaar opnieuw."
-    )
+    if isinstance(outcome.refusal, services.MinutesConflict):
+        meeting, minutes = _show_conflict(meeting_id, form)
+        return _render_attendance(meeting, minutes, form, guest_form), 409
+    return _render_attendance(meeting, minutes, form, guest_form), 422
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/guests", methods=["POST"])
 @access(Access.EDITOR)
-def add_guest(meeting_id: int):  # type: ignore[no-untyped-def]
+def add_guest(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    try:
-        minutes = _editable_minutes(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
+    minutes = _editable_minutes(meeting)
+    if minutes is None:
+        return _overview(meeting)
     guest_form = _guest_form(meeting, minutes)
     if guest_form.validate_on_submit():
-        try:
+        with refusals_on(guest_form) as outcome:
             services.add_guest(
                 minutes,
                 name=guest_form.name.data or "",
                 organisation=guest_form.organisation.data or "",
                 substitute_for_id=_int(guest_form.substitute_for.data),
-                user=current_user,
+                user=current_account(),
                 now=utcnow(),
             )
-            db.session.commit()
-        except services.MinutesError as error:
-            db.session.rollback()
-            guest_form.form_errors.append(error.message)
-        else:
+        if outcome.accepted:
             flash(_("De aanwezige is toegevoegd."), "success")
             return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
-    db.session.commit()
     form = _attendance_form(meeting, minutes)
     return _render_attendance(meeting, minutes, form, guest_form), 422
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/guests/<int:invitation_id>/delete", methods=["POST"])
 @access(Access.EDITOR)
-def remove_guest(meeting_id: int, invitation_id: int):  # type: ignore[no-untyped-def]
+def remove_guest(meeting_id: int, invitation_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
     guest = db.session.get(Invitation, invitation_id)
     if guest is None or guest.meeting_id != meeting.id:
         abort(404)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    try:
-        minutes = _editable_minutes(meeting)
-        services.remove_guest(minutes, guest, user=current_user, now=utcnow())
-    except services.MinutesError as error:
-        return _refused(meeting, error)
-    db.session.commit()
+    minutes = _editable_minutes(meeting)
+    if minutes is None:
+        return _overview(meeting)
+    with refusals_on() as outcome:
+        services.remove_guest(minutes, guest, user=current_account(), now=utcnow())
+    if not outcome.accepted:
+        return _overview(meeting)
     flash(_("De aanwezige is verwijderd."), "success")
     return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
 
@@ -409,24 +403,18 @@ def _editor_form(meeting: Meeting, minutes: Minutes, *, from_request: bool) -> f
 
 def _render_editor(
     meeting: Meeting, minutes: Minutes, form: forms.MinutesForm, *, conflict: bool = False
-) -> Any:
-    items = {item.id: item for item in meeting.agenda_items}
-    follow_ups = {p.id: p for p in services.follow_up_points(meeting)}
-    stored: dict[int, Any] = {}
-    stored_points: list[Any] = []
-    if conflict:
-        stored = {note.agenda_item_id: note for note in minutes.notes}
-        stored_points = services.action_points_of(meeting)
+) -> str:
+    """The editor; on a conflict also what is stored now and who saved it."""
     return render_template(
         "minutes/edit.html",
         meeting=meeting,
         minutes=minutes,
         form=form,
-        items=items,
-        follow_up_points=follow_ups,
+        items={item.id: item for item in meeting.agenda_items},
+        follow_up_points={p.id: p for p in services.follow_up_points(meeting)},
         conflict=conflict,
-        stored=stored,
-        stored_points=stored_points,
+        stored={note.agenda_item_id: note for note in minutes.notes} if conflict else {},
+        stored_points=services.action_points_of(meeting) if conflict else [],
         owner_label=services.owner_label,
         last_change=services.last_change(minutes) if conflict else None,
     )
@@ -471,45 +459,30 @@ def _follow_up_data(form: forms.MinutesForm) -> list[services.FollowUpData]:
 
 @bp.route("/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
-def edit(meeting_id: int):  # type: ignore[no-untyped-def]
+def edit(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    try:
-        minutes = _editable_minutes(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
+    minutes = _editable_minutes(meeting)
+    if minutes is None:
+        return _overview(meeting)
     form = _editor_form(meeting, minutes, from_request=True)
     if not form.is_submitted():
-        db.session.commit()  # the draft created on first visit
         return _render_editor(meeting, minutes, _editor_form(meeting, minutes, from_request=False))
     if not form.validate():
         return _render_editor(meeting, minutes, form), 422
-    try:
+    with refusals_on(form) as outcome:
         result = services.save_minutes(
             minutes,
             notes=_note_data(form),
             action_points=_action_data(form),
             follow_ups=_follow_up_data(form),
             expected_version=form.version_number(),
-            user=current_user,
+            user=current_account(),
             now=utcnow(),
         )
-        db.session.commit()
-    except services.MinutesConflict as conflict:
-        db.session.rollback()
-        minutes = services.get_minutes(meeting) or minutes
-        form.version.data = str(conflict.current_version)
-        form.form_errors.append(_conflict_message(minutes))
+    if isinstance(outcome.refusal, services.MinutesConflict):
+        meeting, minutes = _show_conflict(meeting_id, form)
         return _render_editor(meeting, minutes, form, conflict=True), 409
-    except StaleDataError:
-        db.session.rollback()
-        meeting = services.load_meeting(meeting_id) or meeting
-        minutes = services.get_minutes(meeting) or minutes
-        form.version.data = str(minutes.version)
-        form.form_errors.append(_conflict_message(minutes))
-        return _render_editor(meeting, minutes, form, conflict=True), 409
-    except services.MinutesError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
+    if not outcome.accepted:
         return _render_editor(meeting, minutes, form), 422
     flash(
         _(
@@ -524,147 +497,125 @@ def edit(meeting_id: int):  # type: ignore[no-untyped-def]
 
 # --- workflow -----------------------------------------------------------------------------
 
+# A step changes the minutes and says what it did.
+WorkflowStep = Callable[[Minutes, forms.ActionForm], str]
 
-def _workflow_step(meeting_id: int, step: str) -> Any:
+
+def _workflow_step(meeting_id: int, step: WorkflowStep) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    minutes = services.get_minutes(meeting)
+    minutes = _existing_minutes(meeting)
     if minutes is None:
-        flash(_("Er is nog geen verslag voor deze vergadering."), "error")
         return _overview(meeting)
     form = forms.ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    now = utcnow()
-    try:
-        if step == "circulate":
-            services.circulate(
-                minutes, expected_version=form.version_number(), user=current_user, now=now
-            )
-            message = _("Het verslag is rondgestuurd ter opmerkingen.")
-        elif step == "to_draft":
-            services.back_to_draft(
-                minutes, expected_version=form.version_number(), user=current_user, now=now
-            )
-            message = _("Het verslag is terug een ontwerp.")
-        else:
-            sent = services.distribute(
-                minutes,
-                sender=_sender(meeting),
-                base_url=current_app.config["BASE_URL"],
-                user=current_user,
-                now=now,
-            )
-            message = _(
-                "Het verslag staat klaar om te versturen naar %(count)s ontvanger(s).",
-                count=len(sent),
-            )
-        db.session.commit()
-    except services.MinutesConflict:
-        return _conflict_flash(meeting)
-    except StaleDataError:
-        return _conflict_flash(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
-    flash(message, "success")
+    with refusals_on() as outcome:
+        message = step(minutes, form)
+    if outcome.accepted:
+        flash(message, "success")
     return _overview(meeting)
 
 
-def _sender(meeting: Meeting) -> Sender:
-    platform = meeting.municipality.platform
-    return Sender(
-        address=current_app.config["MAIL_FROM"],
-        name=platform.organiser_name or platform.name,
-        reply_to=platform.organiser_email or "",
+def _circulate(minutes: Minutes, form: forms.ActionForm) -> str:
+    services.circulate(
+        minutes, expected_version=form.version_number(), user=current_account(), now=utcnow()
+    )
+    return str(_("Het verslag is rondgestuurd ter opmerkingen."))
+
+
+def _back_to_draft(minutes: Minutes, form: forms.ActionForm) -> str:
+    services.back_to_draft(
+        minutes, expected_version=form.version_number(), user=current_account(), now=utcnow()
+    )
+    return str(_("Het verslag is terug een ontwerp."))
+
+
+def _send(minutes: Minutes, form: forms.ActionForm) -> str:
+    sent = services.distribute(
+        minutes,
+        mail=MailSettings.from_config(current_app.config),
+        user=current_account(),
+        now=utcnow(),
+    )
+    return str(
+        _(
+            "Het verslag staat klaar om te versturen naar %(count)s ontvanger(s).",
+            count=len(sent),
+        )
     )
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/circulate", methods=["POST"])
 @access(Access.EDITOR)
-def circulate(meeting_id: int):  # type: ignore[no-untyped-def]
-    return _workflow_step(meeting_id, "circulate")
+def circulate(meeting_id: int) -> ViewResponse:
+    return _workflow_step(meeting_id, _circulate)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/to-draft", methods=["POST"])
 @access(Access.EDITOR)
-def to_draft(meeting_id: int):  # type: ignore[no-untyped-def]
-    return _workflow_step(meeting_id, "to_draft")
+def to_draft(meeting_id: int) -> ViewResponse:
+    return _workflow_step(meeting_id, _back_to_draft)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/send", methods=["POST"])
 @access(Access.EDITOR)
-def send(meeting_id: int):  # type: ignore[no-untyped-def]
-    return _workflow_step(meeting_id, "send")
+def send(meeting_id: int) -> ViewResponse:
+    return _workflow_step(meeting_id, _send)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/approve", methods=["POST"])
 @access(Access.EDITOR)
-def approve(meeting_id: int):  # type: ignore[no-untyped-def]
+def approve(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    minutes = services.get_minutes(meeting)
+    minutes = _existing_minutes(meeting)
     if minutes is None:
-        flash(_("Er is nog geen verslag voor deze vergadering."), "error")
         return _overview(meeting)
     form = _approve_form(meeting, minutes)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        _flash_errors(form)
         return _overview(meeting)
-    at_meeting = None
     chosen = _int(form.approved_at_meeting.data)
-    if chosen is not None:
-        at_meeting = db.session.get(Meeting, chosen)
-    try:
+    with refusals_on() as outcome:
         version = services.approve(
             minutes,
             expected_version=form.version_number(),
-            at_meeting=at_meeting,
+            at_meeting=db.session.get(Meeting, chosen) if chosen is not None else None,
             reason=form.reason.data or "",
-            user=current_user,
+            user=current_account(),
             now=utcnow(),
         )
-        db.session.commit()
-    except (services.MinutesConflict, StaleDataError):
-        return _conflict_flash(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
-    flash(
-        _(
-            "Het verslag is goedgekeurd en vergrendeld (versie %(number)s).",
-            number=version.number,
-        ),
-        "success",
-    )
+    if outcome.accepted:
+        flash(
+            _(
+                "Het verslag is goedgekeurd en vergrendeld (versie %(number)s).",
+                number=version.number,
+            ),
+            "success",
+        )
     return _overview(meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/correct", methods=["POST"])
 @access(Access.EDITOR)
-def correct(meeting_id: int):  # type: ignore[no-untyped-def]
+def correct(meeting_id: int) -> ViewResponse:
     meeting = _meeting(meeting_id, edit=True)
-    minutes = services.get_minutes(meeting)
+    minutes = _existing_minutes(meeting)
     if minutes is None:
-        flash(_("Er is nog geen verslag voor deze vergadering."), "error")
         return _overview(meeting)
     form = forms.CorrectionForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        _flash_errors(form)
         return _overview(meeting)
-    try:
+    with refusals_on() as outcome:
         services.start_correction(
             minutes,
             reason=form.reason.data or "",
             expected_version=form.version_number(),
-            user=current_user,
+            user=current_account(),
             now=utcnow(),
         )
-        db.session.commit()
-    except (services.MinutesConflict, StaleDataError):
-        return _conflict_flash(meeting)
-    except services.MinutesError as error:
-        return _refused(meeting, error)
+    if not outcome.accepted:
+        return _overview(meeting)
     flash(_("Het verslag is ontgrendeld voor correctie. Keur het daarna opnieuw goed."), "success")
     return redirect(url_for("minutes.edit", meeting_id=meeting.id))
 
@@ -674,7 +625,7 @@ def correct(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")
 @access(Access.USER)
-def minutes_pdf(meeting_id: int):  # type: ignore[no-untyped-def]
+def minutes_pdf(meeting_id: int) -> Response:
     meeting = _meeting(meeting_id)
     minutes = services.get_minutes(meeting)
     if minutes is None:
@@ -689,7 +640,7 @@ def minutes_pdf(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/minutes/versions/<int:number>.pdf")
 @access(Access.USER)
-def version_pdf(meeting_id: int, number: int):  # type: ignore[no-untyped-def]
+def version_pdf(meeting_id: int, number: int) -> Response:
     meeting = _meeting(meeting_id)
     version = db.session.scalar(
         sa.select(MinutesVersion)
@@ -704,7 +655,7 @@ def version_pdf(meeting_id: int, number: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/agenda.pdf")
 @access(Access.USER)
-def agenda_pdf(meeting_id: int):  # type: ignore[no-untyped-def]
+def agenda_pdf(meeting_id: int) -> Response:
     meeting = _meeting(meeting_id)
     return _pdf_response(render_agenda_pdf(meeting), agenda_pdf_filename(meeting))
 

@@ -284,3 +284,20 @@ def test_the_register_starts_from_the_answers_to_the_invitation(app, client, wor
     assert selected[str(not_coming.id)] == "excused"
     assert selected[str(silent.id)] == ""
     assert db.session.get(Invitation, coming.id).attendance is None  # only a suggestion
+
+
+def test_a_workflow_step_on_an_older_version_changes_nothing_and_says_why(app, client, world):
+    meeting = _meeting(world)
+    minutes = factories.MinutesFactory(meeting=meeting)
+    db.session.commit()
+    loaded = minutes.version
+    services.save_minutes(minutes, notes=[], expected_version=loaded, user=None, now=NOW)
+    db.session.commit()
+    login(client, world.secretary)
+
+    response = post_form(client, f"/meetings/{meeting.id}/minutes/circulate", {"version": loaded})
+
+    assert response.status_code == 302
+    assert db.session.get(Minutes, minutes.id).status is MinutesStatus.DRAFT
+    page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "Iemand anders heeft het verslag intussen gewijzigd" in page

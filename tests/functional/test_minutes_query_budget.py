@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from overleg.extensions import db
+from overleg.meetings.services import load_meeting_page
 from overleg.minutes import services
 from overleg.models import Attendance, MeetingStatus
 from tests import factories
@@ -33,7 +34,7 @@ def _meeting(world, size: int, days_ago: int):
             attendance=Attendance.PRESENT,
         )
     factories.GuestInvitationFactory(meeting=meeting, attendance=Attendance.PRESENT)
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     minutes = services.ensure_minutes(meeting)
     contact = meeting.invitations[0].contact
     services.save_minutes(

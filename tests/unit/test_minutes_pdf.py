@@ -10,6 +10,7 @@ import pytest
 
 from overleg.extensions import db
 from overleg.lib import pdf
+from overleg.meetings.services import load_meeting_page
 from overleg.minutes import services
 from overleg.models import AgendaItemKind, Attendance, MeetingStatus
 from tests import factories
@@ -93,7 +94,7 @@ def _minutes_with_content(world):
     factories.MeetingFactory(
         municipality=world.north, start_at=next_start, end_at=next_start + timedelta(hours=2)
     )
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     minutes = services.ensure_minutes(meeting)
     services.save_attendance(
         minutes,
@@ -241,7 +242,7 @@ def test_stress_minutes_give_a_correct_long_pdf(app, world):
     meeting = _held_meeting(world)
     for n in range(200):
         factories.AgendaItemFactory(meeting=meeting, title=f"Agendapunt {n + 1}", position=n)
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     minutes = services.ensure_minutes(meeting)
     services.save_minutes(
         minutes,

@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.extensions import db
-from overleg.mail.messages import Sender
+from overleg.lib.refusal import Refusal
+from overleg.mail.settings import MailSettings
+from overleg.meetings.services import load_meeting_page
 from overleg.minutes import services
 from overleg.models import (
     ActionPoint,
@@ -27,7 +30,7 @@ from overleg.models import (
 from tests import factories
 
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
-SENDER = Sender(address="overleg@example.be", name="Woonplatform")
+MAIL = MailSettings(base_url="http://x", mail_from="overleg@example.be")
 
 
 def _meeting(world, days_ago: int = 30, **kwargs):
@@ -46,7 +49,7 @@ def _meeting(world, days_ago: int = 30, **kwargs):
     factories.AgendaItemFactory(
         meeting=meeting, title="Lokale toewijzingsreglementen", kind=AgendaItemKind.THEME
     )
-    return services.load_meeting(meeting.id)
+    return load_meeting_page(meeting.id)
 
 
 def _save(minutes, **kwargs):
@@ -118,17 +121,19 @@ def test_the_version_column_stops_a_write_that_raced_past_the_check(app, world):
     minutes = services.ensure_minutes(meeting)
     db.session.commit()
     item = meeting.agenda_items[2]
-    _save(minutes, notes=[services.NoteData(item.id, "Mijn tekst")])
-    # Another process commits between our check and our flush.
+    # Another process commits after we loaded the minutes: our copy still has the old version,
+    # so the check passes, and the service's flush finds the row changed.
     with db.session.no_autoflush:
         db.session.execute(
             sa.update(Minutes.__table__)
             .where(Minutes.__table__.c.id == minutes.id)
             .values(version=Minutes.__table__.c.version + 1)
         )
-    with pytest.raises(StaleDataError):
-        db.session.flush()
+    with pytest.raises(services.MinutesConflict) as caught:
+        _save(minutes, notes=[services.NoteData(item.id, "Mijn tekst")])
+    assert isinstance(caught.value.__context__, StaleDataError)
     db.session.rollback()
+    assert minutes.notes == []
 
 
 def test_minutes_of_a_cancelled_meeting_cannot_be_started_or_saved(app, world):
@@ -138,11 +143,11 @@ def test_minutes_of_a_cancelled_meeting_cannot_be_started_or_saved(app, world):
     meeting.status = MeetingStatus.CANCELLED
     db.session.commit()
 
-    with pytest.raises(services.MinutesError, match="geannuleerd"):
+    with pytest.raises(Refusal, match="geannuleerd"):
         _save(minutes, notes=[services.NoteData(meeting.agenda_items[0].id, "tekst")])
     other = _meeting(world, days_ago=10)
     other.status = MeetingStatus.CANCELLED
-    with pytest.raises(services.MinutesError, match="geannuleerd"):
+    with pytest.raises(Refusal, match="geannuleerd"):
         services.ensure_minutes(other)
 
 
@@ -150,13 +155,15 @@ def test_over_long_text_and_too_many_action_points_are_refused_clearly(app, worl
     meeting = _meeting(world)
     minutes = services.ensure_minutes(meeting)
     item = meeting.agenda_items[0]
-    with pytest.raises(services.MinutesError, match="te lang") as caught:
+    with pytest.raises(Refusal, match="te lang") as caught:
         _save(minutes, notes=[services.NoteData(item.id, "x" * (services.DISCUSSION_MAX + 1))])
     assert caught.value.field == "discussion"
+    with force_locale("en"):  # the message is read in the reader's language
+        assert str(caught.value) == "The discussion is too long: 20001 characters, at most 20000."
     many = [
         services.ActionPointData(None, f"Actie {n}") for n in range(services.MAX_ACTION_POINTS + 1)
     ]
-    with pytest.raises(services.MinutesError, match="hoogstens"):
+    with pytest.raises(Refusal, match="hoogstens"):
         _save(minutes, action_points=many)
 
 
@@ -164,7 +171,7 @@ def test_attendance_register_guests_and_substitutes(app, world):
     meeting = _meeting(world)
     present = factories.InvitationFactory(meeting=meeting)
     replaced = factories.InvitationFactory(meeting=meeting)
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     minutes = services.ensure_minutes(meeting)
 
     services.save_attendance(
@@ -184,7 +191,7 @@ def test_attendance_register_guests_and_substitutes(app, world):
     )
     db.session.commit()
 
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     groups = {g.label: g for g in services.attendance_groups(meeting)}
     present_names = [n for _org, names in groups["Aanwezig"].by_organisation for n in names]
     assert present.contact.full_name in present_names
@@ -193,7 +200,7 @@ def test_attendance_register_guests_and_substitutes(app, world):
     excused = [n for _org, names in groups["Verontschuldigd"].by_organisation for n in names]
     assert replaced.contact.full_name in excused
     assert minutes.chair_invitation_id == present.id
-    with pytest.raises(services.MinutesError):
+    with pytest.raises(Refusal):
         services.add_guest(minutes, name="  ", user=None, now=NOW)
 
 
@@ -222,10 +229,10 @@ def test_approval_freezes_the_pdf_locks_and_a_correction_makes_a_new_version(app
     assert version.pdf.startswith(b"%PDF-")
     assert services.minutes_pdf(meeting, minutes) == version.pdf  # the frozen one
 
-    with pytest.raises(services.MinutesError, match="vergrendeld"):
+    with pytest.raises(Refusal, match="vergrendeld"):
         _save(minutes, notes=[services.NoteData(meeting.agenda_items[2].id, "Stiekem")])
     db.session.rollback()
-    with pytest.raises(services.MinutesError, match="reden"):
+    with pytest.raises(Refusal, match="reden"):
         services.start_correction(
             minutes, reason=" ", expected_version=minutes.version, user=None, now=NOW
         )
@@ -238,7 +245,7 @@ def test_approval_freezes_the_pdf_locks_and_a_correction_makes_a_new_version(app
         now=NOW,
     )
     _save(minutes, notes=[services.NoteData(meeting.agenda_items[2].id, "Besproken, verbeterd.")])
-    with pytest.raises(services.MinutesError, match="reden"):
+    with pytest.raises(Refusal, match="reden"):
         services.approve(
             minutes, expected_version=minutes.version, at_meeting=None, user=None, now=NOW
         )
@@ -262,7 +269,7 @@ def test_approval_at_an_earlier_meeting_is_refused(app, world):
     meeting = _meeting(world)
     earlier = _meeting(world, days_ago=200)
     minutes = services.ensure_minutes(meeting)
-    with pytest.raises(services.MinutesError, match="latere vergadering"):
+    with pytest.raises(Refusal, match="latere vergadering"):
         services.approve(
             minutes, expected_version=minutes.version, at_meeting=earlier, user=None, now=NOW
         )
@@ -313,13 +320,13 @@ def test_distribution_queues_one_mail_per_invitee_and_one_for_the_agency(app, wo
     meeting = _meeting(world)
     invited = [factories.InvitationFactory(meeting=meeting) for _n in range(3)]
     factories.GuestInvitationFactory(meeting=meeting)  # no address: not mailed
-    meeting = services.load_meeting(meeting.id)
+    meeting = load_meeting_page(meeting.id)
     minutes = services.ensure_minutes(meeting)
-    with pytest.raises(services.MinutesError, match="ontwerp"):
-        services.distribute(minutes, sender=SENDER, base_url="http://x", user=None, now=NOW)
+    with pytest.raises(Refusal, match="ontwerp"):
+        services.distribute(minutes, mail=MAIL, user=None, now=NOW)
 
     services.circulate(minutes, expected_version=minutes.version, user=None, now=NOW)
-    sent = services.distribute(minutes, sender=SENDER, base_url="http://x", user=None, now=NOW)
+    sent = services.distribute(minutes, mail=MAIL, user=None, now=NOW)
     db.session.commit()
 
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -328,6 +335,8 @@ def test_distribution_queues_one_mail_per_invitee_and_one_for_the_agency(app, wo
     assert len(sent) == 4
     assert all(row.kind == "minutes" and row.meeting_id == meeting.id for row in rows)
     message = email.message_from_bytes(rows[-1].raw)
+    assert MAIL.mail_from in message["From"]  # the platform's sender, as for every mail
+    assert world.platform.organiser_email in message["Reply-To"]
     attachments = [p for p in message.walk() if p.get_content_disposition() == "attachment"]
     assert len(attachments) == 1
     assert attachments[0].get_content_type() == "application/pdf"
