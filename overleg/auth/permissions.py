@@ -10,7 +10,8 @@ Two layers, both here:
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -144,6 +145,36 @@ def municipality_filter(
 ) -> ColumnElement[bool]:
     """A WHERE clause restricting `column` (a municipality id) to what the user may see."""
     return column.in_(visible_municipality_ids(user))
+
+
+@dataclass(frozen=True)
+class MunicipalityScope:
+    """The municipalities one user may see, for rows already loaded: `municipality_filter` in
+    Python.
+
+    Which municipalities' rows a user sees in any listing or export is decided by
+    `visible_municipality_ids(user)` alone: queries filter with `municipality_filter`, loaded
+    rows (the municipalities an organisation serves) go through this scope. The pages, the CSV
+    export and the personal-data export therefore cannot disagree.
+    """
+
+    ids: frozenset[int]
+
+    def sees(self, municipality_id: int | None) -> bool:
+        return municipality_id is not None and municipality_id in self.ids
+
+    def shown(self, municipalities: Iterable[Municipality]) -> list[Municipality]:
+        """The ones the user may see, in the given order."""
+        return [m for m in municipalities if self.sees(m.id)]
+
+    def hidden(self, municipalities: Iterable[Municipality]) -> int:
+        """How many the user may not see (a page may say "and 2 others", never which)."""
+        return sum(1 for m in municipalities if not self.sees(m.id))
+
+
+def municipality_scope(user: User) -> MunicipalityScope:
+    """The user's `MunicipalityScope` (one query)."""
+    return MunicipalityScope(frozenset(db.session.scalars(visible_municipality_ids(user))))
 
 
 def municipality_exists_filter(

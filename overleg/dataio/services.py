@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from overleg.audit import services as audit
 from overleg.auth.permissions import (
     can_edit_municipality,
+    municipality_scope,
     sees_all_municipalities,
     visible_organisations_filter,
 )
@@ -482,7 +483,9 @@ def safe_cell(value: Any) -> str:
 
 
 def export_rows(user: User) -> Iterable[list[str]]:
-    """The header and one row per contact (or per organisation without contacts)."""
+    """The header and one row per contact (or per organisation without contacts); the
+    municipalities column names only those the user may see, as the pages do."""
+    scope = municipality_scope(user)
     organisations = db.session.scalars(
         sa.select(Organisation)
         .where(visible_organisations_filter(user))
@@ -498,7 +501,7 @@ def export_rows(user: User) -> Iterable[list[str]]:
         base = [
             org.name,
             org.type.code,
-            " | ".join(m.name for m in org.municipalities),
+            " | ".join(m.name for m in scope.shown(org.municipalities)),
             org.email,
             org.phone,
             org.website,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from overleg.audit import services as audit
 from overleg.auth.permissions import (
     municipality_filter,
+    municipality_scope,
     sees_all_municipalities,
     visible_municipalities,
     visible_organisations_filter,
@@ -486,6 +487,8 @@ class OrganisationSearch:
 class OrganisationRow:
     organisation: Organisation
     matching_contacts: list[Contact]
+    municipalities: list[Municipality]  # those it serves that the user may see
+    hidden_municipalities: int  # how many others it serves (never which)
 
 
 def organisation_types() -> list[OrganisationType]:
@@ -503,11 +506,31 @@ def _matches(contact: Contact, needle: str) -> bool:
     return needle in haystack
 
 
+def _name_or_contact_matches(needle: str) -> sa.ColumnElement[bool]:
+    """The organisation's name, or a contact's full name, last name or address, holds `needle`."""
+    full_name = Contact.first_name + " " + Contact.last_name
+    contact_hit = (
+        sa.select(Contact.id)
+        .where(
+            Contact.organisation_id == Organisation.id,
+            Contact.erased_at.is_(None),
+            sa.or_(
+                full_name.icontains(needle, autoescape=True),
+                Contact.last_name.icontains(needle, autoescape=True),
+                Contact.email.icontains(needle, autoescape=True),
+            ),
+        )
+        .exists()
+    )
+    return sa.or_(Organisation.name.icontains(needle, autoescape=True), contact_hit)
+
+
 def search_organisations(
     user: User, search: OrganisationSearch, page: int = 1, per_page: int = ORGANISATIONS_PER_PAGE
 ) -> Page[OrganisationRow]:
     """Visible organisations matching the search, by name; a query also finds organisations one
-    of whose contacts has a matching name or e-mail address. Three queries per page."""
+    of whose contacts has a matching name or e-mail address; each row names only the
+    municipalities the user may see. A fixed number of queries whatever the page holds."""
     statement = sa.select(Organisation).where(visible_organisations_filter(user))
     if not search.include_archived:
         statement = statement.where(Organisation.archived_at.is_(None))
@@ -528,23 +551,7 @@ def search_organisations(
         )
     needle = search.q.strip()
     if needle:
-        full_name = Contact.first_name + " " + Contact.last_name
-        contact_hit = (
-            sa.select(Contact.id)
-            .where(
-                Contact.organisation_id == Organisation.id,
-                Contact.erased_at.is_(None),
-                sa.or_(
-                    full_name.icontains(needle, autoescape=True),
-                    Contact.last_name.icontains(needle, autoescape=True),
-                    Contact.email.icontains(needle, autoescape=True),
-                ),
-            )
-            .exists()
-        )
-        statement = statement.where(
-            sa.or_(Organisation.name.icontains(needle, autoescape=True), contact_hit)
-        )
+        statement = statement.where(_name_or_contact_matches(needle))
     statement = statement.options(
         selectinload(Organisation.type),
         selectinload(Organisation.municipalities),
@@ -552,10 +559,13 @@ def search_organisations(
     ).order_by(Organisation.name, Organisation.id)
     result = paginate(statement, page, per_page)
     lowered = needle.lower()
+    scope = municipality_scope(user)
     rows = [
         OrganisationRow(
             organisation=org,
             matching_contacts=[c for c in org.contacts if _matches(c, lowered)] if lowered else [],
+            municipalities=scope.shown(org.municipalities),
+            hidden_municipalities=scope.hidden(org.municipalities),
         )
         for org in result.items
     ]

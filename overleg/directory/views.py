@@ -24,6 +24,7 @@ from overleg.auth.permissions import (
     get_contact,
     get_municipality,
     get_organisation,
+    municipality_scope,
     visible_municipalities,
 )
 from overleg.directory import services
@@ -326,12 +327,12 @@ def organisation_new() -> ViewResponse:
 def organisation(organisation_id: int) -> ViewResponse:
     user = current_account()
     found = services.load_organisation_page(get_organisation(user, organisation_id))
-    visible = {m.id for m in visible_municipalities(user)}
+    scope = municipality_scope(user)
     return render_template(
         "directory/organisation.html",
         organisation=found,
-        municipalities=[m for m in found.municipalities if m.id in visible],
-        hidden_municipalities=len([m for m in found.municipalities if m.id not in visible]),
+        municipalities=scope.shown(found.municipalities),
+        hidden_municipalities=scope.hidden(found.municipalities),
         contacts=[c for c in found.contacts if c.erased_at is None],
         can_edit=can_edit_organisation(user, found),
         can_archive=can_archive_organisation(user, found),

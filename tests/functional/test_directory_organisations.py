@@ -354,6 +354,25 @@ def test_data_import_export_and_personal_data_are_linked_for_who_may_use_them(cl
     )
 
 
+def test_the_list_and_its_csv_name_only_municipalities_the_user_sees(client, world):
+    """Issue 11: the list and the CSV named municipalities the organisation page hides."""
+    factories.organisation_serving(world.north, world.south, name="Woonmaatschappij Kempen")
+    login(client, world.secretary)
+    listing = _text(client.get("/organisations?q=Kempen"))
+    assert "Woonmaatschappij Kempen" in listing
+    assert "Noorderdorp" in listing and "en 1 andere" in listing
+    assert "Zuiderdorp" not in listing
+    csv = client.get("/organisations/export.csv").get_data().decode("utf-8-sig")
+    [row] = [line for line in csv.splitlines() if line.startswith("Woonmaatschappij Kempen;")]
+    assert row.split(";")[2] == "Noorderdorp" and "Zuiderdorp" not in csv
+    client.delete_cookie("session")
+    login(client, world.coordinator)
+    listing = _text(client.get("/organisations?q=Kempen"))
+    assert "Noorderdorp, Zuiderdorp" in listing and "en 1 andere" not in listing
+    csv = client.get("/organisations/export.csv").get_data().decode("utf-8-sig")
+    assert "Woonmaatschappij Kempen;woonmaatschappij;Noorderdorp | Zuiderdorp;" in csv
+
+
 def test_a_secretary_cannot_archive_an_organisation_shared_with_other_municipalities(client, world):
     shared = factories.organisation_serving(
         world.north, world.south, name="Woonmaatschappij Kempen"

@@ -346,6 +346,17 @@ def test_search_shows_a_secretary_only_organisations_of_her_municipalities(world
     assert hidden.total == 0
 
 
+def test_search_rows_name_only_the_municipalities_the_user_sees(world):
+    """Issue 11: the list named municipalities the organisation page hides."""
+    factories.organisation_serving(world.north, world.south, name="Woonmaatschappij Kempen")
+    search = services.OrganisationSearch(q="Kempen")
+    [row] = services.search_organisations(world.secretary, search).items
+    assert ([m.name for m in row.municipalities], row.hidden_municipalities) == (["Noorderdorp"], 1)
+    [row] = services.search_organisations(world.coordinator, search).items
+    assert [m.name for m in row.municipalities] == ["Noorderdorp", "Zuiderdorp"]
+    assert row.hidden_municipalities == 0
+
+
 def test_search_pages(world):
     for i in range(7):
         factories.organisation_serving(world.north, name=f"Actor {i:02d}")
