@@ -378,13 +378,21 @@ def visible_contacts_filter(user: User) -> ColumnElement[bool]:
     return sa.and_(visible_organisations_filter(user), Contact.erased_at.is_(None))
 
 
+def visible_polls_filter(user: User) -> ColumnElement[bool]:
+    """Availability polls this user may see: planning is the coordinator's, polls of their own
+    platform (as `get_poll`)."""
+    if not can_plan(user):
+        return sa.false()
+    return AvailabilityPoll.platform_id == user.platform_id
+
+
 def outbox_filter(user: User) -> ColumnElement[bool]:
     """Outbox messages this user may see: coordinators, mail about their platform's meetings
     and availability polls."""
     if not can_view_outbox(user):
         return sa.false()
     meetings = sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
-    polls = sa.select(AvailabilityPoll.id).where(AvailabilityPoll.platform_id == user.platform_id)
+    polls = sa.select(AvailabilityPoll.id).where(visible_polls_filter(user))
     return sa.or_(OutboxMessage.meeting_id.in_(meetings), OutboxMessage.poll_id.in_(polls))
 
 

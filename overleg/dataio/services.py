@@ -1,4 +1,4 @@
-"""CSV import and export of organisations and contacts; a contact's personal data (GDPR).
+"""CSV import and export of organisations and contacts (a person's data rights: data_rights.py).
 
 No request or session in here: the views hand over bytes and a user and get plain values back.
 
@@ -16,13 +16,11 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -36,23 +34,13 @@ from overleg.auth.permissions import (
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.models import (
-    ActionPoint,
-    AuditEntry,
     Contact,
-    Invitation,
     Municipality,
     Organisation,
     OrganisationType,
-    OutboxMessage,
-    OutboxStatus,
-    PollAnswer,
-    PollRespondent,
-    PollSlot,
-    StandingInvitee,
     User,
 )
 
-ERASED_NAME = "verwijderde persoon"
 MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_ROWS = 5_000
 
@@ -522,257 +510,3 @@ def export_csv(user: User) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerows(export_rows(user))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-# --- personal data (GDPR) --------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def personal_data(contact: Contact) -> dict[str, Any]:
-    """Everything overleg holds about this person, for an access request (GDPR art. 15)."""
-    return {
-        "contact": _contact_json(contact),
-        "standing_invitee_of": [
-            {"municipality": s.municipality.name, "role": str(s.role)}
-            for s in _standing_entries(contact)
-        ],
-        "invitations": [_invitation_json(i) for i in _invitations(contact)],
-        "action_points": [_action_point_json(a) for a in _action_points(contact)],
-        "mails": [
-            {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
-            for m in _mails(contact)
-        ],
-        "availability_polls": [_poll_answers_json(r) for r in _poll_respondents(contact)],
-    }
-
-
-def personal_data_export(user: User, contact: Contact) -> dict[str, Any]:
-    """The personal data of `contact`, handed out to `user`: the audit trail records it."""
-    data = personal_data(contact)
-    audit.record(
-        user, "contact.export", contact, summary=_("Persoonsgegevens uitgevoerd (inzageverzoek)")
-    )
-    return data
-
-
-def _standing_entries(contact: Contact) -> list[StandingInvitee]:
-    return list(
-        db.session.scalars(
-            sa.select(StandingInvitee)
-            .where(StandingInvitee.contact_id == contact.id)
-            .options(selectinload(StandingInvitee.municipality))
-        )
-    )
-
-
-def _invitations(contact: Contact) -> list[Invitation]:
-    """The person's invitations, oldest meeting first."""
-    invitations = db.session.scalars(
-        sa.select(Invitation)
-        .where(Invitation.contact_id == contact.id)
-        .options(selectinload(Invitation.meeting))
-    )
-    return sorted(invitations, key=lambda i: i.meeting.start_at)
-
-
-def _action_points(contact: Contact) -> list[ActionPoint]:
-    return list(
-        db.session.scalars(sa.select(ActionPoint).where(ActionPoint.owner_contact_id == contact.id))
-    )
-
-
-def _mails(contact: Contact) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage).where(
-                OutboxMessage.to_address == contact.email, OutboxMessage.to_address != ""
-            )
-        )
-    )
-
-
-def _poll_respondents(contact: Contact) -> list[PollRespondent]:
-    return list(
-        db.session.scalars(
-            sa.select(PollRespondent)
-            .where(PollRespondent.contact_id == contact.id)
-            .options(
-                selectinload(PollRespondent.poll),
-                selectinload(PollRespondent.answers)
-                .selectinload(PollAnswer.slot)
-                .selectinload(PollSlot.municipality),
-            )
-            .order_by(PollRespondent.id)
-        )
-    )
-
-
-def _contact_json(contact: Contact) -> dict[str, Any]:
-    return {
-        "id": contact.id,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "job_title": contact.job_title,
-        "email": contact.email,
-        "phone": contact.phone,
-        "organisation": contact.organisation.name,
-        "created_at": _iso(contact.created_at),
-        "archived_at": _iso(contact.archived_at),
-        "has_calendar_feed": contact.feed_token is not None,
-    }
-
-
-def _invitation_json(invitation: Invitation) -> dict[str, Any]:
-    return {
-        "meeting": invitation.meeting.title,
-        "start": _iso(invitation.meeting.start_at),
-        "role": str(invitation.role),
-        "rsvp": str(invitation.rsvp_status),
-        "rsvp_comment": invitation.rsvp_comment,
-        "responded_at": _iso(invitation.responded_at),
-        "attendance": str(invitation.attendance) if invitation.attendance else None,
-        "sent_at": _iso(invitation.sent_at),
-    }
-
-
-def _action_point_json(action: ActionPoint) -> dict[str, Any]:
-    return {
-        "description": action.description,
-        "due_date": action.due_date.isoformat() if action.due_date else None,
-        "status": str(action.status),
-    }
-
-
-def _poll_answers_json(respondent: PollRespondent) -> dict[str, Any]:
-    return {
-        "year": respondent.poll.year,
-        "half": respondent.poll.half,
-        "answered_at": _iso(respondent.answered_at),
-        "comment": respondent.comment,
-        "answers": [
-            {
-                "municipality": a.slot.municipality.name,
-                "start": _iso(a.slot.start_at),
-                "suits": a.suits,
-            }
-            for a in sorted(respondent.answers, key=lambda a: a.slot.start_at)
-        ],
-    }
-
-
-@dataclass(frozen=True)
-class ErasureResult:
-    invitations: int
-    standing_entries_removed: int
-    mails_removed: int
-    frozen_minutes_versions: int  # approved PDFs that are legal records and keep their text
-
-
-def erasure_impact(contact: Contact) -> int:
-    """How many frozen minutes PDFs (legal records) were made for meetings this person had."""
-    from overleg.models import Minutes, MinutesVersion
-
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count(MinutesVersion.id))
-            .join(Minutes, Minutes.id == MinutesVersion.minutes_id)
-            .join(Invitation, Invitation.meeting_id == Minutes.meeting_id)
-            .where(Invitation.contact_id == contact.id)
-        )
-        or 0
-    )
-
-
-def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
-    """Erase the person (GDPR art. 17): the row stays so minutes and invitations keep their
-    shape, and shows as "verwijderde persoon" everywhere. The request commits."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    old_email = contact.email
-    frozen = erasure_impact(contact)
-    invitations = _forget_answers(contact, now)
-    standing = db.session.execute(
-        sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
-    )
-    mails = _drop_unsent_mail(old_email)
-    _scrub_audit_trail(contact, [n for n in {contact.full_name, old_email} if n and n.strip()])
-    _blank(contact, now)
-    audit.record(
-        user,
-        "contact.erase",
-        contact,
-        summary=ERASED_NAME,
-        details={"invitations": invitations, "mails_removed": mails},
-    )
-    db.session.flush()
-    return ErasureResult(invitations, _rowcount(standing), mails, frozen)
-
-
-def _rowcount(result: sa.Result[Any]) -> int:
-    """The rows a DELETE statement removed (its result is a CursorResult)."""
-    return int(result.rowcount or 0) if isinstance(result, sa.CursorResult) else 0
-
-
-def confirm_erasure(contact: Contact, typed_name: str) -> None:
-    """Erasure cannot be undone: the person's full name must be typed (any case and spacing)."""
-    typed = " ".join(typed_name.split()).lower()
-    if typed != " ".join(contact.full_name.split()).lower():
-        raise Refusal(_l("Dit is niet de naam van deze persoon."), field="confirm_name")
-
-
-def _forget_answers(contact: Contact, now: datetime) -> int:
-    """The person's answers and personal links go: comments on invitations, the invitations'
-    answer links, and the poll answers (which only served a plan). Returns the invitations."""
-    invitations = db.session.scalars(
-        sa.select(Invitation).where(Invitation.contact_id == contact.id)
-    ).all()
-    for invitation in invitations:
-        invitation.rsvp_comment = ""
-        if invitation.token is not None:
-            invitation.token = None
-            invitation.token_revoked_at = now
-    for respondent in db.session.scalars(
-        sa.select(PollRespondent).where(PollRespondent.contact_id == contact.id)
-    ):
-        db.session.delete(respondent)
-    return len(invitations)
-
-
-def _drop_unsent_mail(email: str) -> int:
-    """Mail to the person's address that has not left yet; returns how many."""
-    if not email:
-        return 0
-    return _rowcount(
-        db.session.execute(
-            sa.delete(OutboxMessage).where(
-                OutboxMessage.to_address == email, OutboxMessage.status != OutboxStatus.SENDING
-            )
-        )
-    )
-
-
-def _scrub_audit_trail(contact: Contact, names: list[str]) -> None:
-    """Earlier audit entries may name the person: about the contact itself, or in a summary."""
-    mentions = [AuditEntry.summary.contains(n, autoescape=True) for n in names]
-    about_contact = sa.and_(AuditEntry.object_type == "Contact", AuditEntry.object_id == contact.id)
-    for entry in db.session.scalars(sa.select(AuditEntry).where(sa.or_(about_contact, *mentions))):
-        summary = entry.summary
-        for name in names:
-            summary = summary.replace(name, ERASED_NAME)
-        entry.summary = summary
-        if entry.object_type == "Contact" and entry.object_id == contact.id:
-            entry.details = {}
-
-
-def _blank(contact: Contact, now: datetime) -> None:
-    contact.first_name = ""
-    contact.last_name = ERASED_NAME
-    contact.job_title = ""
-    contact.email = ""
-    contact.phone = ""
-    contact.feed_token = None
-    contact.archived_at = contact.archived_at or now
-    contact.erased_at = now

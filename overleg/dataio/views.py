@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from overleg.auth.permissions import Access, access, current_account, get_contact
-from overleg.dataio import services
+from overleg.dataio import data_rights, services
 from overleg.dataio.forms import ConfirmImportForm, EraseForm, UploadForm
 from overleg.models.types import utcnow
 from overleg.web.refusals import refusals_on
@@ -95,11 +95,14 @@ def export_directory() -> ViewResponse:
 
 
 @bp.route("/contacts/<int:contact_id>/personal-data.json")
-@access(Access.EDITOR)
+@access(Access.COORDINATOR)
 def personal_data(contact_id: int) -> ViewResponse:
+    """Answering an access request is the coordinator's duty: only someone who sees the whole
+    platform can answer it completely (a secretary's export would be partial or a leak)."""
     user = current_account()
     contact = get_contact(user, contact_id, edit=True)
-    body = json.dumps(services.personal_data_export(user, contact), ensure_ascii=False, indent=2)
+    export = data_rights.personal_data_export(user, contact)
+    body = json.dumps(export, ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
@@ -119,8 +122,8 @@ def erase(contact_id: int) -> ViewResponse:
     if form.validate_on_submit():
         organisation_id = contact.organisation_id
         with refusals_on(form) as outcome:
-            services.confirm_erasure(contact, form.confirm_name.data or "")
-            result = services.erase_contact(current_account(), contact, utcnow())
+            data_rights.confirm_erasure(contact, form.confirm_name.data or "")
+            result = data_rights.erase_contact(current_account(), contact, utcnow())
         if outcome.accepted:
             _flash_erased(result)
             return redirect(url_for("directory.organisation", organisation_id=organisation_id))
@@ -131,11 +134,11 @@ def erase(contact_id: int) -> ViewResponse:
         "dataio/erase.html",
         contact=contact,
         form=form,
-        frozen=services.erasure_impact(contact),
+        frozen=data_rights.erasure_impact(contact),
     ), status
 
 
-def _flash_erased(result: services.ErasureResult) -> None:
+def _flash_erased(result: data_rights.ErasureResult) -> None:
     flash(
         _(
             "De persoonsgegevens zijn gewist. Op %(count)s uitnodiging(en) en in de "

@@ -791,7 +791,18 @@ class ContactDetail:
 
 def contact_detail(user: User, contact: Contact, invitation_limit: int = 50) -> ContactDetail:
     """The contact with the standing lists and recent invitations the user may see."""
-    standing = list(
+    return ContactDetail(
+        contact,
+        standing_lists_of(user, contact),
+        invitations_of(user, contact, newest_first=True, limit=invitation_limit),
+        contact_references(contact),
+    )
+
+
+def standing_lists_of(user: User, contact: Contact) -> list[StandingInvitee]:
+    """The standing lists the contact is on, of the municipalities the user may see, by name
+    (the contact page and the personal-data export)."""
+    return list(
         db.session.scalars(
             sa.select(StandingInvitee)
             .join(StandingInvitee.municipality)
@@ -803,7 +814,22 @@ def contact_detail(user: User, contact: Contact, invitation_limit: int = 50) -> 
             .order_by(Municipality.name)
         )
     )
-    invitations = list(
+
+
+def invitations_of(
+    user: User, contact: Contact, *, newest_first: bool, limit: int | None = None
+) -> list[Invitation]:
+    """The contact's invitations to meetings the user may see, with their meetings and
+    municipalities (the contact page and the personal-data export)."""
+    order = (
+        (Meeting.start_at.desc(), Invitation.id.desc())
+        if newest_first
+        else (
+            Meeting.start_at,
+            Invitation.id,
+        )
+    )
+    return list(
         db.session.scalars(
             sa.select(Invitation)
             .join(Invitation.meeting)
@@ -812,11 +838,10 @@ def contact_detail(user: User, contact: Contact, invitation_limit: int = 50) -> 
                 municipality_filter(user, Meeting.municipality_id),
             )
             .options(selectinload(Invitation.meeting).selectinload(Meeting.municipality))
-            .order_by(Meeting.start_at.desc())
-            .limit(invitation_limit)
+            .order_by(*order)
+            .limit(limit)
         )
     )
-    return ContactDetail(contact, standing, invitations, contact_references(contact))
 
 
 # --- themes -------------------------------------------------------------------------------

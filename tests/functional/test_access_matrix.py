@@ -332,6 +332,8 @@ CASES: dict[str, Case] = {
     # data in and out (issue 6)
     "dataio.import_directory": Case(_static("/organisations/import")),
     "dataio.export_directory": Case(_static("/organisations/export.csv")),
+    # The personal-data export is the coordinator's, like erasure (issue 11): secretaries and
+    # readers get 403 (test_data_rights_are_the_coordinators below).
     "dataio.personal_data": Case(
         lambda o, side: f"/contacts/{o['dataio_contact'][side].id}/personal-data.json",
         scoped=True,
@@ -406,6 +408,15 @@ def test_every_route_is_classified(app):
     assert not missing, f"routes without an access-matrix case: {missing}"
     unclassified = sorted(e for e in endpoints if endpoint_access(app, e) is None)
     assert not unclassified, f"routes without @access(...): {unclassified}"
+
+
+def test_data_rights_are_the_coordinators(app):
+    """Decision (issue 11): answering an access request (the personal-data export) and an
+    erasure request is the coordinator's duty. Only someone who sees the whole platform can
+    answer completely; a secretary's export would either leak other municipalities' data or
+    be incomplete."""
+    assert endpoint_access(app, "dataio.personal_data") is Access.COORDINATOR
+    assert endpoint_access(app, "dataio.erase") is Access.COORDINATOR
 
 
 def _objects(world: World) -> dict[str, dict[Side, Any]]:

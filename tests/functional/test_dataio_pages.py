@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.models import AuditEntry, Contact, Organisation
+from tests import factories
 from tests.conftest import csrf_token, login, post_form
 
 GOOD = (
@@ -106,7 +107,7 @@ def test_export_is_a_csv_attachment(client, world):
 
 def test_personal_data_download_is_json_and_audited(client, world):
     contact = world.north.standing_invitees[0].contact
-    login(client, world.secretary)
+    login(client, world.coordinator)
     response = client.get(f"/contacts/{contact.id}/personal-data.json")
     assert response.status_code == 200
     data = json.loads(response.get_data(as_text=True))
@@ -165,8 +166,38 @@ def test_contact_page_links_to_the_data_rights_pages(client, world):
     client.delete_cookie("session")
     login(client, world.secretary)
     html = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
-    assert f"/contacts/{contact.id}/personal-data.json" in html
-    assert f"/contacts/{contact.id}/erase" not in html  # erasure is the coordinator's
+    # The export and erasure are the coordinator's (issue 11).
+    assert f"/contacts/{contact.id}/personal-data.json" not in html
+    assert f"/contacts/{contact.id}/erase" not in html
+
+
+def test_a_secretary_may_not_export_a_person_who_serves_other_municipalities(client, world):
+    """Issue 11: a secretary read other municipalities' data through this export."""
+    shared = factories.organisation_serving(world.north, world.south)
+    contact = factories.ContactFactory(organisation=shared)
+    for municipality in (world.north, world.south):
+        factories.InvitationFactory(
+            meeting=factories.MeetingFactory(municipality=municipality),
+            contact=contact,
+            rsvp_comment=f"Opmerking voor {municipality.name}",
+        )
+    db.session.commit()
+    path = f"/contacts/{contact.id}/personal-data.json"
+    login(client, world.secretary)
+    page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "Noorderdorp" in page and "Zuiderdorp" not in page
+    refused = client.get(path)
+    assert refused.status_code == 403 and "Zuiderdorp" not in refused.get_data(as_text=True)
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).where(AuditEntry.action == "contact.export")
+    )
+    client.delete_cookie("session")
+    login(client, world.coordinator)
+    data = json.loads(client.get(path).get_data(as_text=True))
+    assert [i["rsvp_comment"] for i in data["invitations"]] == [
+        "Opmerking voor Noorderdorp",
+        "Opmerking voor Zuiderdorp",
+    ]
 
 
 def test_organisations_page_links_to_import_and_export(client, world):

@@ -13,17 +13,10 @@ from flask_babel import force_locale
 from overleg.dataio import services
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
-from overleg.lib.tokens import new_token
 from overleg.models import (
     AuditEntry,
     Contact,
-    Invitation,
     Organisation,
-    OutboxMessage,
-    OutboxStatus,
-    PollAnswer,
-    PollRespondent,
-    StandingInvitee,
 )
 from tests import factories
 
@@ -168,111 +161,9 @@ def test_export_only_holds_what_the_user_may_see(world):
     assert "Woonmaatschappij Verweg" not in data
 
 
-def _contact_with_history(world):  # type: ignore[no-untyped-def]
-    contact = world.north.standing_invitees[0].contact
-    meeting = factories.MeetingFactory(municipality=world.north)
-    invitation = factories.InvitationFactory(
-        meeting=meeting, contact=contact, token="secret-token", rsvp_comment="Ik kom met Piet"
-    )
-    db.session.add(
-        OutboxMessage(
-            kind="invitation",
-            to_address=contact.email,
-            subject="Uitnodiging",
-            message_id="<1@test>",
-            raw=b"...",
-            status=OutboxStatus.QUEUED,
-        )
-    )
-    db.session.commit()
-    return contact, invitation
-
-
-def _poll_answer(world, contact):  # type: ignore[no-untyped-def]
-    poll = factories.availability_poll(world.north)
-    respondent = PollRespondent(contact=contact, token=new_token(), comment="Niet op dinsdag")
-    respondent.answers.append(PollAnswer(slot=poll.slots[0], suits=False))
-    poll.respondents.append(respondent)
-    db.session.commit()
-    return respondent
-
-
-def test_personal_data_holds_everything_about_the_person(world):
-    contact, _invitation = _contact_with_history(world)
-    _poll_answer(world, contact)
-    data = services.personal_data(contact)
-    [poll] = data["availability_polls"]
-    assert poll["comment"] == "Niet op dinsdag"
-    assert poll["answers"] == [
-        {"municipality": "Noorderdorp", "start": "2027-03-02T09:00:00+00:00", "suits": False}
-    ]
-    assert data["contact"]["email"] == contact.email
-    assert data["standing_invitee_of"] == [{"municipality": "Noorderdorp", "role": "required"}]
-    assert data["invitations"][0]["rsvp_comment"] == "Ik kom met Piet"
-    assert data["mails"][0]["subject"] == "Uitnodiging"
-
-
-def test_erasure_replaces_the_person_and_keeps_the_records(world):
-    contact, invitation = _contact_with_history(world)
-    respondent_id = _poll_answer(world, contact).id
-    old_email = contact.email
-    result = services.erase_contact(world.coordinator, contact, NOW)
-    assert result.invitations == 1 and result.standing_entries_removed == 1
-    assert result.mails_removed == 1
-
-    contact = db.session.get(Contact, contact.id)
-    assert contact.full_name == services.ERASED_NAME
-    assert (contact.email, contact.phone, contact.job_title) == ("", "", "")
-    assert contact.erased_at == NOW
-    invitation = db.session.get(Invitation, invitation.id)
-    assert invitation.display_name == services.ERASED_NAME
-    assert invitation.token is None and invitation.rsvp_comment == ""
-    assert _count(StandingInvitee) == 3  # only this person's entry is gone (the poll added one)
-    assert db.session.get(PollRespondent, respondent_id) is None  # answers and comment too
-    assert _count(PollAnswer) == 0
-    assert not db.session.scalar(
-        sa.select(sa.func.count()).where(OutboxMessage.to_address == old_email)
-    )
-    entry = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "contact.erase")
-    ).one()
-    assert old_email not in str(entry.details) and old_email not in entry.summary
-
-
-def test_erasure_refuses_a_naive_time(world):
-    with pytest.raises(ValueError, match="timezone-aware"):
-        services.erase_contact(
-            world.coordinator,
-            world.north.standing_invitees[0].contact,
-            datetime(2026, 1, 1),  # noqa: DTZ001 - the point of the test
-        )
-
-
 def test_the_import_leaves_the_commit_to_the_request(world):
     text = HEADER + "Vzw Noord;caw;Noorderdorp;Ann;Claes;;ann@example.be;\n"
     before = _count(Organisation), _count(Contact)
     assert services.apply_import(world.coordinator, text).contacts_created == 1
     db.session.rollback()  # a request that fails later writes nothing of it
     assert (_count(Organisation), _count(Contact)) == before
-
-
-def test_erasure_wants_the_persons_name_typed(world):
-    contact = world.north.standing_invitees[0].contact
-    services.confirm_erasure(contact, f"  {contact.first_name.upper()}   {contact.last_name} ")
-    with pytest.raises(Refusal) as refused:
-        services.confirm_erasure(contact, "Iemand Anders")
-    assert (str(refused.value), refused.value.field) == (
-        "Dit is niet de naam van deze persoon.",
-        "confirm_name",
-    )
-
-
-def test_a_personal_data_export_is_audited(world):
-    contact = world.north.standing_invitees[0].contact
-    data = services.personal_data_export(world.secretary, contact)
-    assert data == services.personal_data(contact)
-    (entry,) = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "contact.export")
-    )
-    assert entry.user_id == world.secretary.id
-    assert entry.summary == "Persoonsgegevens uitgevoerd (inzageverzoek)"
