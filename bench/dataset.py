@@ -238,94 +238,12 @@ def generate(
         ]
     _insert_plain(StandingInvitee.__table__, standing_rows)
 
-    # Meetings: `meetings_per_year` a year per municipality, the last year in the future.
-    first_day = now - timedelta(days=365 * (spec.years - 1))
-    meeting_rows: list[dict[str, Any]] = []
-    meeting_muni: list[int] = []
-    spacing = 365 // spec.meetings_per_year
-    for i, m in enumerate(muni_ids):
-        for year in range(spec.years):
-            for k in range(spec.meetings_per_year):
-                # Municipalities of one clash group meet at the same time: conflict warnings
-                # (they share the IGS coordinator) are part of the pages being measured.
-                group = i // spec.clash_group
-                offset = year * 365 + k * spacing + (group * 7) % spacing
-                day = (first_day + timedelta(days=offset)).replace(hour=8, minute=0, second=0)
-                while day.weekday() >= 5:
-                    day += timedelta(days=1)
-                start = day + timedelta(hours=(0, 1, 5)[(group + year + k) % 3])
-                end = start + timedelta(hours=2)
-                if end <= now:
-                    status = MeetingStatus.CANCELLED if rng.random() < 0.02 else MeetingStatus.HELD
-                else:
-                    status = MeetingStatus.PLANNED
-                meeting_rows.append(
-                    {
-                        "municipality_id": m,
-                        "title": f"Lokaal woonoverleg {i:03d} ({year + 1}.{k + 1})",
-                        "start_at": start,
-                        "end_at": end,
-                        "location": f"Gemeentehuis {i:03d}",
-                        "status": status,
-                        "ical_uid": f"{prefix}-{len(meeting_rows)}@overleg",
-                        "invitations_sent_at": start - timedelta(days=10)
-                        if status is not MeetingStatus.PLANNED
-                        else None,
-                        "created_at": min(start - timedelta(days=60), now),
-                        "updated_at": min(start - timedelta(days=10), now),
-                    }
-                )
-                meeting_muni.append(i)
+    meeting_rows, meeting_muni = _meeting_rows(spec, muni_ids, now, rng)
     meeting_ids = _insert(Meeting, meeting_rows)
 
-    item_rows: list[dict[str, Any]] = []
-    invitation_rows: list[dict[str, Any]] = []
-    fixed = [
-        (AgendaItemKind.WELCOME, "Verwelkoming", 5),
-        (AgendaItemKind.APPROVAL, "Goedkeuring verslag vorig overleg", 10),
-        (AgendaItemKind.FOLLOW_UP, "Opvolging actiepunten", 15),
-    ]
-    closing = [
-        (AgendaItemKind.VARIA, "Varia", 10),
-        (AgendaItemKind.NEXT_MEETING, "Datum volgend overleg", 5),
-    ]
-    for row, meeting_id, i in zip(meeting_rows, meeting_ids, meeting_muni, strict=True):
-        chosen = rng.sample(theme_ids, k=min(spec.themes_per_meeting, len(theme_ids)))
-        items = [(kind, title, minutes, None) for kind, title, minutes in fixed]
-        items += [(AgendaItemKind.THEME, f"Thema {t}", 20, t) for t in chosen]
-        items += [(kind, title, minutes, None) for kind, title, minutes in closing]
-        item_rows += [
-            {
-                "meeting_id": meeting_id,
-                "position": position,
-                "kind": kind,
-                "title": title,
-                "duration_minutes": minutes,
-                "theme_id": theme_id,
-            }
-            for position, (kind, title, minutes, theme_id) in enumerate(items, start=1)
-        ]
-        sent = row["status"] is not MeetingStatus.PLANNED
-        held = row["status"] is MeetingStatus.HELD
-        for contact, role in standing[i]:
-            answer = rng.random()
-            rsvp = RsvpStatus.NEEDS_ACTION
-            if sent:
-                rsvp = RsvpStatus.ACCEPTED if answer < 0.7 else RsvpStatus.DECLINED
-            attendance = None
-            if held:
-                attendance = Attendance.PRESENT if answer < 0.7 else Attendance.EXCUSED
-            invitation_rows.append(
-                {
-                    "meeting_id": meeting_id,
-                    "contact_id": contact_ids[contact],
-                    "role": role,
-                    "rsvp_status": rsvp,
-                    "sent_at": row["invitations_sent_at"],
-                    "attendance": attendance,
-                    "created_at": row["created_at"],
-                }
-            )
+    item_rows, invitation_rows = _agenda_and_invitations(
+        spec, meeting_rows, meeting_ids, meeting_muni, standing, contact_ids, theme_ids, rng
+    )
     _insert_plain(AgendaItem.__table__, item_rows)
     _insert_plain(Invitation.__table__, invitation_rows)
 
@@ -383,3 +301,111 @@ def generate(
             "invitations": len(invitation_rows),
         },
     )
+
+
+def _meeting_rows(
+    spec: Spec, muni_ids: list[int], now: datetime, rng: random.Random
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """`meetings_per_year` a year per municipality, the last year in the future; with the index
+    of each meeting's municipality."""
+    first_day = now - timedelta(days=365 * (spec.years - 1))
+    meeting_rows: list[dict[str, Any]] = []
+    meeting_muni: list[int] = []
+    spacing = 365 // spec.meetings_per_year
+    for i, m in enumerate(muni_ids):
+        for year in range(spec.years):
+            for k in range(spec.meetings_per_year):
+                # Municipalities of one clash group meet at the same time: conflict warnings
+                # (they share the IGS coordinator) are part of the pages being measured.
+                group = i // spec.clash_group
+                offset = year * 365 + k * spacing + (group * 7) % spacing
+                day = (first_day + timedelta(days=offset)).replace(hour=8, minute=0, second=0)
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+                start = day + timedelta(hours=(0, 1, 5)[(group + year + k) % 3])
+                end = start + timedelta(hours=2)
+                if end <= now:
+                    status = MeetingStatus.CANCELLED if rng.random() < 0.02 else MeetingStatus.HELD
+                else:
+                    status = MeetingStatus.PLANNED
+                meeting_rows.append(
+                    {
+                        "municipality_id": m,
+                        "title": f"Lokaal woonoverleg {i:03d} ({year + 1}.{k + 1})",
+                        "start_at": start,
+                        "end_at": end,
+                        "location": f"Gemeentehuis {i:03d}",
+                        "status": status,
+                        "ical_uid": f"{spec.slug_prefix}-{len(meeting_rows)}@overleg",
+                        "invitations_sent_at": start - timedelta(days=10)
+                        if status is not MeetingStatus.PLANNED
+                        else None,
+                        "created_at": min(start - timedelta(days=60), now),
+                        "updated_at": min(start - timedelta(days=10), now),
+                    }
+                )
+                meeting_muni.append(i)
+    return meeting_rows, meeting_muni
+
+
+def _agenda_and_invitations(
+    spec: Spec,
+    meeting_rows: list[dict[str, Any]],
+    meeting_ids: list[int],
+    meeting_muni: list[int],
+    standing: list[list[tuple[int, InviteeRole]]],
+    contact_ids: list[int],
+    theme_ids: list[int],
+    rng: random.Random,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every meeting's agenda (the fixed items and some themes) and invitations (with answers
+    and attendance where the meeting was sent or held)."""
+    item_rows: list[dict[str, Any]] = []
+    invitation_rows: list[dict[str, Any]] = []
+    fixed = [
+        (AgendaItemKind.WELCOME, "Verwelkoming", 5),
+        (AgendaItemKind.APPROVAL, "Goedkeuring verslag vorig overleg", 10),
+        (AgendaItemKind.FOLLOW_UP, "Opvolging actiepunten", 15),
+    ]
+    closing = [
+        (AgendaItemKind.VARIA, "Varia", 10),
+        (AgendaItemKind.NEXT_MEETING, "Datum volgend overleg", 5),
+    ]
+    for row, meeting_id, i in zip(meeting_rows, meeting_ids, meeting_muni, strict=True):
+        chosen = rng.sample(theme_ids, k=min(spec.themes_per_meeting, len(theme_ids)))
+        items = [(kind, title, minutes, None) for kind, title, minutes in fixed]
+        items += [(AgendaItemKind.THEME, f"Thema {t}", 20, t) for t in chosen]
+        items += [(kind, title, minutes, None) for kind, title, minutes in closing]
+        item_rows += [
+            {
+                "meeting_id": meeting_id,
+                "position": position,
+                "kind": kind,
+                "title": title,
+                "duration_minutes": minutes,
+                "theme_id": theme_id,
+            }
+            for position, (kind, title, minutes, theme_id) in enumerate(items, start=1)
+        ]
+        sent = row["status"] is not MeetingStatus.PLANNED
+        held = row["status"] is MeetingStatus.HELD
+        for contact, role in standing[i]:
+            answer = rng.random()
+            rsvp = RsvpStatus.NEEDS_ACTION
+            if sent:
+                rsvp = RsvpStatus.ACCEPTED if answer < 0.7 else RsvpStatus.DECLINED
+            attendance = None
+            if held:
+                attendance = Attendance.PRESENT if answer < 0.7 else Attendance.EXCUSED
+            invitation_rows.append(
+                {
+                    "meeting_id": meeting_id,
+                    "contact_id": contact_ids[contact],
+                    "role": role,
+                    "rsvp_status": rsvp,
+                    "sent_at": row["invitations_sent_at"],
+                    "attendance": attendance,
+                    "created_at": row["created_at"],
+                }
+            )
+    return item_rows, invitation_rows

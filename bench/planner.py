@@ -32,18 +32,19 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+from overleg.lib.dates import BRUSSELS
 from overleg.planning.planner import (
-    BRUSSELS,
-    QUARTER,
     Assignment,
     MunicipalityRequest,
     PlanningProblem,
-    _Planner,
     check_assignments,
     local_datetime,
     plan_penalty,
     plan_period,
 )
+from overleg.planning.planner.occupancy import Meeting
+from overleg.planning.planner.problem import QUARTER
+from overleg.planning.planner.search import Planner
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 YEAR = 2027
@@ -125,7 +126,7 @@ def time_planner(problem: PlanningProblem, runs: int = 3) -> tuple[Any, float, l
 
 def lower_bound(problem: PlanningProblem) -> int:
     """Every meeting on its own cheapest slot, ignoring all the others: no plan does better."""
-    planner = _Planner(problem)
+    planner = Planner(problem)
     assert not planner.build()
     return sum(m.candidates[0][0] for m in planner.meetings if m.candidates)
 
@@ -146,104 +147,21 @@ def cpsat(
         from ortools.sat.python import cp_model
     except ImportError:
         return {"available": False, "note": "OR-Tools not installed: pip install -e .[bench]"}
-    planner = _Planner(problem)
+    planner = Planner(problem)
     assert not planner.build()
-    planner._fair_shares()
-    weights = problem.weights
-    model = cp_model.CpModel()
-    start_ord = problem.start.toordinal()
-    x: dict[tuple[int, int], Any] = {}
-    day_var: dict[tuple[int, int], Any] = {}  # (municipality, number) -> day ordinal
-    covering: dict[tuple[int, int, int], list[Any]] = defaultdict(list)  # person, day, quarter
-    per_day: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    per_week: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    sharers: dict[int, int] = defaultdict(int)
-    for meeting in planner.meetings:
-        if meeting.number == 1:
-            for p in meeting.people:
-                sharers[p] += 1
-    objective = []
-    starts_of: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for mi, meeting in enumerate(planner.meetings):
-        existing = [d.toordinal() for d in meeting.request.existing]
-        spacing = meeting.request.min_spacing_days
-        lits = []
-        days = []
-        for ci, (cost, day_ord, start) in enumerate(meeting.candidates):
-            if any(abs(day_ord - e) < spacing for e in existing):
-                continue
-            if max_slot_penalty is not None and cost > max_slot_penalty:
-                continue
-            lit = model.NewBoolVar(f"x{mi}_{ci}")
-            x[(mi, ci)] = lit
-            lits.append(lit)
-            days.append(day_ord)
-            if cost:
-                objective.append(cost * lit)
-            index = day_ord - start_ord
-            first_q = start // QUARTER
-            for p in meeting.people:
-                if sharers[p] < 2:
-                    continue
-                for q in range(first_q, first_q + meeting.length_q):
-                    covering[(p, index, q)].append(lit)
-                starts_of[(p, index)].add(first_q)
-                per_day[(p, index)].append(lit)
-                per_week[(p, planner.week_of[index])].append(lit)
-        model.AddExactlyOne(lits)
-        dv = model.NewIntVar(min(days), max(days), f"d{mi}")
-        model.Add(dv == sum(d * lit for d, lit in zip(days, lits, strict=True)))
-        day_var[(meeting.request.id, meeting.number)] = dv
-    for meeting in planner.meetings:
-        later = day_var.get((meeting.request.id, meeting.number + 1))
-        if later is not None:
-            model.Add(
-                later - day_var[(meeting.request.id, meeting.number)]
-                >= max(1, meeting.request.min_spacing_days)
-            )
-    # Two intervals overlap exactly when one starts inside the other: checking at the starts.
-    for (p, index), firsts in starts_of.items():
-        busy_mask = planner.state.masks[p][index]
-        for q in firsts:
-            lits = covering[(p, index, q)]
-            cap = 0 if busy_mask >> q & 1 else 1
-            if len(lits) > cap:
-                model.Add(sum(lits) <= cap)
-    for (p, index), lits in per_day.items():
-        cap = problem.max_per_day - planner.state.counts[p][index]
-        if len(lits) > cap:
-            model.Add(sum(lits) <= cap)
-    for (p, week), lits in per_week.items():
-        busy = sum(
-            planner.state.counts[p][i]
-            for i in range(len(planner.week_of))
-            if planner.week_of[i] == week
-        )
-        fair = planner.fair_share[p]
-        if len(lits) + busy > fair:
-            excess = model.NewIntVar(0, len(lits) + busy, f"e{p}_{week}")
-            model.Add(excess >= sum(lits) + busy - fair)
-            objective.append(weights.load * excess)
-    model.Minimize(sum(objective))
+    built = _CpModel(cp_model.CpModel(), planner, max_slot_penalty)
+    built.add_meetings()
+    built.add_people()
+    built.model.Minimize(sum(built.objective))
     if hint:
-        # The n-th meeting of a municipality (by date) is its meeting number n.
-        chosen: dict[tuple[str, int], tuple[int, int]] = {}
-        for a in sorted(hint, key=lambda a: (a.slug, a.start)):
-            number = 1 + sum(1 for key in chosen if key[0] == a.slug)
-            local = a.start.astimezone(BRUSSELS)
-            chosen[(a.slug, number)] = (local.date().toordinal(), local.hour * 60 + local.minute)
-        for (mi, ci), lit in x.items():
-            meeting = planner.meetings[mi]
-            _cost, day_ord, start = meeting.candidates[ci]
-            wanted = chosen.get((meeting.request.slug, meeting.number))
-            model.AddHint(lit, wanted == (day_ord, start))
+        built.add_hint(hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     workers = workers or min(8, os.cpu_count() or 1)
     solver.parameters.num_search_workers = workers
     solver.parameters.random_seed = 1
     started = time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.Solve(built.model)
     elapsed = time.perf_counter() - started
     result: dict[str, Any] = {
         "available": True,
@@ -251,25 +169,134 @@ def cpsat(
         "seconds": round(elapsed, 2),
         "time_limit_seconds": seconds,
         "workers": workers,
-        "variables": len(x),
+        "variables": len(built.x),
         "max_slot_penalty": max_slot_penalty,
     }
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         result["objective"] = int(solver.ObjectiveValue())
         result["bound"] = int(solver.BestObjectiveBound())
-        assignments = []
-        for mi, meeting in enumerate(planner.meetings):
-            for ci, (_cost, day_ord, start) in enumerate(meeting.candidates):
-                lit = x.get((mi, ci))
-                if lit is not None and solver.Value(lit):
-                    assignments.append(
-                        Assignment(
-                            meeting.request.slug, local_datetime(date.fromordinal(day_ord), start)
-                        )
-                    )
+        assignments = built.solution(solver)
         result["hard_violations"] = len(check_assignments(problem, assignments))
         result["objective_rechecked"] = plan_penalty(problem, assignments)
     return result
+
+
+class _CpModel:
+    """The CP-SAT model of a planning problem: one boolean per (meeting, candidate slot)."""
+
+    def __init__(self, model: Any, planner: Planner, max_slot_penalty: int | None) -> None:
+        self.model = model
+        self.planner = planner
+        self.max_slot_penalty = max_slot_penalty
+        self.start_ord = planner.problem.start.toordinal()
+        self.x: dict[tuple[int, int], Any] = {}
+        self.day_var: dict[tuple[int, int], Any] = {}  # (municipality, number) -> day ordinal
+        self.covering: dict[tuple[int, int, int], list[Any]] = defaultdict(list)  # p, day, q
+        self.per_day: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        self.per_week: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        self.starts_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+        self.objective: list[Any] = []
+        # Only people shared by two municipalities or more can have clashing meetings.
+        self.sharers: dict[int, int] = defaultdict(int)
+        for meeting in planner.meetings:
+            if meeting.number == 1:
+                for p in meeting.people:
+                    self.sharers[p] += 1
+
+    def add_meetings(self) -> None:
+        """Each meeting on exactly one of its slots; the meetings of a municipality spaced."""
+        for mi, meeting in enumerate(self.planner.meetings):
+            lits, days = self._slot_literals(mi, meeting)
+            self.model.AddExactlyOne(lits)
+            dv = self.model.NewIntVar(min(days), max(days), f"d{mi}")
+            self.model.Add(dv == sum(d * lit for d, lit in zip(days, lits, strict=True)))
+            self.day_var[(meeting.request.id, meeting.number)] = dv
+        for meeting in self.planner.meetings:
+            later = self.day_var.get((meeting.request.id, meeting.number + 1))
+            if later is not None:
+                self.model.Add(
+                    later - self.day_var[(meeting.request.id, meeting.number)]
+                    >= max(1, meeting.request.min_spacing_days)
+                )
+
+    def _slot_literals(self, mi: int, meeting: Meeting) -> tuple[list[Any], list[int]]:
+        existing = [d.toordinal() for d in meeting.request.existing]
+        spacing = meeting.request.min_spacing_days
+        lits, days = [], []
+        for ci, (cost, day_ord, start) in enumerate(meeting.candidates):
+            if any(abs(day_ord - e) < spacing for e in existing):
+                continue
+            if self.max_slot_penalty is not None and cost > self.max_slot_penalty:
+                continue
+            lit = self.model.NewBoolVar(f"x{mi}_{ci}")
+            self.x[(mi, ci)] = lit
+            lits.append(lit)
+            days.append(day_ord)
+            if cost:
+                self.objective.append(cost * lit)
+            self._occupy(meeting, lit, day_ord - self.start_ord, start // QUARTER)
+        return lits, days
+
+    def _occupy(self, meeting: Meeting, lit: Any, index: int, first_q: int) -> None:
+        for p in meeting.people:
+            if self.sharers[p] < 2:
+                continue
+            for q in range(first_q, first_q + meeting.length_q):
+                self.covering[(p, index, q)].append(lit)
+            self.starts_of[(p, index)].add(first_q)
+            self.per_day[(p, index)].append(lit)
+            self.per_week[(p, self.planner.week_of[index])].append(lit)
+
+    def add_people(self) -> None:
+        """No overlaps, the daily maximum, and the weekly load beyond the fair share."""
+        state = self.planner.state
+        # Two intervals overlap exactly when one starts inside the other: checking at the starts.
+        for (p, index), firsts in self.starts_of.items():
+            for q in firsts:
+                lits = self.covering[(p, index, q)]
+                cap = 0 if state.masks[p][index] >> q & 1 else 1
+                if len(lits) > cap:
+                    self.model.Add(sum(lits) <= cap)
+        for (p, index), lits in self.per_day.items():
+            cap = self.planner.problem.max_per_day - state.counts[p][index]
+            if len(lits) > cap:
+                self.model.Add(sum(lits) <= cap)
+        for (p, week), lits in self.per_week.items():
+            self._weekly_load(p, week, lits)
+
+    def _weekly_load(self, p: int, week: int, lits: list[Any]) -> None:
+        week_of = self.planner.week_of
+        busy = sum(
+            self.planner.state.counts[p][i] for i in range(len(week_of)) if week_of[i] == week
+        )
+        fair = self.planner.fair_share[p]
+        if len(lits) + busy > fair:
+            excess = self.model.NewIntVar(0, len(lits) + busy, f"e{p}_{week}")
+            self.model.Add(excess >= sum(lits) + busy - fair)
+            self.objective.append(self.planner.weights.load * excess)
+
+    def add_hint(self, hint: list[Assignment]) -> None:
+        """Start from `hint`: the n-th meeting of a municipality (by date) is its number n."""
+        chosen: dict[tuple[str, int], tuple[int, int]] = {}
+        for a in sorted(hint, key=lambda a: (a.slug, a.start)):
+            number = 1 + sum(1 for key in chosen if key[0] == a.slug)
+            local = a.start.astimezone(BRUSSELS)
+            chosen[(a.slug, number)] = (local.date().toordinal(), local.hour * 60 + local.minute)
+        for (mi, ci), lit in self.x.items():
+            meeting = self.planner.meetings[mi]
+            _cost, day_ord, start = meeting.candidates[ci]
+            wanted = chosen.get((meeting.request.slug, meeting.number))
+            self.model.AddHint(lit, wanted == (day_ord, start))
+
+    def solution(self, solver: Any) -> list[Assignment]:
+        assignments = []
+        for mi, meeting in enumerate(self.planner.meetings):
+            for ci, (_cost, day_ord, start) in enumerate(meeting.candidates):
+                lit = self.x.get((mi, ci))
+                if lit is not None and solver.Value(lit):
+                    when = local_datetime(date.fromordinal(day_ord), start)
+                    assignments.append(Assignment(meeting.request.slug, when))
+        return assignments
 
 
 def run(

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from overleg.lib.calendar_rules import CalendarRules, is_blocked
+from overleg.lib.dates import BRUSSELS
 from overleg.planning.planner import (
-    BRUSSELS,
     Absence,
     Assignment,
     Busy,
@@ -26,42 +26,67 @@ from overleg.planning.planner import (
     Note,
     PlanningProblem,
     Weights,
-    _Planner,
     check_assignments,
     local_datetime,
     plan_penalty,
     plan_period,
 )
+from overleg.planning.planner.search import Planner
 
 # --- the test's own statement of the hard rules -------------------------------------------
 
 
 def hard_rule_breaks(problem: PlanningProblem, slots: list[tuple[str, datetime]]) -> list[str]:
     by_slug = {m.slug: m for m in problem.municipalities}
-    breaks: list[str] = []
     meetings = []  # (slug, start, end)
+    breaks: list[str] = []
     for slug, start in slots:
         m = by_slug[slug]
-        start = start.astimezone(BRUSSELS)
-        end = start + timedelta(minutes=m.duration_minutes)
-        day = start.date()
-        meetings.append((slug, start, end))
-        if not problem.start <= day <= problem.end:
-            breaks.append(f"{slug} outside period")
-        if is_blocked(day, problem.rules):
-            breaks.append(f"{slug} on a blocked day")
-        if day.isoweekday() > 5 and day.isoweekday() not in m.weekdays:
-            breaks.append(f"{slug} in the weekend")
-        if start.time() < m.window_start or end.date() != day or end.time() > m.window_end:
-            breaks.append(f"{slug} outside its window")
-        if any(
-            a.person in m.people and a.start < end and start < a.end for a in problem.unavailable
-        ):
-            breaks.append(f"{slug} at a time a required person cannot")
-        if m.id in problem.offered and start not in problem.offered[m.id]:
-            breaks.append(f"{slug} on a slot the poll did not offer")
-        if any(abs((day - e).days) < m.min_spacing_days for e in m.existing):
-            breaks.append(f"{slug} too close to an existing meeting")
+        local = start.astimezone(BRUSSELS)
+        meetings.append((slug, local, local + timedelta(minutes=m.duration_minutes)))
+        breaks.extend(single_meeting_breaks(problem, m, *meetings[-1]))
+    breaks.extend(people_breaks(problem, by_slug, meetings))
+    breaks.extend(spacing_breaks(by_slug, meetings))
+    return breaks
+
+
+def single_meeting_breaks(
+    problem: PlanningProblem, m: MunicipalityRequest, slug: str, start: datetime, end: datetime
+) -> list[str]:
+    day = start.date()
+    checks = [
+        (not problem.start <= day <= problem.end, "outside period"),
+        (is_blocked(day, problem.rules), "on a blocked day"),
+        (day.isoweekday() > 5 and day.isoweekday() not in m.weekdays, "in the weekend"),
+        (
+            start.time() < m.window_start or end.date() != day or end.time() > m.window_end,
+            "outside its window",
+        ),
+        (
+            any(
+                a.person in m.people and a.start < end and start < a.end
+                for a in problem.unavailable
+            ),
+            "at a time a required person cannot",
+        ),
+        (
+            m.id in problem.offered and start not in problem.offered[m.id],
+            "on a slot the poll did not offer",
+        ),
+        (
+            any(abs((day - e).days) < m.min_spacing_days for e in m.existing),
+            "too close to an existing meeting",
+        ),
+    ]
+    return [f"{slug} {what}" for broken, what in checks if broken]
+
+
+def people_breaks(
+    problem: PlanningProblem,
+    by_slug: dict[str, MunicipalityRequest],
+    meetings: list[tuple[str, datetime, datetime]],
+) -> list[str]:
+    breaks: list[str] = []
     # Existing meetings may already clash among themselves: only the plan's meetings count.
     per_person: dict[int, list[tuple[datetime, datetime, bool]]] = {}
     for b in problem.busy:
@@ -77,6 +102,13 @@ def hard_rule_breaks(problem: PlanningProblem, slots: list[tuple[str, datetime]]
         new_days = {s.astimezone(BRUSSELS).date() for s, _, new in intervals if new}
         if any(days[d] > problem.max_per_day for d in new_days):
             breaks.append(f"person {p} above the daily maximum")
+    return breaks
+
+
+def spacing_breaks(
+    by_slug: dict[str, MunicipalityRequest], meetings: list[tuple[str, datetime, datetime]]
+) -> list[str]:
+    breaks: list[str] = []
     for (a_slug, a_start, _), (b_slug, b_start, _) in itertools.combinations(meetings, 2):
         if a_slug == b_slug:
             spacing = by_slug[a_slug].min_spacing_days
@@ -322,7 +354,7 @@ def crowded_problems(draw: st.DrawFn) -> PlanningProblem:
 @settings(SETTINGS, max_examples=60)
 @given(crowded_problems())
 def test_annealing_never_worsens_the_plan_nor_breaks_a_hard_rule(problem):
-    planner = _Planner(problem)
+    planner = Planner(problem)
     if planner.build():
         return
     planner.order_meetings()
