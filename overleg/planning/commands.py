@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
 from overleg.lib.dates import long_datetime
+from overleg.lib.refusal import Refusal
 from overleg.models import AvailabilityPoll, Platform
 from overleg.models.types import utcnow
 from overleg.planning import polls, services
-from overleg.planning.planner import Assignment, plan_period
+from overleg.planning.planner import Assignment, Plan, PlanningProblem
+from overleg.planning.settings import PlanSettings
 from overleg.planning.texts import note_text, problem_text, violation_text
 
 
@@ -55,96 +61,127 @@ def plan_command(
     poll_id: int | None,
 ) -> None:
     """Stel een datum voor elke ontbrekende vergadering voor (droog, tenzij --apply)."""
-    with force_locale("nl"):
-        _plan(
-            year,
-            half,
-            platform_slug,
-            as_json,
-            apply_plan,
-            allow_school_holidays,
-            allow_public_holidays,
-            allow_july_11,
-            max_per_day,
-            poll_id,
-        )
-
-
-def _plan(
-    year: int,
-    half: str | None,
-    platform_slug: str | None,
-    as_json: bool,
-    apply_plan: bool,
-    allow_school_holidays: bool,
-    allow_public_holidays: bool,
-    allow_july_11: bool,
-    max_per_day: int | None,
-    poll_id: int | None,
-) -> None:
-    platform_ids = None
-    poll = None
-    if poll_id is not None:
-        poll = db.session.get(AvailabilityPoll, poll_id)
-        if poll is None:
-            raise click.ClickException(f"Onbekende bevraging: {poll_id}")
-        if (poll.year, poll.half) != (year, int(half) if half else None):
-            raise click.ClickException(
-                f"Bevraging {poll_id} gaat over {polls.period_label(poll)}: "
-                "kies dezelfde periode met --year en --half."
-            )
-        platform_ids = (poll.platform_id,)
-    if platform_slug:
-        platform = db.session.scalar(sa.select(Platform).where(Platform.slug == platform_slug))
-        if platform is None:
-            raise click.ClickException(f"Onbekend platform: {platform_slug}")
-        platform_ids = (platform.id,)
-    settings = services.PlanSettings(
+    options = _Options(
         year=year,
         half=int(half) if half else None,
+        platform_slug=platform_slug,
+        as_json=as_json,
+        apply=apply_plan,
         rules=CalendarRules(
             avoid_public_holidays=not allow_public_holidays,
             avoid_flemish_holiday=not allow_july_11,
             avoid_school_holidays=not allow_school_holidays,
         ),
-        max_per_day=max_per_day or current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
+        max_per_day=max_per_day,
+        poll_id=poll_id,
+    )
+    with force_locale("nl"):
+        _plan(options)
+
+
+@dataclass(frozen=True)
+class _Options:
+    year: int
+    half: int | None
+    platform_slug: str | None
+    as_json: bool
+    apply: bool
+    rules: CalendarRules
+    max_per_day: int | None
+    poll_id: int | None
+
+
+def _plan(options: _Options) -> None:
+    """Propose; print the plan or why there is none; with --apply confirm it and commit."""
+    poll = _poll(options)
+    now = utcnow()
+    proposed = services.propose(_settings(options, poll), now=now, poll=poll)
+    if not proposed.plan.feasible:
+        _fail(proposed.problem, proposed.plan)
+    _print_plan(proposed.plan, as_json=options.as_json)
+    if options.apply and proposed.plan.proposals:
+        _confirm(proposed, poll, now=now, as_json=options.as_json)
+    elif not options.as_json:
+        click.echo(_("Droge run: er werd niets aangemaakt (gebruik --apply)."))
+
+
+def _poll(options: _Options) -> AvailabilityPoll | None:
+    """The poll of --poll, which must be about the period of --year and --half."""
+    if options.poll_id is None:
+        return None
+    poll = db.session.get(AvailabilityPoll, options.poll_id)
+    if poll is None:
+        raise click.ClickException(_("Onbekende bevraging: %(id)s", id=options.poll_id))
+    if (poll.year, poll.half) != (options.year, options.half):
+        raise click.ClickException(
+            _(
+                "Bevraging %(id)s gaat over %(period)s: kies dezelfde periode met --year en "
+                "--half.",
+                id=options.poll_id,
+                period=polls.period_label(poll),
+            )
+        )
+    return poll
+
+
+def _settings(options: _Options, poll: AvailabilityPoll | None) -> PlanSettings:
+    """The plan's settings; the platform is that of --platform, else the poll's, else all."""
+    platform_ids = (poll.platform_id,) if poll is not None else None
+    if options.platform_slug:
+        platform = db.session.scalar(
+            sa.select(Platform).where(Platform.slug == options.platform_slug)
+        )
+        if platform is None:
+            raise click.ClickException(_("Onbekend platform: %(slug)s", slug=options.platform_slug))
+        platform_ids = (platform.id,)
+    return PlanSettings(
+        year=options.year,
+        half=options.half,
+        rules=options.rules,
+        max_per_day=options.max_per_day or current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
         platform_ids=platform_ids,
     )
-    now = utcnow()
-    problem = services.load_problem(settings, now=now)
-    if poll is not None:
-        problem = polls.with_answers(problem, poll)
-    plan = plan_period(problem)
-    if not plan.feasible:
-        names = {m.slug: m.name for m in problem.municipalities}
-        for issue in plan.problems:
-            click.echo(f"Fout: {problem_text(issue, names)}", err=True)
-        click.echo("Geen plan: er werd niets aangemaakt.", err=True)
-        sys.exit(1)
+
+
+def _fail(problem: PlanningProblem, plan: Plan) -> NoReturn:
+    names = {m.slug: m.name for m in problem.municipalities}
+    for issue in plan.problems:
+        click.echo(_("Fout: %(reason)s", reason=problem_text(issue, names)), err=True)
+    click.echo(_("Geen plan: er werd niets aangemaakt."), err=True)
+    sys.exit(1)
+
+
+def _print_plan(plan: Plan, *, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(services.proposals_json(plan.proposals), indent=2))
-    else:
-        if not plan.proposals:
-            click.echo("Er ontbreken geen vergaderingen in deze periode.")
-        for p in plan.proposals:
-            why = " ".join(note_text(n) for n in p.notes)
-            click.echo(f"{p.slug}: {long_datetime(p.start)} - {p.end:%H:%M}. {why}")
-    if apply_plan and plan.proposals:
-        assignments = [Assignment(p.slug, p.start) for p in plan.proposals]
-        try:
-            created = services.apply_plan(
-                problem, assignments, user=None, now=now, actor_label="flask plan --apply"
-            )
-        except services.PlanError as error:
-            db.session.rollback()
-            click.echo(f"Fout: {error.message}", err=True)
-            for violation in error.violations:
-                click.echo(f"  {violation.slug}: {violation_text(violation)}", err=True)
-            sys.exit(1)
-        if poll is not None:
-            polls.close_poll(poll, user=None, now=now)
-        db.session.commit()
-        click.echo(f"{len(created)} vergaderingen aangemaakt.", err=as_json)
-    elif not as_json:
-        click.echo("Droge run: er werd niets aangemaakt (gebruik --apply).")
+        return
+    if not plan.proposals:
+        click.echo(_("Er ontbreken geen vergaderingen in deze periode."))
+    for p in plan.proposals:
+        why = " ".join(note_text(n) for n in p.notes)
+        click.echo(f"{p.slug}: {long_datetime(p.start)} - {p.end:%H:%M}. {why}")
+
+
+def _confirm(
+    proposed: services.Proposed, poll: AvailabilityPoll | None, *, now: datetime, as_json: bool
+) -> None:
+    """Create the meetings (and close the poll) and commit: the command is its own request."""
+    assignments = [Assignment(p.slug, p.start) for p in proposed.plan.proposals]
+    try:
+        created = services.confirm(
+            proposed.problem,
+            assignments,
+            user=None,
+            now=now,
+            poll=poll,
+            actor_label="flask plan --apply",
+        )
+    except Refusal as refusal:
+        db.session.rollback()
+        click.echo(_("Fout: %(reason)s", reason=refusal.message), err=True)
+        for violation in services.plan_violations(proposed.problem, assignments):
+            click.echo(f"  {violation.slug}: {violation_text(violation)}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(_("%(n)s vergaderingen aangemaakt.", n=len(created)), err=as_json)

@@ -95,132 +95,186 @@ def year_compliance(
 ) -> list[MunicipalityCompliance]:
     """Compliance of each municipality for `year`, in a constant number of queries."""
     municipalities = list(municipalities)
-    ids = [m.id for m in municipalities]
     start, end = year_bounds(year)
-    meetings = list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(
-                Meeting.municipality_id.in_(ids),
-                Meeting.start_at >= start,
-                Meeting.start_at < end,
-                Meeting.status != MeetingStatus.CANCELLED,
-            )
-            .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.theme))
-            .order_by(Meeting.start_at)
-        )
-    )
-    minutes = {
-        m.meeting_id: m
-        for m in db.session.scalars(
-            sa.select(Minutes).where(Minutes.meeting_id.in_([m.id for m in meetings]))
-        )
-    }
-    mandatory = list(
-        db.session.scalars(
-            sa.select(Theme)
-            .where(Theme.is_mandatory.is_(True), Theme.active.is_(True))
-            .order_by(Theme.sort_order, Theme.name)
-        )
-    )
-    by_municipality: dict[int, list[Meeting]] = defaultdict(list)
-    for meeting in meetings:
-        by_municipality[meeting.municipality_id].append(meeting)
-    year_over = now >= end
-    days_left = (end - now).days
-    result = []
-    for m in sorted(municipalities, key=lambda x: x.name):
-        own = by_municipality.get(m.id, [])
-        held = [x for x in own if x.status is MeetingStatus.HELD]
-        upcoming = [
-            x
-            for x in own
-            if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > now
-        ]
-        counts: Counter[int] = Counter()
-        for meeting in held:
-            for theme_id in {i.theme_id for i in meeting.agenda_items if i.theme_id}:
-                counts[theme_id] += 1
-        covered = tuple(t.name for t in mandatory if counts[t.id] >= topics_per_year)
-        missing = tuple(t.name for t in mandatory if counts[t.id] < topics_per_year)
-        lines = []
-        approved = sent = late = 0
-        last_sent: datetime | None = None
-        for meeting in own:
-            mins = minutes.get(meeting.id)
-            lines.append(
-                MeetingLine(
-                    meeting.id,
-                    meeting.start_at,
-                    meeting.status,
-                    mins.status if mins else None,
-                    mins.approved_at if mins else None,
-                    mins.sent_to_agency_at if mins else None,
-                    tuple(
-                        i.theme.name
-                        for i in meeting.agenda_items
-                        if i.theme is not None and i.theme.is_mandatory
-                    ),
+    records = _YearRecords.read([m.id for m in municipalities], start, end)
+    rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
+    return [
+        _compliance(m, year, records, rules) for m in sorted(municipalities, key=lambda x: x.name)
+    ]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    now: datetime
+    year_over: bool
+    days_left: int
+    topics_per_year: int
+    at_risk_days: int
+
+
+@dataclass(frozen=True)
+class _YearRecords:
+    """The year's non-cancelled meetings per municipality, their minutes, the mandatory themes."""
+
+    meetings: dict[int, list[Meeting]]
+    minutes: dict[int, Minutes]  # by meeting id
+    mandatory: list[Theme]
+
+    @classmethod
+    def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
+        meetings = list(
+            db.session.scalars(
+                sa.select(Meeting)
+                .where(
+                    Meeting.municipality_id.in_(municipality_ids),
+                    Meeting.start_at >= start,
+                    Meeting.start_at < end,
+                    Meeting.status != MeetingStatus.CANCELLED,
                 )
-            )
-            if meeting.status is not MeetingStatus.HELD:
-                continue
-            is_approved = mins is not None and mins.status is MinutesStatus.APPROVED
-            is_sent = mins is not None and mins.sent_to_agency_at is not None
-            approved += is_approved
-            sent += is_sent
-            if is_sent and (last_sent is None or mins.sent_to_agency_at > last_sent):  # type: ignore[union-attr]
-                last_sent = mins.sent_to_agency_at  # type: ignore[union-attr]
-            if not (is_approved and is_sent) and now - meeting.start_at > timedelta(
-                days=MINUTES_GRACE_DAYS
-            ):
-                late += 1
-        reasons: list[str] = []
-        short = len(held) < m.meetings_per_year
-        if short:
-            reasons.append("meetings_missing")
-        if missing:
-            reasons.append("topics_missing")
-        if late:
-            reasons.append("minutes_late")
-        if year_over:
-            standing = Standing.OVERDUE if reasons else Standing.COMPLIANT
-        elif late:
-            standing = Standing.OVERDUE
-        elif not reasons:
-            standing = Standing.COMPLIANT
-        else:
-            risky = len(held) + len(upcoming) < m.meetings_per_year
-            if risky:
-                reasons.append("not_enough_planned")
-            if missing and not upcoming:
-                risky = True
-                reasons.append("no_meeting_for_topics")
-            if short and days_left <= at_risk_days:
-                risky = True
-                reasons.append("year_ending")
-            standing = Standing.AT_RISK if risky else Standing.ON_TRACK
-        result.append(
-            MunicipalityCompliance(
-                municipality_id=m.id,
-                slug=m.slug,
-                name=m.name,
-                year=year,
-                required=m.meetings_per_year,
-                held=len(held),
-                upcoming=len(upcoming),
-                topics_covered=covered,
-                topics_missing=missing,
-                minutes_approved=approved,
-                minutes_sent=sent,
-                minutes_late=late,
-                last_sent_to_agency_at=last_sent,
-                standing=standing,
-                reasons=tuple(reasons),
-                meetings=tuple(lines),
+                .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.theme))
+                .order_by(Meeting.start_at)
             )
         )
-    return result
+        minutes = {
+            m.meeting_id: m
+            for m in db.session.scalars(
+                sa.select(Minutes).where(Minutes.meeting_id.in_([m.id for m in meetings]))
+            )
+        }
+        mandatory = list(
+            db.session.scalars(
+                sa.select(Theme)
+                .where(Theme.is_mandatory.is_(True), Theme.active.is_(True))
+                .order_by(Theme.sort_order, Theme.name)
+            )
+        )
+        by_municipality: dict[int, list[Meeting]] = defaultdict(list)
+        for meeting in meetings:
+            by_municipality[meeting.municipality_id].append(meeting)
+        return cls(by_municipality, minutes, mandatory)
+
+
+@dataclass
+class _MinutesTally:
+    """The minutes of a municipality's held meetings."""
+
+    approved: int = 0
+    sent: int = 0
+    late: int = 0  # not approved and sent MINUTES_GRACE_DAYS after the meeting
+    last_sent: datetime | None = None
+
+    def add(self, meeting: Meeting, minutes: Minutes | None, now: datetime) -> None:
+        is_approved = minutes is not None and minutes.status is MinutesStatus.APPROVED
+        sent_at = minutes.sent_to_agency_at if minutes is not None else None
+        self.approved += is_approved
+        if sent_at is not None:
+            self.sent += 1
+            if self.last_sent is None or sent_at > self.last_sent:
+                self.last_sent = sent_at
+        grace_over = now - meeting.start_at > timedelta(days=MINUTES_GRACE_DAYS)
+        if not (is_approved and sent_at is not None) and grace_over:
+            self.late += 1
+
+
+def _compliance(
+    m: Municipality, year: int, records: _YearRecords, rules: _Rules
+) -> MunicipalityCompliance:
+    own = records.meetings.get(m.id, [])
+    held = [x for x in own if x.status is MeetingStatus.HELD]
+    upcoming = [
+        x
+        for x in own
+        if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > rules.now
+    ]
+    covered, missing = _topics(held, records.mandatory, rules.topics_per_year)
+    tally = _MinutesTally()
+    for meeting in held:
+        tally.add(meeting, records.minutes.get(meeting.id), rules.now)
+    standing, reasons = _standing(
+        m.meetings_per_year, len(held), len(upcoming), missing, tally.late, rules
+    )
+    return MunicipalityCompliance(
+        municipality_id=m.id,
+        slug=m.slug,
+        name=m.name,
+        year=year,
+        required=m.meetings_per_year,
+        held=len(held),
+        upcoming=len(upcoming),
+        topics_covered=covered,
+        topics_missing=missing,
+        minutes_approved=tally.approved,
+        minutes_sent=tally.sent,
+        minutes_late=tally.late,
+        last_sent_to_agency_at=tally.last_sent,
+        standing=standing,
+        reasons=reasons,
+        meetings=tuple(_line(meeting, records.minutes.get(meeting.id)) for meeting in own),
+    )
+
+
+def _topics(
+    held: list[Meeting], mandatory: list[Theme], topics_per_year: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mandatory themes discussed often enough at the held meetings, and the others."""
+    counts: Counter[int] = Counter()
+    for meeting in held:
+        for theme_id in {i.theme_id for i in meeting.agenda_items if i.theme_id}:
+            counts[theme_id] += 1
+    covered = tuple(t.name for t in mandatory if counts[t.id] >= topics_per_year)
+    missing = tuple(t.name for t in mandatory if counts[t.id] < topics_per_year)
+    return covered, missing
+
+
+def _line(meeting: Meeting, minutes: Minutes | None) -> MeetingLine:
+    return MeetingLine(
+        meeting.id,
+        meeting.start_at,
+        meeting.status,
+        minutes.status if minutes else None,
+        minutes.approved_at if minutes else None,
+        minutes.sent_to_agency_at if minutes else None,
+        tuple(
+            i.theme.name
+            for i in meeting.agenda_items
+            if i.theme is not None and i.theme.is_mandatory
+        ),
+    )
+
+
+def _standing(
+    required: int,
+    held: int,
+    upcoming: int,
+    missing: tuple[str, ...],
+    late: int,
+    rules: _Rules,
+) -> tuple[Standing, tuple[str, ...]]:
+    """The flag and its reasons: overdue, at risk, on track or compliant (module docstring)."""
+    reasons: list[str] = []
+    short = held < required
+    if short:
+        reasons.append("meetings_missing")
+    if missing:
+        reasons.append("topics_missing")
+    if late:
+        reasons.append("minutes_late")
+    if rules.year_over:
+        return (Standing.OVERDUE if reasons else Standing.COMPLIANT), tuple(reasons)
+    if late:
+        return Standing.OVERDUE, tuple(reasons)
+    if not reasons:
+        return Standing.COMPLIANT, ()
+    risky = held + upcoming < required
+    if risky:
+        reasons.append("not_enough_planned")
+    if missing and not upcoming:
+        risky = True
+        reasons.append("no_meeting_for_topics")
+    if short and rules.days_left <= rules.at_risk_days:
+        risky = True
+        reasons.append("year_ending")
+    return (Standing.AT_RISK if risky else Standing.ON_TRACK), tuple(reasons)
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -6,12 +6,12 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_poll
 from overleg.extensions import db
+from overleg.lib.refusal import Refusal
 from overleg.mail.links import opened, personal_page
 from overleg.mail.settings import MailSettings
 from overleg.models import PollRespondent
@@ -19,12 +19,15 @@ from overleg.models.types import utcnow
 from overleg.planning import polls
 from overleg.planning.forms import PollAnswerForm
 from overleg.planning.views import bp
+from overleg.web.forms import ConfirmForm
 from overleg.web.i18n import current_locale
+from overleg.web.refusals import refusals_on
+from overleg.web.types import ViewResponse
 
 
 @bp.route("/planning/polls")
 @access(Access.COORDINATOR)
-def polls_index():  # type: ignore[no-untyped-def]
+def polls_index() -> ViewResponse:
     return render_template(
         "planning/polls.html",
         polls=polls.polls_of(current_user.platform_id),
@@ -34,7 +37,7 @@ def polls_index():  # type: ignore[no-untyped-def]
 
 @bp.route("/planning/polls/<int:poll_id>")
 @access(Access.COORDINATOR)
-def poll(poll_id: int):  # type: ignore[no-untyped-def]
+def poll(poll_id: int) -> ViewResponse:
     poll = get_poll(current_user, poll_id)
     answered = sum(1 for r in poll.respondents if r.answered_at is not None)
     return render_template(
@@ -43,7 +46,7 @@ def poll(poll_id: int):  # type: ignore[no-untyped-def]
         tallies=polls.overview(poll),
         answered=answered,
         period_label=polls.period_label(poll),
-        form=FlaskForm(),
+        form=ConfirmForm(),
     )
 
 
@@ -51,40 +54,39 @@ def poll(poll_id: int):  # type: ignore[no-untyped-def]
 @access(Access.COORDINATOR)
 def poll_remind(poll_id: int) -> Response:
     poll = get_poll(current_user, poll_id)
-    if FlaskForm().validate_on_submit():
-        try:
+    if ConfirmForm().validate_on_submit():
+        with refusals_on() as outcome:
             reminded = polls.send_reminders(
                 poll,
                 user=current_user,
                 now=utcnow(),
                 mail=MailSettings.from_config(current_app.config),
             )
-        except polls.PollError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            if reminded:
-                flash(
-                    ngettext(
-                        "Herinnering verstuurd naar %(num)d genodigde.",
-                        "Herinnering verstuurd naar %(num)d genodigden.",
-                        len(reminded),
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Iedereen heeft al geantwoord: er is niemand om te herinneren."), "info")
+        if outcome.accepted:
+            _flash_reminded(reminded)
     return redirect(url_for("planning.poll", poll_id=poll.id))
+
+
+def _flash_reminded(reminded: list[PollRespondent]) -> None:
+    if reminded:
+        flash(
+            ngettext(
+                "Herinnering verstuurd naar %(num)d genodigde.",
+                "Herinnering verstuurd naar %(num)d genodigden.",
+                len(reminded),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Iedereen heeft al geantwoord: er is niemand om te herinneren."), "info")
 
 
 @bp.route("/planning/polls/<int:poll_id>/close", methods=["POST"])
 @access(Access.COORDINATOR)
 def poll_close(poll_id: int) -> Response:
     poll = get_poll(current_user, poll_id)
-    if FlaskForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         polls.close_poll(poll, user=current_user, now=utcnow())
-        db.session.commit()
         flash(_("De bevraging is afgesloten; antwoorden kan niet meer."), "success")
     return redirect(url_for("planning.poll", poll_id=poll.id))
 
@@ -97,7 +99,7 @@ def _answer_page(
     groups: list[polls.SlotGroup],
     form: PollAnswerForm,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
+) -> ViewResponse:
     return personal_page(
         "planning/poll_answer.html",
         status,
@@ -111,7 +113,7 @@ def _answer_page(
 
 @bp.route("/poll/<token>", methods=["GET", "POST"])
 @access(Access.PUBLIC)
-def poll_answer(token: str):  # type: ignore[no-untyped-def]
+def poll_answer(token: str) -> ViewResponse:
     respondent = opened(polls.find_respondent(token))
     groups = polls.respondent_groups(respondent)
     suits = {a.slot_id for a in respondent.answers if a.suits}
@@ -136,13 +138,13 @@ def poll_answer(token: str):  # type: ignore[no-untyped-def]
             polls.record_answers(
                 respondent, form.suiting.data or [], form.comment.data or "", now=utcnow()
             )
-        except polls.PollError as error:
+        except Refusal as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None)
             if target is not None:
-                target.errors = [*target.errors, error.message]
+                target.errors = [*target.errors, str(error.message)]
             else:
-                form.form_errors.append(error.message)
+                form.form_errors.append(str(error.message))
             return _answer_page(respondent, groups, form, 422)
         try:
             db.session.commit()

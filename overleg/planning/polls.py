@@ -18,14 +18,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib import tokens
-from overleg.lib.calendar_rules import CalendarRules
 from overleg.lib.dates import long_date, long_datetime, time_only
+from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import build_message
@@ -49,19 +50,11 @@ from overleg.planning.planner import (
     PlanningProblem,
     alternative_slots,
 )
-from overleg.planning.services import PlanSettings
+from overleg.planning.settings import PlanSettings
+from overleg.web.i18n import current_locale
 
 MAIL_KIND = "poll"
 REMINDER_KIND = "poll-reminder"
-
-
-class PollError(ValueError):
-    """A poll rule refused the change; `field` names the form field, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- starting a poll ---------------------------------------------------------------------------
@@ -106,71 +99,14 @@ def start_poll(
     mail: MailSettings,
 ) -> PollStart:
     """Create the poll with its slots and respondents, and queue one mail per respondent."""
-    if not assignments:
-        raise PollError("Er is geen voorstel om te bevragen.")
-    if request.answer_by is not None and request.answer_by <= now:
-        raise PollError("Kies een datum in de toekomst.", field="poll_answer_by")
-    first = min(a.start for a in assignments)
-    if request.answer_by is not None and request.answer_by >= first:
-        raise PollError(
-            "De antwoorddatum moet voor de eerste voorgestelde vergadering liggen "
-            f"({long_date(first)}).",
-            field="poll_answer_by",
-        )
-    by_slug = {m.slug: m for m in problem.municipalities}
+    _check_request(assignments, request, now=now)
     slots = candidate_slots(problem, assignments, request.per_meeting)
-    municipalities = {
-        m.slug: m
-        for m in db.session.scalars(
-            sa.select(Municipality)
-            .where(Municipality.slug.in_(list(slots)))
-            .options(
-                selectinload(Municipality.standing_invitees).selectinload(StandingInvitee.contact)
-            )
-        )
-    }
-    poll = AvailabilityPoll(
-        platform_id=user.platform_id,
-        year=settings.year,
-        half=settings.half,
-        avoid_public_holidays=settings.rules.avoid_public_holidays,
-        avoid_flemish_holiday=settings.rules.avoid_flemish_holiday,
-        avoid_school_holidays=settings.rules.avoid_school_holidays,
-        max_per_day=settings.max_per_day,
-        skipped=",".join(sorted(settings.exclude)),
-        answer_by=request.answer_by,
-        created_by=user,
-        created_at=now,
-    )
-    db.session.add(poll)
-    contacts: dict[int, Contact] = {}
+    municipalities = _municipalities(list(slots))
+    poll = _new_poll(settings, request, user=user, now=now)
+    durations = {m.slug: m.duration_minutes for m in problem.municipalities}
     for slug, starts in sorted(slots.items()):
-        municipality = municipalities[slug]
-        duration = timedelta(minutes=by_slug[slug].duration_minutes)
-        for start in starts:
-            start_utc = start.astimezone(UTC)
-            poll.slots.append(
-                PollSlot(municipality=municipality, start_at=start_utc, end_at=start_utc + duration)
-            )
-        for standing in municipality.standing_invitees:
-            contact = standing.contact
-            if contact.archived_at is not None or contact.erased_at is not None:
-                continue
-            if standing.role in REQUIRED_ROLES or request.include_optional:
-                contacts[contact.id] = contact
-    result = PollStart(poll, [], [])
-    for contact in sorted(contacts.values(), key=lambda c: (c.last_name, c.first_name, c.id)):
-        if not mailable_contact(contact):
-            result.without_email.append(contact)
-            continue
-        respondent = PollRespondent(contact=contact, token=tokens.new_token())
-        poll.respondents.append(respondent)
-        result.mailed.append(respondent)
-    if not result.mailed:
-        raise PollError(
-            "Geen enkele genodigde van deze gemeenten heeft een bruikbaar e-mailadres: "
-            "er is niemand om te bevragen."
-        )
+        _offer(poll, municipalities[slug], starts, durations[slug])
+    result = _ask(poll, _invitees(municipalities.values(), request.include_optional))
     db.session.flush()
     roles = _roles_of([r.contact_id for r in result.mailed])
     for respondent in result.mailed:
@@ -186,6 +122,111 @@ def start_poll(
             f"{problem.end.isoformat()})"
         ),
     )
+    return result
+
+
+def _check_request(
+    assignments: Sequence[Assignment], request: PollRequest, *, now: datetime
+) -> None:
+    """Refuse a poll without proposals, or with an answer date past or too late."""
+    if not assignments:
+        raise Refusal(_l("Er is geen voorstel om te bevragen."))
+    if request.answer_by is not None and request.answer_by <= now:
+        raise Refusal(_l("Kies een datum in de toekomst."), field="poll_answer_by")
+    first = min(a.start for a in assignments)
+    if request.answer_by is not None and request.answer_by >= first:
+        raise Refusal(
+            _l(
+                "De antwoorddatum moet voor de eerste voorgestelde vergadering liggen (%(date)s).",
+                date=LazyString(_readers_long_date, first),
+            ),
+            field="poll_answer_by",
+        )
+
+
+def _readers_long_date(value: datetime) -> str:
+    """The date in the language the refusal is read in."""
+    return long_date(value, current_locale())
+
+
+def _municipalities(slugs: list[str]) -> dict[str, Municipality]:
+    """The municipalities by slug, with their standing invitees."""
+    return {
+        m.slug: m
+        for m in db.session.scalars(
+            sa.select(Municipality)
+            .where(Municipality.slug.in_(slugs))
+            .options(
+                selectinload(Municipality.standing_invitees).selectinload(StandingInvitee.contact)
+            )
+        )
+    }
+
+
+def _new_poll(
+    settings: PlanSettings, request: PollRequest, *, user: User, now: datetime
+) -> AvailabilityPoll:
+    """The poll, remembering the plan's settings (to plan again with the answers)."""
+    poll = AvailabilityPoll(
+        platform_id=user.platform_id,
+        year=settings.year,
+        half=settings.half,
+        avoid_public_holidays=settings.rules.avoid_public_holidays,
+        avoid_flemish_holiday=settings.rules.avoid_flemish_holiday,
+        avoid_school_holidays=settings.rules.avoid_school_holidays,
+        max_per_day=settings.max_per_day,
+        skipped=",".join(sorted(settings.exclude)),
+        answer_by=request.answer_by,
+        created_by=user,
+        created_at=now,
+    )
+    db.session.add(poll)
+    return poll
+
+
+def _offer(
+    poll: AvailabilityPoll, municipality: Municipality, starts: list[datetime], minutes: int
+) -> None:
+    """The municipality's candidate slots become slots of the poll."""
+    duration = timedelta(minutes=minutes)
+    for start in starts:
+        start_utc = start.astimezone(UTC)
+        poll.slots.append(
+            PollSlot(municipality=municipality, start_at=start_utc, end_at=start_utc + duration)
+        )
+
+
+def _invitees(municipalities: Iterable[Municipality], include_optional: bool) -> list[Contact]:
+    """The current standing invitees to ask (the required ones, and the others if wanted), by
+    name; a contact on several lists once."""
+    contacts: dict[int, Contact] = {}
+    for municipality in sorted(municipalities, key=lambda m: m.slug):
+        for standing in municipality.standing_invitees:
+            contact = standing.contact
+            if contact.archived_at is not None or contact.erased_at is not None:
+                continue
+            if standing.role in REQUIRED_ROLES or include_optional:
+                contacts[contact.id] = contact
+    return sorted(contacts.values(), key=lambda c: (c.last_name, c.first_name, c.id))
+
+
+def _ask(poll: AvailabilityPoll, contacts: list[Contact]) -> PollStart:
+    """A respondent with a personal link for every contact who can be mailed."""
+    result = PollStart(poll, [], [])
+    for contact in contacts:
+        if not mailable_contact(contact):
+            result.without_email.append(contact)
+            continue
+        respondent = PollRespondent(contact=contact, token=tokens.new_token())
+        poll.respondents.append(respondent)
+        result.mailed.append(respondent)
+    if not result.mailed:
+        raise Refusal(
+            _l(
+                "Geen enkele genodigde van deze gemeenten heeft een bruikbaar e-mailadres: "
+                "er is niemand om te bevragen."
+            )
+        )
     return result
 
 
@@ -291,7 +332,7 @@ def send_reminders(
 ) -> list[PollRespondent]:
     """Mail everybody who has not answered yet (once per call); the caller commits."""
     if not poll.is_open:
-        raise PollError("Deze bevraging is afgesloten.")
+        raise Refusal(_l("Deze bevraging is afgesloten."))
     pending = [r for r in poll.respondents if r.answered_at is None]
     roles = _roles_of([r.contact_id for r in pending])
     for respondent in pending:
@@ -348,13 +389,13 @@ def record_answers(
     """Replace the respondent's answers: the slots in `suiting` suit, the others of their
     municipalities do not. The caller commits."""
     if not respondent.poll.is_open:
-        raise PollError("Deze bevraging is afgesloten; antwoorden kan niet meer.")
+        raise Refusal(_l("Deze bevraging is afgesloten; antwoorden kan niet meer."))
     if len(comment) > 2000:
-        raise PollError("Houd de opmerking onder 2000 tekens.", field="comment")
+        raise Refusal(_l("Houd de opmerking onder 2000 tekens."), field="comment")
     asked = {slot.id for group in respondent_groups(respondent) for slot in group.slots}
     chosen = set(suiting)
     if chosen - asked:
-        raise PollError("Kies alleen momenten uit de lijst.", field="suiting")
+        raise Refusal(_l("Kies alleen momenten uit de lijst."), field="suiting")
     existing = {a.slot_id: a for a in respondent.answers}
     for slot_id in sorted(asked):
         answer = existing.get(slot_id)
@@ -369,32 +410,15 @@ def record_answers(
 # --- planning with the answers -----------------------------------------------------------------
 
 
-def poll_settings(poll: AvailabilityPoll, *, slot_step_minutes: int) -> PlanSettings:
-    return PlanSettings(
-        year=poll.year,
-        half=poll.half,
-        rules=CalendarRules(
-            avoid_public_holidays=poll.avoid_public_holidays,
-            avoid_flemish_holiday=poll.avoid_flemish_holiday,
-            avoid_school_holidays=poll.avoid_school_holidays,
-        ),
-        max_per_day=poll.max_per_day,
-        slot_step_minutes=slot_step_minutes,
-        platform_ids=(poll.platform_id,),
-        exclude=frozenset(s for s in poll.skipped.split(",") if s),
-    )
-
-
 def _answers(poll_id: int) -> list[tuple[PollAnswer, PollSlot, PollRespondent]]:
-    return list(
-        db.session.execute(
-            sa.select(PollAnswer, PollSlot, PollRespondent)
-            .join(PollSlot, PollSlot.id == PollAnswer.slot_id)
-            .join(PollRespondent, PollRespondent.id == PollAnswer.respondent_id)
-            .where(PollSlot.poll_id == poll_id)
-            .order_by(PollSlot.start_at, PollRespondent.id)
-        ).all()  # type: ignore[arg-type]
+    rows = db.session.execute(
+        sa.select(PollAnswer, PollSlot, PollRespondent)
+        .join(PollSlot, PollSlot.id == PollAnswer.slot_id)
+        .join(PollRespondent, PollRespondent.id == PollAnswer.respondent_id)
+        .where(PollSlot.poll_id == poll_id)
+        .order_by(PollSlot.start_at, PollRespondent.id)
     )
+    return [(answer, slot, respondent) for answer, slot, respondent in rows]
 
 
 def with_answers(problem: PlanningProblem, poll: AvailabilityPoll) -> PlanningProblem:

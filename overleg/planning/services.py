@@ -1,28 +1,38 @@
-"""Planning with the database: load the planner's input, apply a confirmed plan.
+"""Planning with the database: propose a plan, check a plan adjusted by hand, confirm it.
 
-The planner itself (`overleg.planning.planner`) never touches the database; this module turns the
-municipalities, standing invitees and existing meetings into a `PlanningProblem`, and a confirmed
-list of assignments into meetings (standard agenda, standing invitees) in the caller's transaction.
+The planner page, the poll pages and `flask plan` all go through the same three steps:
+- `propose(settings, now=..., poll=...)`: load the planner's input (`load_problem`), narrow it to
+  the poll's slots and answers when there is a poll, and plan;
+- `check(settings, assignments, ...)`: the same input, and the hard rules a table of
+  (municipality, start) breaks;
+- `confirm(problem, assignments, ...)`: check again, create every meeting (standard agenda,
+  standing invitees) and close the poll, in the caller's transaction; a refusal when any rule
+  is broken, and then nothing is added.
+
+The planner itself (`overleg.planning.planner`) never touches the database. Nothing here
+commits: the request's commit point (or the CLI command) does.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
 from overleg.extensions import db
-from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.calendar_rules import BlockedDay
 from overleg.lib.dates import BRUSSELS
 from overleg.lib.refusal import Refusal
 from overleg.meetings.services import REQUIRED_ROLES, create_meeting
 from overleg.models import (
+    AvailabilityPoll,
     Contact,
     Invitation,
     Meeting,
@@ -31,169 +41,86 @@ from overleg.models import (
     StandingInvitee,
     User,
 )
+from overleg.planning import polls
 from overleg.planning.planner import (
     Assignment,
     Busy,
     MunicipalityRequest,
+    Plan,
     PlanningProblem,
+    Proposal,
     Violation,
     check_assignments,
+    plan_period,
 )
+from overleg.planning.settings import PlanSettings, period_bounds
 
-
-class PlanError(ValueError):
-    """A plan that cannot be applied; `violations` lists the hard rules it breaks."""
-
-    def __init__(self, message: str, violations: Sequence[Violation] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.violations = list(violations)
+# --- propose, check, confirm ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PlanSettings:
-    """What the coordinator chose on the planner page or the command line."""
+class Proposed:
+    """A plan and the input it was made from."""
 
-    year: int
-    half: int | None = None  # None: the whole year
-    rules: CalendarRules = field(default_factory=CalendarRules)
-    max_per_day: int = 2
-    slot_step_minutes: int = 30
-    platform_ids: tuple[int, ...] | None = None  # None: every platform
-    exclude: frozenset[str] = frozenset()  # municipality slugs left out of this plan
+    problem: PlanningProblem
+    plan: Plan
 
 
-def period_bounds(year: int, half: int | None) -> tuple[date, date]:
-    """First and last day (inclusive) of the year or of its first or second half."""
-    if half == 1:
-        return date(year, 1, 1), date(year, 6, 30)
-    if half == 2:
-        return date(year, 7, 1), date(year, 12, 31)
-    return date(year, 1, 1), date(year, 12, 31)
+@dataclass(frozen=True)
+class Checked:
+    """A table of assignments, checked against the database as it is now."""
+
+    problem: PlanningProblem
+    assignments: list[Assignment]
+    violations: list[Violation]
 
 
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=BRUSSELS).astimezone(UTC)
+def planning_problem(
+    settings: PlanSettings, *, now: datetime, poll: AvailabilityPoll | None = None
+) -> PlanningProblem:
+    """The planner's input for `settings`, with the poll's slots and answers when there is one."""
+    problem = load_problem(settings, now=now)
+    return polls.with_answers(problem, poll) if poll is not None else problem
 
 
-def meetings_needed(per_year: int, half: int | None, in_period: int, in_year: int) -> int:
-    """How many meetings are still missing in the period.
+def propose(
+    settings: PlanSettings, *, now: datetime, poll: AvailabilityPoll | None = None
+) -> Proposed:
+    """A plan for every meeting still missing, or the problems that prevent one."""
+    problem = planning_problem(settings, now=now, poll=poll)
+    return Proposed(problem, plan_period(problem))
 
-    The whole year: the yearly number minus the year's meetings. The first half takes its share
-    (half of the yearly number, rounded up); the second half whatever the year still misses.
+
+def check(
+    settings: PlanSettings,
+    assignments: Sequence[Assignment],
+    *,
+    now: datetime,
+    poll: AvailabilityPoll | None = None,
+) -> Checked:
+    """The hard rules `assignments` (as adjusted by hand) break, given the database now."""
+    problem = planning_problem(settings, now=now, poll=poll)
+    return Checked(problem, list(assignments), plan_violations(problem, assignments))
+
+
+def confirm(
+    problem: PlanningProblem,
+    assignments: Iterable[Assignment],
+    *,
+    user: User | None,
+    now: datetime,
+    poll: AvailabilityPoll | None = None,
+    actor_label: str = "",
+) -> list[Meeting]:
+    """Create every meeting of the plan and close its poll; does not commit.
+
+    The plan is checked again first (against `problem`, as loaded in this transaction): when any
+    hard rule is broken nothing is added and the change is refused.
     """
-    if half == 1:
-        return max(0, math.ceil(per_year / 2) - in_period)
-    return max(0, per_year - in_year)
-
-
-def load_problem(settings: PlanSettings, *, now: datetime) -> PlanningProblem:
-    """The planner's input for `settings`, read in a constant number of queries."""
-    start, end = period_bounds(settings.year, settings.half)
-    # Never propose a meeting in the past: the period starts tomorrow at the earliest.
-    tomorrow = now.astimezone(BRUSSELS).date() + timedelta(days=1)
-    plan_start = max(start, tomorrow)
-    query = sa.select(Municipality).options(
-        selectinload(Municipality.standing_invitees)
-        .selectinload(StandingInvitee.contact)
-        .selectinload(Contact.organisation)
-    )
-    if settings.platform_ids is not None:
-        query = query.where(Municipality.platform_id.in_(settings.platform_ids))
-    municipalities = list(db.session.scalars(query.order_by(Municipality.slug)))
-    ids = [m.id for m in municipalities]
-    max_spacing = max((m.min_spacing_days for m in municipalities), default=0)
-    year_start, year_end = date(settings.year, 1, 1), date(settings.year, 12, 31)
-    window_from = _utc_midnight(min(year_start, start) - timedelta(days=max(max_spacing, 366)))
-    window_to = _utc_midnight(max(year_end, end) + timedelta(days=max_spacing + 1))
-    meetings = list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(
-                Meeting.municipality_id.in_(ids),
-                Meeting.status != MeetingStatus.CANCELLED,
-                Meeting.start_at >= window_from,
-                Meeting.start_at < window_to,
-            )
-            .order_by(Meeting.start_at)
-        )
-    )
-    by_municipality: dict[int, list[date]] = defaultdict(list)
-    for meeting in meetings:
-        by_municipality[meeting.municipality_id].append(
-            meeting.start_at.astimezone(BRUSSELS).date()
-        )
-
-    people: dict[int, frozenset[int]] = {}
-    names: dict[int, str] = {}
-    for m in municipalities:
-        required = [
-            s.contact
-            for s in m.standing_invitees
-            if s.role in REQUIRED_ROLES
-            and s.contact.archived_at is None
-            and s.contact.erased_at is None
-        ]
-        people[m.id] = frozenset(c.id for c in required)
-        for c in required:
-            names[c.id] = f"{c.full_name} ({c.organisation.name})"
-    everybody = set().union(*people.values()) if people else set()
-
-    # Existing meetings of these people (any municipality) in the period make them busy.
-    busy_rows = db.session.execute(
-        sa.select(Invitation.contact_id, Meeting.start_at, Meeting.end_at, Municipality.slug)
-        .join(Meeting, Meeting.id == Invitation.meeting_id)
-        .join(Municipality, Municipality.id == Meeting.municipality_id)
-        .where(
-            Invitation.contact_id.in_(everybody),
-            Invitation.role.in_(REQUIRED_ROLES),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.start_at >= _utc_midnight(plan_start),
-            Meeting.start_at < _utc_midnight(end + timedelta(days=1)),
-        )
-        .order_by(Meeting.start_at, Invitation.contact_id)
-    ).all()
-    busy = tuple(Busy(person=row[0], start=row[1], end=row[2], label=row[3]) for row in busy_rows)
-
-    requests = []
-    for m in municipalities:
-        days = by_municipality.get(m.id, [])
-        in_period = sum(1 for d in days if start <= d <= end)
-        in_year = sum(1 for d in days if year_start <= d <= year_end)
-        last_year_from, last_year_to = (
-            start.replace(year=start.year - 1),
-            end.replace(year=end.year - 1),
-        )
-        last_year = tuple(d for d in days if last_year_from <= d <= last_year_to)
-        count = meetings_needed(m.meetings_per_year, settings.half, in_period, in_year)
-        if m.slug in settings.exclude:
-            count = 0
-        requests.append(
-            MunicipalityRequest(
-                id=m.id,
-                slug=m.slug,
-                name=m.name,
-                count=count,
-                people=people[m.id],
-                weekdays=tuple(m.preferred_weekday_list) or (1, 2, 3, 4, 5),
-                window_start=m.window_start,
-                window_end=m.window_end,
-                duration_minutes=m.meeting_duration_minutes,
-                min_spacing_days=m.min_spacing_days,
-                existing=tuple(days),
-                last_year=last_year,
-            )
-        )
-    return PlanningProblem(
-        start=plan_start,
-        end=end,
-        municipalities=tuple(requests),
-        busy=busy,
-        rules=settings.rules,
-        max_per_day=settings.max_per_day,
-        slot_step_minutes=settings.slot_step_minutes,
-        person_names=names,
-    )
+    created = apply_plan(problem, assignments, user=user, now=now, actor_label=actor_label)
+    if poll is not None:
+        polls.close_poll(poll, user=user, now=now)
+    return created
 
 
 def plan_violations(problem: PlanningProblem, assignments: Sequence[Assignment]) -> list[Violation]:
@@ -218,43 +145,23 @@ def apply_plan(
     now: datetime,
     actor_label: str = "",
 ) -> list[Meeting]:
-    """Create every meeting of the plan; does not commit (one transaction for the whole plan).
-
-    The plan is checked again first (against the problem as loaded now): when any hard rule is
-    broken nothing is added and PlanError lists the violations.
-    """
+    """Create every meeting of the plan (one transaction for the whole plan, not committed)."""
     items = sorted(assignments, key=lambda a: (a.start, a.slug))
     if not items:
-        raise PlanError("Er is geen voorstel om te bevestigen.")
-    violations = plan_violations(problem, items)
-    if violations:
-        raise PlanError("Het plan breekt harde regels.", violations)
-    by_slug = {m.slug: m for m in problem.municipalities}
+        raise Refusal(_l("Er is geen voorstel om te bevestigen."))
+    if plan_violations(problem, items):
+        raise Refusal(_l("Het plan breekt harde regels."))
+    durations = {m.slug: m.duration_minutes for m in problem.municipalities}
     municipalities = {
         m.slug: m
         for m in db.session.scalars(
             sa.select(Municipality).where(Municipality.slug.in_([a.slug for a in items]))
         )
     }
-    created: list[Meeting] = []
-    for a in items:
-        municipality = municipalities[a.slug]
-        start = a.start.astimezone(UTC)
-        end = start + timedelta(minutes=by_slug[a.slug].duration_minutes)
-        try:
-            meeting = create_meeting(municipality, start_at=start, end_at=end, now=now, user=user)
-        except Refusal as error:
-            raise PlanError(f"{municipality.name}: {error.message}") from error
-        if user is None:
-            audit.record(
-                None,
-                "meeting.create",
-                meeting,
-                municipality_id=municipality.id,
-                summary=f"{meeting.title} (planner)",
-                actor_label=actor_label or "planner",
-            )
-        created.append(meeting)
+    created = [
+        _create_meeting(municipalities[a.slug], a, durations[a.slug], user, now, actor_label)
+        for a in items
+    ]
     audit.record(
         user,
         "planning.apply",
@@ -267,7 +174,36 @@ def apply_plan(
     return created
 
 
-def proposals_json(proposals: Iterable) -> list[dict[str, object]]:  # type: ignore[type-arg]
+def _create_meeting(
+    municipality: Municipality,
+    assignment: Assignment,
+    duration_minutes: int,
+    user: User | None,
+    now: datetime,
+    actor_label: str,
+) -> Meeting:
+    """One planned meeting with the standard agenda and the standing invitees."""
+    start = assignment.start.astimezone(UTC)
+    end = start + timedelta(minutes=duration_minutes)
+    try:
+        meeting = create_meeting(municipality, start_at=start, end_at=end, now=now, user=user)
+    except Refusal as refusal:
+        raise Refusal(
+            _l("%(name)s: %(reason)s", name=municipality.name, reason=refusal.message)
+        ) from refusal
+    if user is None:
+        audit.record(
+            None,
+            "meeting.create",
+            meeting,
+            municipality_id=municipality.id,
+            summary=f"{meeting.title} (planner)",
+            actor_label=actor_label or "planner",
+        )
+    return meeting
+
+
+def proposals_json(proposals: Iterable[Proposal]) -> list[dict[str, object]]:
     """The machine-readable plan: municipality slug, start, end (ISO 8601 with offset), people."""
     return [
         {
@@ -279,6 +215,175 @@ def proposals_json(proposals: Iterable) -> list[dict[str, object]]:  # type: ign
         }
         for p in proposals
     ]
+
+
+# --- the planner's input -------------------------------------------------------------------------
+
+
+def meetings_needed(per_year: int, half: int | None, in_period: int, in_year: int) -> int:
+    """How many meetings are still missing in the period.
+
+    The whole year: the yearly number minus the year's meetings. The first half takes its share
+    (half of the yearly number, rounded up); the second half whatever the year still misses.
+    """
+    if half == 1:
+        return max(0, math.ceil(per_year / 2) - in_period)
+    return max(0, per_year - in_year)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The days the input is read for."""
+
+    start: date  # the period chosen
+    end: date
+    plan_start: date  # the first day a meeting may be proposed: tomorrow at the earliest
+    year_start: date
+    year_end: date
+
+    @classmethod
+    def of(cls, settings: PlanSettings, now: datetime) -> _Period:
+        start, end = period_bounds(settings.year, settings.half)
+        # Never propose a meeting in the past: the period starts tomorrow at the earliest.
+        tomorrow = now.astimezone(BRUSSELS).date() + timedelta(days=1)
+        year_start, year_end = date(settings.year, 1, 1), date(settings.year, 12, 31)
+        return cls(start, end, max(start, tomorrow), year_start, year_end)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def load_problem(settings: PlanSettings, *, now: datetime) -> PlanningProblem:
+    """The planner's input for `settings`, read in a constant number of queries."""
+    period = _Period.of(settings, now)
+    municipalities = _municipalities(settings)
+    days = _meeting_days(municipalities, period)
+    people, names = _required_people(municipalities)
+    everybody = set().union(*people.values()) if people else set()
+    requests = [
+        _request(m, settings, period, days.get(m.id, []), people[m.id]) for m in municipalities
+    ]
+    return PlanningProblem(
+        start=period.plan_start,
+        end=period.end,
+        municipalities=tuple(requests),
+        busy=_busy(everybody, period),
+        rules=settings.rules,
+        max_per_day=settings.max_per_day,
+        slot_step_minutes=settings.slot_step_minutes,
+        person_names=names,
+    )
+
+
+def _municipalities(settings: PlanSettings) -> list[Municipality]:
+    """The municipalities of the chosen platforms, with their standing invitees."""
+    query = sa.select(Municipality).options(
+        selectinload(Municipality.standing_invitees)
+        .selectinload(StandingInvitee.contact)
+        .selectinload(Contact.organisation)
+    )
+    if settings.platform_ids is not None:
+        query = query.where(Municipality.platform_id.in_(settings.platform_ids))
+    return list(db.session.scalars(query.order_by(Municipality.slug)))
+
+
+def _meeting_days(municipalities: list[Municipality], period: _Period) -> dict[int, list[date]]:
+    """Per municipality the local dates of its non-cancelled meetings from a year before the
+    period (for last year's rhythm) to beyond it (for the spacing)."""
+    max_spacing = max((m.min_spacing_days for m in municipalities), default=0)
+    window_from = _utc_midnight(
+        min(period.year_start, period.start) - timedelta(days=max(max_spacing, 366))
+    )
+    window_to = _utc_midnight(max(period.year_end, period.end) + timedelta(days=max_spacing + 1))
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.municipality_id.in_([m.id for m in municipalities]),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.start_at >= window_from,
+            Meeting.start_at < window_to,
+        )
+        .order_by(Meeting.start_at)
+    )
+    days: dict[int, list[date]] = defaultdict(list)
+    for meeting in meetings:
+        days[meeting.municipality_id].append(meeting.start_at.astimezone(BRUSSELS).date())
+    return days
+
+
+def _required_people(
+    municipalities: list[Municipality],
+) -> tuple[dict[int, frozenset[int]], dict[int, str]]:
+    """Per municipality its current required (and chair) standing invitees; their names."""
+    people: dict[int, frozenset[int]] = {}
+    names: dict[int, str] = {}
+    for m in municipalities:
+        required = [
+            s.contact
+            for s in m.standing_invitees
+            if s.role in REQUIRED_ROLES
+            and s.contact.archived_at is None
+            and s.contact.erased_at is None
+        ]
+        people[m.id] = frozenset(c.id for c in required)
+        for c in required:
+            names[c.id] = f"{c.full_name} ({c.organisation.name})"
+    return people, names
+
+
+def _busy(everybody: set[int], period: _Period) -> tuple[Busy, ...]:
+    """Existing meetings of these people (any municipality) in the period make them busy."""
+    rows = db.session.execute(
+        sa.select(Invitation.contact_id, Meeting.start_at, Meeting.end_at, Municipality.slug)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .join(Municipality, Municipality.id == Meeting.municipality_id)
+        .where(
+            Invitation.contact_id.in_(everybody),
+            Invitation.role.in_(REQUIRED_ROLES),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.start_at >= _utc_midnight(period.plan_start),
+            Meeting.start_at < _utc_midnight(period.end + timedelta(days=1)),
+        )
+        .order_by(Meeting.start_at, Invitation.contact_id)
+    ).all()
+    return tuple(
+        Busy(person=person, start=start, end=end, label=slug)
+        for person, start, end, slug in rows
+        if person is not None
+    )
+
+
+def _request(
+    m: Municipality,
+    settings: PlanSettings,
+    period: _Period,
+    days: list[date],
+    people: frozenset[int],
+) -> MunicipalityRequest:
+    """What the municipality needs in the period, from its settings and its meetings."""
+    in_period = sum(1 for d in days if period.start <= d <= period.end)
+    in_year = sum(1 for d in days if period.year_start <= d <= period.year_end)
+    last_year_from = period.start.replace(year=period.start.year - 1)
+    last_year_to = period.end.replace(year=period.end.year - 1)
+    count = meetings_needed(m.meetings_per_year, settings.half, in_period, in_year)
+    return MunicipalityRequest(
+        id=m.id,
+        slug=m.slug,
+        name=m.name,
+        count=0 if m.slug in settings.exclude else count,
+        people=people,
+        weekdays=tuple(m.preferred_weekday_list) or (1, 2, 3, 4, 5),
+        window_start=m.window_start,
+        window_end=m.window_end,
+        duration_minutes=m.meeting_duration_minutes,
+        min_spacing_days=m.min_spacing_days,
+        existing=tuple(days),
+        last_year=tuple(d for d in days if last_year_from <= d <= last_year_to),
+    )
+
+
+# --- the calendar on the planner page ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -299,7 +404,7 @@ def month_calendar(
     start: date,
     end: date,
     row_days: Sequence[date | None],
-    blocked: dict[date, list] | None = None,  # type: ignore[type-arg]
+    blocked: Mapping[date, Sequence[BlockedDay]] | None = None,
 ) -> list[CalendarMonth]:
     """The months from `start` to `end` as week rows, with the plan rows per day."""
     per_day: dict[date, list[int]] = defaultdict(list)

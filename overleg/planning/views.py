@@ -1,4 +1,9 @@
-"""The planner page and the compliance view: parse, authorise, call a service, render."""
+"""The planner page and the compliance view: parse, authorise, call a service, render.
+
+The planner page proposes (`services.propose`), re-checks a table adjusted by hand
+(`services.check`), and confirms it (`services.confirm`) or starts a poll with it
+(`polls.start_poll`); the request's commit point commits, a refusal is rolled back and shown.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +27,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from wtforms.fields.choices import SelectChoice
 
-from overleg.auth.permissions import (
-    Access,
-    access,
-    get_poll,
-    visible_municipalities,
-)
+from overleg.auth.permissions import Access, access, get_poll, visible_municipalities
 from overleg.extensions import db
 from overleg.lib import pdf
 from overleg.lib.calendar_rules import CalendarRules, blocked_days
@@ -38,23 +37,15 @@ from overleg.mail.settings import MailSettings
 from overleg.models import AvailabilityPoll, Municipality
 from overleg.models.types import utcnow
 from overleg.planning import compliance, polls, services
-from overleg.planning.forms import ConfirmForm, PeriodForm, YearForm
-from overleg.planning.planner import Assignment, Plan, PlanningProblem, Violation, plan_period
+from overleg.planning.forms import PeriodForm, ProposalsForm, YearForm, offer_municipalities
+from overleg.planning.planner import Assignment, Plan, PlanningProblem, Violation
+from overleg.planning.settings import PlanSettings, period_bounds
 from overleg.planning.texts import note_text, problem_text, violation_text
 from overleg.web.i18n import current_locale
+from overleg.web.refusals import refusals_on
+from overleg.web.types import ViewResponse
 
 bp = Blueprint("planning", __name__)
-
-
-def _skip_choices(form: PeriodForm | ConfirmForm) -> None:
-    form.skip.choices = [
-        SelectChoice(m.slug, m.name)
-        for m in db.session.scalars(
-            sa.select(Municipality)
-            .where(Municipality.platform_id == current_user.platform_id)
-            .order_by(Municipality.name)
-        )
-    ]
 
 
 def month_label(day: date) -> str:
@@ -75,16 +66,76 @@ class Row:
     penalty: int | None = None
 
 
-def _settings(form: PeriodForm | ConfirmForm) -> services.PlanSettings:
-    return services.PlanSettings(
-        year=form.year.data,
+@dataclass
+class PlannerPage:
+    """What the planner page shows: the period form, the plan or its problems, the table."""
+
+    form: PeriodForm
+    problem: PlanningProblem | None = None
+    rows: list[Row] = field(default_factory=list)
+    proposals_form: ProposalsForm | None = None
+    problems: list[str] = field(default_factory=list)
+    checked: bool = False  # the table was re-checked against the rules
+    poll: AvailabilityPoll | None = None
+
+    def render(self, status: int = 200) -> ViewResponse:
+        return (
+            render_template(
+                "planning/index.html",
+                form=self.form,
+                problem=self.problem,
+                rows=self.rows,
+                confirm_form=self.proposals_form,
+                problems=self.problems,
+                months=self._months(),
+                checked=self.checked,
+                conflicts=sum(1 for r in self.rows if r.violations),
+                month_label=month_label,
+                poll=self.poll,
+                open_polls=[p for p in polls.polls_of(current_user.platform_id) if p.is_open],
+                poll_period=polls.period_label,
+            ),
+            status,
+        )
+
+    def _months(self) -> list[services.CalendarMonth]:
+        problem = self.problem
+        if problem is None or problem.end < problem.start or self.form.year.data is None:
+            return []
+        start, end = period_bounds(self.form.year.data, int(self.form.half.data or 0) or None)
+        return services.month_calendar(
+            start,
+            end,
+            [r.start.date() if r.start else None for r in self.rows],
+            blocked_days(start, end, problem.rules),
+        )
+
+
+# --- the forms -----------------------------------------------------------------------------------
+
+
+def _skip_choices(form: PeriodForm | ProposalsForm) -> None:
+    offer_municipalities(
+        form,
+        db.session.scalars(
+            sa.select(Municipality)
+            .where(Municipality.platform_id == current_user.platform_id)
+            .order_by(Municipality.name)
+        ),
+    )
+
+
+def _settings(form: PeriodForm | ProposalsForm) -> PlanSettings:
+    """The settings of a validated form, on the coordinator's platform."""
+    return PlanSettings(
+        year=form.year.data or 0,
         half=int(form.half.data) if form.half.data else None,
         rules=CalendarRules(
             avoid_public_holidays=bool(form.avoid_public_holidays.data),
             avoid_flemish_holiday=bool(form.avoid_flemish_holiday.data),
             avoid_school_holidays=bool(form.avoid_school_holidays.data),
         ),
-        max_per_day=form.max_per_day.data,
+        max_per_day=form.max_per_day.data or 0,
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
         platform_ids=(current_user.platform_id,),
         exclude=frozenset(form.skip.data or ()),
@@ -104,7 +155,7 @@ def _poll_period_args(poll: AvailabilityPoll) -> MultiDict[str, str]:
     return args
 
 
-def _period_data(form: PeriodForm | ConfirmForm) -> dict[str, object]:
+def _period_data(form: PeriodForm | ProposalsForm) -> dict[str, object]:
     return {
         "year": form.year.data,
         "half": form.half.data or "",
@@ -116,70 +167,11 @@ def _period_data(form: PeriodForm | ConfirmForm) -> dict[str, object]:
     }
 
 
-def _rows_from_plan(plan: Plan) -> list[Row]:
-    return [
-        Row(
-            p.slug,
-            p.name,
-            p.start,
-            p.end,
-            [note_text(n) for n in p.notes],
-            [],
-            p.penalty,
-        )
-        for p in plan.proposals
-    ]
-
-
-def _render(
-    form: PeriodForm,
-    problem: PlanningProblem | None,
-    rows: list[Row],
-    confirm_form: ConfirmForm | None,
-    problems: list[str],
-    status: int = 200,
-    checked: bool = False,
-    poll: AvailabilityPoll | None = None,
-):  # type: ignore[no-untyped-def]
-    months: list[services.CalendarMonth] = []
-    if problem is not None and problem.end >= problem.start:
-        start, end = services.period_bounds(form.year.data, int(form.half.data or 0) or None)
-        months = services.month_calendar(
-            start,
-            end,
-            [r.start.date() if r.start else None for r in rows],
-            blocked_days(start, end, problem.rules),
-        )
-    return (
-        render_template(
-            "planning/index.html",
-            form=form,
-            problem=problem,
-            rows=rows,
-            confirm_form=confirm_form,
-            problems=problems,
-            months=months,
-            checked=checked,
-            conflicts=sum(1 for r in rows if r.violations),
-            month_label=month_label,
-            poll=poll,
-            open_polls=[p for p in polls.polls_of(current_user.platform_id) if p.is_open],
-            poll_period=polls.period_label,
-        ),
-        status,
-    )
-
-
-@bp.route("/planning")
-@access(Access.COORDINATOR)
-def index():  # type: ignore[no-untyped-def]
-    poll = None
-    poll_id = request.args.get("poll", type=int)
-    submitted = "year" in request.args or poll_id is not None
-    if poll_id is not None:
-        poll = get_poll(current_user, poll_id)
+def _period_form(poll: AvailabilityPoll | None) -> tuple[PeriodForm, bool]:
+    """The period form of the request (or of the poll), and whether one was submitted."""
+    if poll is not None:
         form = PeriodForm(formdata=_poll_period_args(poll))
-    elif submitted:
+    elif "year" in request.args:
         form = PeriodForm(formdata=request.args)
     else:
         next_year = utcnow().astimezone(BRUSSELS).year + 1
@@ -189,18 +181,12 @@ def index():  # type: ignore[no-untyped-def]
             max_per_day=current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
         )
     _skip_choices(form)
-    if not submitted or not form.validate():
-        return _render(form, None, [], None, [])
-    problem = services.load_problem(_settings(form), now=utcnow())
-    if poll is not None:
-        problem = polls.with_answers(problem, poll)
-    plan = plan_period(problem)
-    if not plan.feasible:
-        names = {m.slug: m.name for m in problem.municipalities}
-        problems = [problem_text(p, names) for p in plan.problems]
-        return _render(form, problem, [], None, problems, poll=poll)
-    rows = _rows_from_plan(plan)
-    confirm_form = ConfirmForm(
+    return form, poll is not None or "year" in request.args
+
+
+def _proposals_form(form: PeriodForm, plan: Plan, poll: AvailabilityPoll | None) -> ProposalsForm:
+    """The table of proposals to adjust, check and confirm (or to start a poll with)."""
+    return ProposalsForm(
         formdata=None,
         data={
             **_period_data(form),
@@ -212,23 +198,57 @@ def index():  # type: ignore[no-untyped-def]
             ],
         },
     )
-    return _render(form, problem, rows, confirm_form, [], poll=poll)
 
 
-def _assignments(form: ConfirmForm) -> list[Assignment]:
+def _rows_from_plan(plan: Plan) -> list[Row]:
+    return [
+        Row(p.slug, p.name, p.start, p.end, [note_text(n) for n in p.notes], [], p.penalty)
+        for p in plan.proposals
+    ]
+
+
+# --- proposing ---------------------------------------------------------------------------------
+
+
+@bp.route("/planning")
+@access(Access.COORDINATOR)
+def index() -> ViewResponse:
+    poll_id = request.args.get("poll", type=int)
+    poll = get_poll(current_user, poll_id) if poll_id is not None else None
+    form, submitted = _period_form(poll)
+    if not submitted or not form.validate():
+        return PlannerPage(form).render()
+    proposed = services.propose(_settings(form), now=utcnow(), poll=poll)
+    page = PlannerPage(form, proposed.problem, poll=poll)
+    plan = proposed.plan
+    if not plan.feasible:
+        names = {m.slug: m.name for m in proposed.problem.municipalities}
+        page.problems = [problem_text(p, names) for p in plan.problems]
+    else:
+        page.rows = _rows_from_plan(plan)
+        page.proposals_form = _proposals_form(form, plan, poll)
+    return page.render()
+
+
+# --- checking, confirming, polling -------------------------------------------------------------
+
+
+def _assignments(form: ProposalsForm) -> list[Assignment]:
+    """The rows of a validated table (every row has its day and start time)."""
     result = []
     for entry in form.rows.entries:
         row = entry.form
-        start = datetime.combine(row.day.data, row.start_time.data, tzinfo=BRUSSELS)
-        result.append(Assignment(row.slug.data or "", start))
+        day, start_time = row.day.data, row.start_time.data
+        if day is not None and start_time is not None:
+            start = datetime.combine(day, start_time, tzinfo=BRUSSELS)
+            result.append(Assignment(row.slug.data or "", start))
     return result
 
 
-def _rows_checked(
-    problem: PlanningProblem, assignments: list[Assignment], violations: list[Violation]
-) -> list[Row]:
+def _rows_checked(checked: services.Checked) -> list[Row]:
     """The submitted rows in their order, each with the rules it breaks."""
-    by_slug = {m.slug: m for m in problem.municipalities}
+    assignments = checked.assignments
+    by_slug = {m.slug: m for m in checked.problem.municipalities}
     # check_assignments numbers the meetings of a municipality by date: map back to the rows.
     order = sorted(
         range(len(assignments)), key=lambda i: (assignments[i].start, assignments[i].slug)
@@ -244,18 +264,12 @@ def _rows_checked(
         request_ = by_slug.get(a.slug)
         duration = request_.duration_minutes if request_ else 0
         texts = [
-            violation_text(v) for v in violations if v.slug == a.slug and v.number == number_of[i]
+            violation_text(v)
+            for v in checked.violations
+            if v.slug == a.slug and v.number == number_of[i]
         ]
-        rows.append(
-            Row(
-                a.slug,
-                request_.name if request_ else a.slug,
-                a.start,
-                a.start + timedelta(minutes=duration),
-                [],
-                texts,
-            )
-        )
+        name = request_.name if request_ else a.slug
+        rows.append(Row(a.slug, name, a.start, a.start + timedelta(minutes=duration), [], texts))
     return rows
 
 
@@ -263,44 +277,43 @@ def _rows_checked(
 class _Submitted:
     """The table as the coordinator submitted it, re-checked against the database as it is now."""
 
-    period_form: PeriodForm
-    problem: PlanningProblem
-    assignments: list[Assignment]
-    violations: list[Violation]
-    rows: list[Row]
+    checked: services.Checked
     poll: AvailabilityPoll | None
+    page: PlannerPage
 
 
-def _period_form(confirm_form: ConfirmForm) -> PeriodForm:
+def _period_form_of(proposals_form: ProposalsForm) -> PeriodForm:
     """The period form above the table, showing what the submitted table was planned for."""
-    period_form = PeriodForm(formdata=None, data=_period_data(confirm_form))
+    period_form = PeriodForm(formdata=None, data=_period_data(proposals_form))
     _skip_choices(period_form)
     return period_form
 
 
-def _check_submitted(confirm_form: ConfirmForm) -> _Submitted:
-    period_form = _period_form(confirm_form)
-    poll = get_poll(current_user, confirm_form.poll_id.data) if confirm_form.poll_id.data else None
-    problem = services.load_problem(_settings(confirm_form), now=utcnow())
-    if poll is not None:
-        problem = polls.with_answers(problem, poll)
-    assignments = _assignments(confirm_form)
-    violations = services.plan_violations(problem, assignments)
-    rows = _rows_checked(problem, assignments, violations)
-    return _Submitted(period_form, problem, assignments, violations, rows, poll)
+def _submitted_form() -> tuple[ProposalsForm, ViewResponse | None]:
+    """The posted table; with the page that shows its errors (422) when it does not validate."""
+    proposals_form = ProposalsForm()
+    _skip_choices(proposals_form)
+    if proposals_form.validate_on_submit():
+        return proposals_form, None
+    page = PlannerPage(_period_form_of(proposals_form), proposals_form=proposals_form)
+    return proposals_form, page.render(422)
 
 
-def _render_submitted(confirm_form: ConfirmForm, submitted: _Submitted, status: int):  # type: ignore[no-untyped-def]
-    return _render(
-        submitted.period_form,
-        submitted.problem,
-        submitted.rows,
-        confirm_form,
-        [],
-        status=status,
-        checked=True,
-        poll=submitted.poll,
+def _check_submitted(proposals_form: ProposalsForm) -> _Submitted:
+    poll_id = proposals_form.poll_id.data
+    poll = get_poll(current_user, poll_id) if poll_id else None
+    checked = services.check(
+        _settings(proposals_form), _assignments(proposals_form), now=utcnow(), poll=poll
     )
+    page = PlannerPage(
+        _period_form_of(proposals_form),
+        checked.problem,
+        _rows_checked(checked),
+        proposals_form,
+        checked=True,
+        poll=poll,
+    )
+    return _Submitted(checked, poll, page)
 
 
 def _flash_violations(violations: list[Violation]) -> None:
@@ -315,30 +328,28 @@ def _flash_violations(violations: list[Violation]) -> None:
 
 @bp.route("/planning/confirm", methods=["POST"])
 @access(Access.COORDINATOR)
-def confirm():  # type: ignore[no-untyped-def]
-    confirm_form = ConfirmForm()
-    _skip_choices(confirm_form)
-    if not confirm_form.validate_on_submit():
-        return _render(_period_form(confirm_form), None, [], confirm_form, [], status=422)
-    now = utcnow()
-    submitted = _check_submitted(confirm_form)
-    if request.form.get("action") != "confirm" or submitted.violations:
-        if submitted.violations:
-            _flash_violations(submitted.violations)
-        else:
-            flash(_("Gecontroleerd: geen enkel voorstel breekt een harde regel."), "success")
-        return _render_submitted(confirm_form, submitted, 422 if submitted.violations else 200)
-    try:
-        created = services.apply_plan(
-            submitted.problem, submitted.assignments, user=current_user, now=now
+def confirm() -> ViewResponse:
+    proposals_form, invalid = _submitted_form()
+    if invalid is not None:
+        return invalid
+    submitted = _check_submitted(proposals_form)
+    checked = submitted.checked
+    if checked.violations:
+        _flash_violations(checked.violations)
+        return submitted.page.render(422)
+    if request.form.get("action") != "confirm":
+        flash(_("Gecontroleerd: geen enkel voorstel breekt een harde regel."), "success")
+        return submitted.page.render()
+    with refusals_on() as outcome:
+        created = services.confirm(
+            checked.problem,
+            checked.assignments,
+            user=current_user,
+            now=utcnow(),
+            poll=submitted.poll,
         )
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_submitted(confirm_form, submitted, 422)
-    if submitted.poll is not None:
-        polls.close_poll(submitted.poll, user=current_user, now=now)
-    db.session.commit()
+    if not outcome.accepted:
+        return submitted.page.render(422)
     flash(
         _(
             "%(n)s vergaderingen aangemaakt met de standaardagenda en de vaste genodigden; "
@@ -353,45 +364,47 @@ def confirm():  # type: ignore[no-untyped-def]
     return redirect(url_for(target))
 
 
-@bp.route("/planning/polls", methods=["POST"])
-@access(Access.COORDINATOR)
-def poll_start():  # type: ignore[no-untyped-def]
-    """Ask the standing invitees which of the proposals (and alternatives) suit them."""
-    confirm_form = ConfirmForm()
-    _skip_choices(confirm_form)
-    if not confirm_form.validate_on_submit():
-        return _render(_period_form(confirm_form), None, [], confirm_form, [], status=422)
-    submitted = _check_submitted(confirm_form)
-    if submitted.violations:
-        _flash_violations(submitted.violations)
-        return _render_submitted(confirm_form, submitted, 422)
-    answer_by = confirm_form.poll_answer_by.data
-    request_ = polls.PollRequest(
-        per_meeting=confirm_form.poll_per_meeting.data or 3,
-        include_optional=bool(confirm_form.poll_include_optional.data),
+def _poll_request(proposals_form: ProposalsForm) -> polls.PollRequest:
+    answer_by = proposals_form.poll_answer_by.data
+    return polls.PollRequest(
+        per_meeting=proposals_form.poll_per_meeting.data or 3,
+        include_optional=bool(proposals_form.poll_include_optional.data),
         answer_by=datetime.combine(answer_by, datetime.max.time(), tzinfo=BRUSSELS)
         if answer_by
         else None,
     )
-    try:
+
+
+@bp.route("/planning/polls", methods=["POST"])
+@access(Access.COORDINATOR)
+def poll_start() -> ViewResponse:
+    """Ask the standing invitees which of the proposals (and alternatives) suit them."""
+    proposals_form, invalid = _submitted_form()
+    if invalid is not None:
+        return invalid
+    submitted = _check_submitted(proposals_form)
+    checked = submitted.checked
+    if checked.violations:
+        _flash_violations(checked.violations)
+        return submitted.page.render(422)
+    # Without proposals the table (and the errors above it) is not shown: flash instead.
+    with refusals_on(proposals_form if checked.assignments else None) as outcome:
         started = polls.start_poll(
-            submitted.problem,
-            _settings(confirm_form),
-            submitted.assignments,
-            request_,
+            checked.problem,
+            _settings(proposals_form),
+            checked.assignments,
+            _poll_request(proposals_form),
             user=current_user,
             now=utcnow(),
             mail=MailSettings.from_config(current_app.config),
         )
-    except polls.PollError as error:
-        db.session.rollback()
-        field_ = getattr(confirm_form, error.field, None) if error.field else None
-        if field_ is not None:
-            field_.errors = [*field_.errors, error.message]
-        else:
-            flash(error.message, "error")
-        return _render_submitted(confirm_form, submitted, 422)
-    db.session.commit()
+    if not outcome.accepted:
+        return submitted.page.render(422)
+    _flash_poll_started(started)
+    return redirect(url_for("planning.poll", poll_id=started.poll.id))
+
+
+def _flash_poll_started(started: polls.PollStart) -> None:
     flash(
         ngettext(
             "De bevraging is verstuurd naar %(num)d genodigde.",
@@ -408,7 +421,6 @@ def poll_start():  # type: ignore[no-untyped-def]
             ),
             "warning",
         )
-    return redirect(url_for("planning.poll", poll_id=started.poll.id))
 
 
 # --- compliance ------------------------------------------------------------------------------
@@ -454,7 +466,7 @@ def _compliance_rows(year: int) -> list[compliance.MunicipalityCompliance]:
 
 @bp.route("/planning/compliance", endpoint="compliance")
 @access(Access.USER)
-def compliance_view():  # type: ignore[no-untyped-def]
+def compliance_view() -> ViewResponse:
     form, year = _compliance_year()
     rows = _compliance_rows(year) if year is not None else []
     summary = {s.value: sum(1 for r in rows if r.standing is s) for s in compliance.Standing}
@@ -479,7 +491,7 @@ def _report_year() -> int:
 
 @bp.route("/planning/compliance/report.csv")
 @access(Access.USER)
-def compliance_csv():  # type: ignore[no-untyped-def]
+def compliance_csv() -> Response:
     year = _report_year()
     headers = [
         _("Gemeente"),
@@ -508,7 +520,7 @@ def compliance_csv():  # type: ignore[no-untyped-def]
 
 @bp.route("/planning/compliance/report.pdf")
 @access(Access.USER)
-def compliance_pdf():  # type: ignore[no-untyped-def]
+def compliance_pdf() -> Response:
     year = _report_year()
     rows = _compliance_rows(year)
     rendered = pdf.render_pdf_template(
