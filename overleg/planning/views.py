@@ -38,7 +38,7 @@ from overleg.models import AvailabilityPoll, Municipality
 from overleg.models.types import utcnow
 from overleg.planning import compliance, polls, services
 from overleg.planning.forms import PeriodForm, ProposalsForm, YearForm, offer_municipalities
-from overleg.planning.planner import Assignment, Plan, PlanningProblem, Violation
+from overleg.planning.planner import Assignment, Plan, PlanningProblem
 from overleg.planning.settings import PlanSettings, period_bounds
 from overleg.planning.texts import note_text, problem_text, violation_text
 from overleg.web.i18n import current_locale
@@ -277,6 +277,7 @@ def _rows_checked(checked: services.Checked) -> list[Row]:
 class _Submitted:
     """The table as the coordinator submitted it, re-checked against the database as it is now."""
 
+    form: ProposalsForm
     checked: services.Checked
     poll: AvailabilityPoll | None
     page: PlannerPage
@@ -287,16 +288,6 @@ def _period_form_of(proposals_form: ProposalsForm) -> PeriodForm:
     period_form = PeriodForm(formdata=None, data=_period_data(proposals_form))
     _skip_choices(period_form)
     return period_form
-
-
-def _submitted_form() -> tuple[ProposalsForm, ViewResponse | None]:
-    """The posted table; with the page that shows its errors (422) when it does not validate."""
-    proposals_form = ProposalsForm()
-    _skip_choices(proposals_form)
-    if proposals_form.validate_on_submit():
-        return proposals_form, None
-    page = PlannerPage(_period_form_of(proposals_form), proposals_form=proposals_form)
-    return proposals_form, page.render(422)
 
 
 def _check_submitted(proposals_form: ProposalsForm) -> _Submitted:
@@ -313,30 +304,38 @@ def _check_submitted(proposals_form: ProposalsForm) -> _Submitted:
         checked=True,
         poll=poll,
     )
-    return _Submitted(checked, poll, page)
+    return _Submitted(proposals_form, checked, poll, page)
 
 
-def _flash_violations(violations: list[Violation]) -> None:
-    flash(
-        _(
-            "Het plan breekt %(n)s harde regel(s): zie de gemarkeerde voorstellen.",
-            n=len(violations),
-        ),
-        "error",
-    )
+def _checked_table() -> _Submitted | ViewResponse:
+    """The posted table re-checked against the rules; or, when its input is invalid (422) or it
+    breaks a hard rule (422, flashed), the page that says so."""
+    proposals_form = ProposalsForm()
+    _skip_choices(proposals_form)
+    if not proposals_form.validate_on_submit():
+        page = PlannerPage(_period_form_of(proposals_form), proposals_form=proposals_form)
+        return page.render(422)
+    submitted = _check_submitted(proposals_form)
+    violations = submitted.checked.violations
+    if violations:
+        flash(
+            _(
+                "Het plan breekt %(n)s harde regel(s): zie de gemarkeerde voorstellen.",
+                n=len(violations),
+            ),
+            "error",
+        )
+        return submitted.page.render(422)
+    return submitted
 
 
 @bp.route("/planning/confirm", methods=["POST"])
 @access(Access.COORDINATOR)
 def confirm() -> ViewResponse:
-    proposals_form, invalid = _submitted_form()
-    if invalid is not None:
-        return invalid
-    submitted = _check_submitted(proposals_form)
+    submitted = _checked_table()
+    if not isinstance(submitted, _Submitted):
+        return submitted
     checked = submitted.checked
-    if checked.violations:
-        _flash_violations(checked.violations)
-        return submitted.page.render(422)
     if request.form.get("action") != "confirm":
         flash(_("Gecontroleerd: geen enkel voorstel breekt een harde regel."), "success")
         return submitted.page.render()
@@ -379,14 +378,10 @@ def _poll_request(proposals_form: ProposalsForm) -> polls.PollRequest:
 @access(Access.COORDINATOR)
 def poll_start() -> ViewResponse:
     """Ask the standing invitees which of the proposals (and alternatives) suit them."""
-    proposals_form, invalid = _submitted_form()
-    if invalid is not None:
-        return invalid
-    submitted = _check_submitted(proposals_form)
-    checked = submitted.checked
-    if checked.violations:
-        _flash_violations(checked.violations)
-        return submitted.page.render(422)
+    submitted = _checked_table()
+    if not isinstance(submitted, _Submitted):
+        return submitted
+    checked, proposals_form = submitted.checked, submitted.form
     # Without proposals the table (and the errors above it) is not shown: flash instead.
     with refusals_on(proposals_form if checked.assignments else None) as outcome:
         started = polls.start_poll(

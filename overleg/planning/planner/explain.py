@@ -4,7 +4,10 @@ cheaper slots), and the problem that names who collides when the search finds no
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from overleg.planning.planner.occupancy import Meeting, Slot
@@ -24,13 +27,15 @@ def explain(planner: Planner, meeting: Meeting, slot: Slot) -> tuple[list[Note],
     _, day_ord, _start = slot
     planner.unplace(meeting, slot)
     load = planner.load_cost(meeting, day_ord)
-    rules, blockers = _blocked_cheaper(planner, meeting, slot)
+    cheaper = takewhile(lambda cand: cand[0] < slot[0], meeting.candidates)
+    blocked = _blocked(planner, meeting, cheaper)
     planner.place(meeting, slot)
     if slot[0] == 0:
         notes.insert(0, Note("all_preferences_kept"))
-    elif rules:
-        by = tuple(s for s, _ in blockers.most_common(3))
-        notes.insert(0, Note("better_slots_taken", {"rules": tuple(sorted(rules)), "by": by}))
+    elif blocked.rules:
+        by = tuple(s for s, _ in blocked.by.most_common(3))
+        rules = tuple(sorted(blocked.rules))
+        notes.insert(0, Note("better_slots_taken", {"rules": rules, "by": by}))
     else:
         notes.insert(0, Note("quieter_week"))
     if load:
@@ -65,22 +70,27 @@ def _preference_notes(planner: Planner, meeting: Meeting, slot: Slot) -> list[No
     return notes
 
 
-def _blocked_cheaper(
-    planner: Planner, meeting: Meeting, slot: Slot
-) -> tuple[set[str], Counter[str]]:
-    """The rules, and the meetings, that keep `meeting` off its slots cheaper than `slot`."""
-    blockers: Counter[str] = Counter()
-    rules: set[str] = set()
-    for cand in meeting.candidates:
-        if cand[0] >= slot[0]:
-            break
+@dataclass
+class _Blocked:
+    """What keeps a meeting off some of its slots."""
+
+    rules: set[str] = field(default_factory=set)
+    by: Counter[str] = field(default_factory=Counter)  # labels of the meetings in the way
+    days: list[tuple[int, str]] = field(default_factory=list)  # (day ordinal, rule) per slot
+
+
+def _blocked(planner: Planner, meeting: Meeting, candidates: Iterable[Slot]) -> _Blocked:
+    """The rules, and the meetings, that keep `meeting` off these candidate slots now."""
+    blocked = _Blocked()
+    for cand in candidates:
         reason = blocking(planner, meeting, cand[1], cand[2])
         if reason is None:
             continue
         rule, who = reason
-        rules.add(rule)
-        blockers.update(who)
-    return rules, blockers
+        blocked.rules.add(rule)
+        blocked.by.update(who)
+        blocked.days.append((cand[1], rule))
+    return blocked
 
 
 def blocking(planner: Planner, meeting: Meeting, day_ord: int, start: int) -> Blocking | None:
@@ -111,22 +121,15 @@ def dead_end_problem(planner: Planner) -> Problem:
     index = min(planner.dead_end, len(planner.meetings) - 1)
     meeting = planner.meetings[index]
     _replay_greedy(planner, index)
-    rules: set[str] = set()
-    blockers: Counter[str] = Counter()
+    blocked = _blocked(planner, meeting, meeting.candidates)
     people: Counter[int] = Counter()
-    for cand in meeting.candidates:
-        reason = blocking(planner, meeting, cand[1], cand[2])
-        if reason is None:
-            continue
-        rule, who = reason
-        rules.add(rule)
-        blockers.update(who)
+    for day_ord, rule in blocked.days:
         if rule != "spacing":
-            idx = cand[1] - planner.start_ord
+            idx = day_ord - planner.start_ord
             for p in meeting.people:
                 if planner.state.counts[p][idx]:
                     people[p] += 1
-    others = [s for s, _ in blockers.most_common(6) if s != meeting.request.slug]
+    others = [s for s, _ in blocked.by.most_common(6) if s != meeting.request.slug]
     names = tuple(
         planner.problem.person_name(planner.person_ids[p]) for p, _ in people.most_common(3)
     )
@@ -136,7 +139,7 @@ def dead_end_problem(planner: Planner) -> Problem:
         {
             "name": meeting.request.name,
             "number": meeting.number,
-            "rules": tuple(sorted(rules)),
+            "rules": tuple(sorted(blocked.rules)),
             "people": names,
             "limit_reached": planner.nodes > planner.problem.search_limit,
         },
