@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from overleg.auth.permissions import Access, access, get_poll
+from overleg.auth.permissions import Access, access, current_account, get_poll
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.mail.links import opened, personal_page
@@ -30,7 +29,7 @@ from overleg.web.types import ViewResponse
 def polls_index() -> ViewResponse:
     return render_template(
         "planning/polls.html",
-        polls=polls.polls_of(current_user.platform_id),
+        polls=polls.polls_of(current_account().platform_id),
         period_label=polls.period_label,
     )
 
@@ -38,7 +37,7 @@ def polls_index() -> ViewResponse:
 @bp.route("/planning/polls/<int:poll_id>")
 @access(Access.COORDINATOR)
 def poll(poll_id: int) -> ViewResponse:
-    poll = get_poll(current_user, poll_id)
+    poll = get_poll(current_account(), poll_id)
     answered = sum(1 for r in poll.respondents if r.answered_at is not None)
     return render_template(
         "planning/poll.html",
@@ -53,12 +52,12 @@ def poll(poll_id: int) -> ViewResponse:
 @bp.route("/planning/polls/<int:poll_id>/remind", methods=["POST"])
 @access(Access.COORDINATOR)
 def poll_remind(poll_id: int) -> Response:
-    poll = get_poll(current_user, poll_id)
+    poll = get_poll(current_account(), poll_id)
     if ConfirmForm().validate_on_submit():
         with refusals_on() as outcome:
             reminded = polls.send_reminders(
                 poll,
-                user=current_user,
+                user=current_account(),
                 now=utcnow(),
                 mail=MailSettings.from_config(current_app.config),
             )
@@ -84,9 +83,9 @@ def _flash_reminded(reminded: list[PollRespondent]) -> None:
 @bp.route("/planning/polls/<int:poll_id>/close", methods=["POST"])
 @access(Access.COORDINATOR)
 def poll_close(poll_id: int) -> Response:
-    poll = get_poll(current_user, poll_id)
+    poll = get_poll(current_account(), poll_id)
     if ConfirmForm().validate_on_submit():
-        polls.close_poll(poll, user=current_user, now=utcnow())
+        polls.close_poll(poll, user=current_account(), now=utcnow())
         flash(_("De bevraging is afgesloten; antwoorden kan niet meer."), "success")
     return redirect(url_for("planning.poll", poll_id=poll.id))
 

@@ -25,10 +25,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from overleg.auth.permissions import Access, access, get_poll, visible_municipalities
+from overleg.auth.permissions import (
+    Access,
+    access,
+    current_account,
+    get_poll,
+    visible_municipalities,
+)
 from overleg.extensions import db
 from overleg.lib import pdf
 from overleg.lib.calendar_rules import CalendarRules, blocked_days
@@ -92,7 +97,7 @@ class PlannerPage:
                 conflicts=sum(1 for r in self.rows if r.violations),
                 month_label=month_label,
                 poll=self.poll,
-                open_polls=[p for p in polls.polls_of(current_user.platform_id) if p.is_open],
+                open_polls=[p for p in polls.polls_of(current_account().platform_id) if p.is_open],
                 poll_period=polls.period_label,
             ),
             status,
@@ -119,7 +124,7 @@ def _skip_choices(form: PeriodForm | ProposalsForm) -> None:
         form,
         db.session.scalars(
             sa.select(Municipality)
-            .where(Municipality.platform_id == current_user.platform_id)
+            .where(Municipality.platform_id == current_account().platform_id)
             .order_by(Municipality.name)
         ),
     )
@@ -137,7 +142,7 @@ def _settings(form: PeriodForm | ProposalsForm) -> PlanSettings:
         ),
         max_per_day=form.max_per_day.data or 0,
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
-        platform_ids=(current_user.platform_id,),
+        platform_ids=(current_account().platform_id,),
         exclude=frozenset(form.skip.data or ()),
     )
 
@@ -214,7 +219,7 @@ def _rows_from_plan(plan: Plan) -> list[Row]:
 @access(Access.COORDINATOR)
 def index() -> ViewResponse:
     poll_id = request.args.get("poll", type=int)
-    poll = get_poll(current_user, poll_id) if poll_id is not None else None
+    poll = get_poll(current_account(), poll_id) if poll_id is not None else None
     form, submitted = _period_form(poll)
     if not submitted or not form.validate():
         return PlannerPage(form).render()
@@ -292,7 +297,7 @@ def _period_form_of(proposals_form: ProposalsForm) -> PeriodForm:
 
 def _check_submitted(proposals_form: ProposalsForm) -> _Submitted:
     poll_id = proposals_form.poll_id.data
-    poll = get_poll(current_user, poll_id) if poll_id else None
+    poll = get_poll(current_account(), poll_id) if poll_id else None
     checked = services.check(
         _settings(proposals_form), _assignments(proposals_form), now=utcnow(), poll=poll
     )
@@ -343,7 +348,7 @@ def confirm() -> ViewResponse:
         created = services.confirm(
             checked.problem,
             checked.assignments,
-            user=current_user,
+            user=current_account(),
             now=utcnow(),
             poll=submitted.poll,
         )
@@ -389,7 +394,7 @@ def poll_start() -> ViewResponse:
             _settings(proposals_form),
             checked.assignments,
             _poll_request(proposals_form),
-            user=current_user,
+            user=current_account(),
             now=utcnow(),
             mail=MailSettings.from_config(current_app.config),
         )
@@ -451,7 +456,7 @@ def _compliance_year() -> tuple[YearForm, int | None]:
 
 def _compliance_rows(year: int) -> list[compliance.MunicipalityCompliance]:
     return compliance.year_compliance(
-        visible_municipalities(current_user),
+        visible_municipalities(current_account()),
         year,
         now=utcnow(),
         topics_per_year=current_app.config["MANDATORY_TOPICS_PER_YEAR"],
@@ -522,7 +527,7 @@ def compliance_pdf() -> Response:
         "compliance.html",
         rows=rows,
         year=year,
-        platform=current_user.platform,
+        platform=current_account().platform,
         municipality={"name": _("jaarverslag %(year)s", year=year)},
         standing_labels=standing_labels(),
         reason_labels=reason_labels(),
