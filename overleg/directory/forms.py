@@ -41,6 +41,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from overleg.models import InviteeRole
+from overleg.web.versions import VersionedForm
 
 WEEKDAYS = [
     SelectChoice(1, _l("maandag")),
@@ -116,7 +117,7 @@ class StrippedStringField(StringField):
             self.data = self.data.strip()
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(VersionedForm):
     name = StrippedStringField(
         _l("Naam"), validators=[_required(_l("Vul de naam van de gemeente in.")), _too_long(120)]
     )
@@ -191,7 +192,7 @@ class StandingInviteeForm(FlaskForm):
     role = _role_field(_l("Rol"), default=InviteeRole.REQUIRED)
 
 
-class StandingInviteeRoleForm(FlaskForm):
+class StandingInviteeRoleForm(VersionedForm):
     role = _role_field(_l("Rol"))
 
 
@@ -202,7 +203,7 @@ class DeleteContactForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(VersionedForm):
     name = StrippedStringField(
         _l("Naam"), validators=[_required(_l("Vul de naam van de organisatie in.")), _too_long(200)]
     )
@@ -232,7 +233,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class ContactForm(FlaskForm):
+class ContactForm(VersionedForm):
     first_name = StrippedStringField(
         _l("Voornaam"), validators=[_required(_l("Vul de voornaam in.")), _too_long(100)]
     )
@@ -251,7 +252,7 @@ class ContactForm(FlaskForm):
     phone = TelField(_l("Telefoon"), validators=[Optional(), _too_long(40)])
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(VersionedForm):
     name = StrippedStringField(
         _l("Naam"), validators=[_required(_l("Vul de naam van het thema in.")), _too_long(200)]
     )

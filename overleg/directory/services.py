@@ -2,7 +2,9 @@
 
 Plain functions: they take the acting user, model objects and plain values, add an audit entry for
 every change and flush; the request commits (overleg.web.application). A change the rules refuse
-raises a `Refusal`. Authorisation of the object itself happens in the view (through
+raises a `Refusal`; an update made from a form filled from an older version of its row raises
+`EditConflict` (overleg.models.versioning: `expected_version` is the version the form started
+from, None for no check). Authorisation of the object itself happens in the view (through
 overleg.auth.permissions) before these are called; what a user may *choose* (municipalities,
 contacts) is checked here against the same permission helpers.
 """
@@ -47,6 +49,7 @@ from overleg.models import (
     User,
 )
 from overleg.models import organisation_municipality as om
+from overleg.models.versioning import versioned_edit
 from overleg.web.pagination import Page, paginate
 
 ORGANISATIONS_PER_PAGE = 50
@@ -348,21 +351,26 @@ def create_municipality(user: User, settings: MunicipalitySettings) -> Municipal
 
 
 def update_municipality(
-    user: User, municipality: Municipality, settings: MunicipalitySettings
+    user: User,
+    municipality: Municipality,
+    settings: MunicipalitySettings,
+    *,
+    expected_version: int | None = None,
 ) -> dict[str, list[Any]]:
     """Change the settings. The slug stays: public calendar feeds and links use it."""
-    if municipality_name_taken(municipality.platform_id, settings.name, municipality.id):
-        raise _name_in_use()
-    changes = _apply(municipality, settings.as_columns())
-    _record_changes(
-        user,
-        "municipality.update",
-        municipality,
-        changes,
-        summary=municipality.name,
-        municipality_id=municipality.id,
-    )
-    _flush(_name_in_use)
+    with versioned_edit(municipality, expected_version):
+        if municipality_name_taken(municipality.platform_id, settings.name, municipality.id):
+            raise _name_in_use()
+        changes = _apply(municipality, settings.as_columns())
+        _record_changes(
+            user,
+            "municipality.update",
+            municipality,
+            changes,
+            summary=municipality.name,
+            municipality_id=municipality.id,
+        )
+        _flush(_name_in_use)
     return changes
 
 
@@ -422,19 +430,22 @@ def get_standing_invitee(municipality: Municipality, entry_id: int) -> StandingI
     )
 
 
-def change_standing_invitee_role(user: User, entry: StandingInvitee, role: InviteeRole) -> bool:
-    if entry.role == role:
-        return False
-    old = entry.role
-    entry.role = role
-    audit.record(
-        user,
-        "standing_invitee.update",
-        entry,
-        municipality_id=entry.municipality_id,
-        summary=entry.contact.full_name,
-        details={"changes": {"role": [old.value, role.value]}},
-    )
+def change_standing_invitee_role(
+    user: User, entry: StandingInvitee, role: InviteeRole, *, expected_version: int | None = None
+) -> bool:
+    with versioned_edit(entry, expected_version):
+        if entry.role == role:
+            return False
+        old = entry.role
+        entry.role = role
+        audit.record(
+            user,
+            "standing_invitee.update",
+            entry,
+            municipality_id=entry.municipality_id,
+            summary=entry.contact.full_name,
+            details={"changes": {"role": [old.value, role.value]}},
+        )
     return True
 
 
@@ -619,19 +630,27 @@ def create_organisation(
 
 
 def update_organisation(
-    user: User, organisation: Organisation, fields: OrganisationFields, municipality_ids: set[int]
+    user: User,
+    organisation: Organisation,
+    fields: OrganisationFields,
+    municipality_ids: set[int],
+    *,
+    expected_version: int | None = None,
 ) -> dict[str, list[Any]]:
-    if organisation_name_taken(organisation.platform_id, fields.name, organisation.id):
-        raise _organisation_name_in_use()
-    served = _served_municipalities(user, list(organisation.municipalities), municipality_ids)
-    changes = _apply(organisation, fields.as_columns())
-    before = sorted(m.slug for m in organisation.municipalities)
-    after = sorted(m.slug for m in served)
-    if before != after:
-        organisation.municipalities = served
-        changes["municipalities"] = [before, after]
-    _record_changes(user, "organisation.update", organisation, changes, summary=organisation.name)
-    _flush(_organisation_name_in_use)
+    with versioned_edit(organisation, expected_version):
+        if organisation_name_taken(organisation.platform_id, fields.name, organisation.id):
+            raise _organisation_name_in_use()
+        served = _served_municipalities(user, list(organisation.municipalities), municipality_ids)
+        changes = _apply(organisation, fields.as_columns())
+        before = sorted(m.slug for m in organisation.municipalities)
+        after = sorted(m.slug for m in served)
+        if before != after:
+            organisation.municipalities = served
+            changes["municipalities"] = [before, after]
+        _record_changes(
+            user, "organisation.update", organisation, changes, summary=organisation.name
+        )
+        _flush(_organisation_name_in_use)
     return changes
 
 
@@ -716,11 +735,16 @@ def create_contact(user: User, organisation: Organisation, fields: ContactFields
     return contact
 
 
-def update_contact(user: User, contact: Contact, fields: ContactFields) -> dict[str, list[Any]]:
-    if contact_email_taken(contact.organisation_id, fields.email, contact.id):
-        raise Refusal(_l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email")
-    changes = _apply(contact, fields.as_columns())
-    _record_changes(user, "contact.update", contact, changes, summary=contact.full_name)
+def update_contact(
+    user: User, contact: Contact, fields: ContactFields, *, expected_version: int | None = None
+) -> dict[str, list[Any]]:
+    with versioned_edit(contact, expected_version):
+        if contact_email_taken(contact.organisation_id, fields.email, contact.id):
+            raise Refusal(
+                _l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email"
+            )
+        changes = _apply(contact, fields.as_columns())
+        _record_changes(user, "contact.update", contact, changes, summary=contact.full_name)
     return changes
 
 
@@ -996,13 +1020,16 @@ def create_theme(user: User, fields: ThemeFields) -> Theme:
     return theme
 
 
-def update_theme(user: User, theme: Theme, fields: ThemeFields) -> dict[str, list[Any]]:
+def update_theme(
+    user: User, theme: Theme, fields: ThemeFields, *, expected_version: int | None = None
+) -> dict[str, list[Any]]:
     """Change a theme; its code stays (agenda items and the compliance rules refer to it)."""
-    if theme_name_taken(fields.name, theme.id):
-        raise _name_in_use()
-    changes = _apply(theme, fields.as_columns())
-    _record_changes(user, "theme.update", theme, changes, summary=theme.name)
-    _flush(_name_in_use)
+    with versioned_edit(theme, expected_version):
+        if theme_name_taken(fields.name, theme.id):
+            raise _name_in_use()
+        changes = _apply(theme, fields.as_columns())
+        _record_changes(user, "theme.update", theme, changes, summary=theme.name)
+        _flush(_name_in_use)
     return changes
 
 

@@ -49,6 +49,7 @@ from overleg.web.forms import ConfirmForm
 from overleg.web.pagination import page_number
 from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse
+from overleg.web.versions import RowConflict, VersionedForm, conflict_shown
 
 bp = Blueprint("directory", __name__)
 
@@ -70,16 +71,29 @@ class Saved:
 
 
 def _form_page(
-    form: FlaskForm, save: Callable[[], Saved], template: str, **context: Any
+    form: FlaskForm,
+    save: Callable[[], Saved],
+    template: str,
+    *,
+    stored: Callable[[], VersionedForm] | None = None,
+    **context: Any,
 ) -> ViewResponse:
     """The shape of every create and edit page: a valid form is saved (a refusal lands on the
-    form), then the page redirects; otherwise the form is shown again, 422 when it has errors."""
+    form), then the page redirects; otherwise the form is shown again, 422 when it has errors.
+    An edit page gives `stored`, the form filled from its row as stored now: a save from an
+    older version shows what the other person changed (409, overleg.web.versions)."""
     if form.validate_on_submit():
         with refusals_on(form) as outcome:
             saved = save()
         if outcome.accepted:
             flash(saved.message, "success")
             return redirect(saved.location)
+        if (
+            stored is not None
+            and isinstance(form, VersionedForm)
+            and conflict_shown(form, outcome, stored)
+        ):
+            return render_template(template, form=form, **context), 409
     status = 422 if form.errors or form.form_errors else 200
     return render_template(template, form=form, **context), status
 
@@ -145,7 +159,10 @@ def municipality_new() -> ViewResponse:
 
 
 def _municipality_page(
-    municipality: Municipality, add_form: StandingInviteeForm, detail: services.MunicipalityDetail
+    municipality: Municipality,
+    add_form: StandingInviteeForm,
+    detail: services.MunicipalityDetail,
+    role_conflict: RowConflict[StandingInviteeRoleForm] | None = None,
 ) -> str:
     return render_template(
         "directory/municipality.html",
@@ -154,6 +171,7 @@ def _municipality_page(
         can_edit=can_edit_municipality(current_account(), municipality),
         add_form=add_form,
         role_form=StandingInviteeRoleForm(formdata=None),
+        role_conflict=role_conflict,
         confirm_form=ConfirmForm(),
     )
 
@@ -172,20 +190,33 @@ def municipality(slug: str) -> ViewResponse:
     return _municipality_page(found, add_form, detail)
 
 
+def _municipality_form(found: Municipality) -> MunicipalityForm:
+    """The settings form filled from the municipality as stored, started from its version."""
+    form = MunicipalityForm(formdata=None, obj=found)
+    form.preferred_weekdays.data = found.preferred_weekday_list
+    form.start_from(found.version)
+    return form
+
+
 @bp.route("/municipalities/<slug>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def municipality_edit(slug: str) -> ViewResponse:
     found = get_municipality(current_account(), slug, edit=True)
-    form = MunicipalityForm(obj=found if request.method == "GET" else None)
-    if request.method == "GET":
-        form.preferred_weekdays.data = found.preferred_weekday_list
+    form = _municipality_form(found) if request.method == "GET" else MunicipalityForm()
 
     def save() -> Saved:
-        services.update_municipality(current_account(), found, _settings(form))
+        services.update_municipality(
+            current_account(), found, _settings(form), expected_version=form.expected_version()
+        )
         message = _("De instellingen van %(name)s zijn bewaard.", name=found.name)
         return Saved(message, _municipality_url(found))
 
-    return _form_page(form, save, "directory/municipality_form.html", municipality=found)
+    def stored() -> MunicipalityForm:
+        return _municipality_form(get_municipality(current_account(), slug, edit=True))
+
+    return _form_page(
+        form, save, "directory/municipality_form.html", stored=stored, municipality=found
+    )
 
 
 @bp.route("/municipalities/<slug>/invitees", methods=["POST"])
@@ -215,23 +246,45 @@ def _standing_entry(slug: str, entry_id: int) -> tuple[Municipality, StandingInv
     return found, entry
 
 
+def _standing_role_form(entry: StandingInvitee) -> StandingInviteeRoleForm:
+    """The role form of one standing invitee as stored, started from the entry's version."""
+    form = StandingInviteeRoleForm(formdata=None, role=entry.role)
+    form.start_from(entry.version)
+    return form
+
+
 @bp.route("/municipalities/<slug>/invitees/<int:entry_id>/role", methods=["POST"])
 @access(Access.EDITOR)
 def standing_invitee_role(slug: str, entry_id: int) -> ViewResponse:
     found, entry = _standing_entry(slug, entry_id)
     form = StandingInviteeRoleForm()
-    if form.validate_on_submit():
-        if services.change_standing_invitee_role(current_account(), entry, form.role.data):
-            flash(
-                _(
-                    "De rol van %(name)s is nu: %(role)s.",
-                    name=entry.contact.full_name,
-                    role=ROLE_LABELS[entry.role],
-                ),
-                "success",
-            )
-    else:
+    if not form.validate_on_submit():
         flash(_("Kies een geldige rol."), "error")
+        return redirect(_municipality_url(found, "#invitees"))
+    with refusals_on() as outcome:
+        changed = services.change_standing_invitee_role(
+            current_account(), entry, form.role.data, expected_version=form.expected_version()
+        )
+    if outcome.accepted and changed:
+        flash(
+            _(
+                "De rol van %(name)s is nu: %(role)s.",
+                name=entry.contact.full_name,
+                role=ROLE_LABELS[entry.role],
+            ),
+            "success",
+        )
+
+    def stored() -> StandingInviteeRoleForm:
+        return _standing_role_form(_standing_entry(slug, entry_id)[1])
+
+    if conflict_shown(form, outcome, stored):
+        found = get_municipality(current_account(), slug, edit=True)
+        detail = services.municipality_detail(found)
+        add_form = StandingInviteeForm(formdata=None)
+        add_form.contact.choices = _candidate_choices(detail.candidates)
+        label = _("Rol van %(name)s", name=entry.contact.full_name)
+        return _municipality_page(found, add_form, detail, RowConflict(entry_id, form, label)), 409
     return redirect(_municipality_url(found, "#invitees"))
 
 
@@ -279,16 +332,25 @@ def organisations() -> ViewResponse:
     )
 
 
-def _organisation_form(organisation: Organisation | None = None) -> OrganisationForm:
-    """The organisation form with its choices; on GET filled from `organisation`, or for a new
-    one with the municipality of the query string (?municipality=<id>) ticked."""
-    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+def _organisation_form(
+    organisation: Organisation | None = None, *, stored: bool = False
+) -> OrganisationForm:
+    """The organisation form with its choices; on GET (or `stored`: after a conflict) filled
+    from `organisation` and started from its version, or for a new one with the municipality
+    of the query string (?municipality=<id>) ticked."""
+    fill = stored or request.method == "GET"
+    if stored:
+        form = OrganisationForm(formdata=None, obj=organisation)
+    else:
+        form = OrganisationForm(obj=organisation if fill else None)
     form.type_id.choices = choices((t.id, t.name) for t in services.organisation_types())
     visible = visible_municipalities(current_account())
     form.municipalities.choices = choices((m.id, m.name) for m in visible)
-    if request.method == "GET" and organisation is not None:
-        form.municipalities.data = [m.id for m in organisation.municipalities]
-    elif request.method == "GET":
+    if fill and organisation is not None:
+        shown = {m.id for m in visible}
+        form.municipalities.data = [m.id for m in organisation.municipalities if m.id in shown]
+        form.start_from(organisation.version)
+    elif fill:
         preselect = request.args.get("municipality")
         form.municipalities.data = [m.id for m in visible if str(m.id) == preselect]
     return form
@@ -348,11 +410,19 @@ def organisation_edit(organisation_id: int) -> ViewResponse:
 
     def save() -> Saved:
         fields, served = _organisation_fields(form), set(form.municipalities.data or [])
-        services.update_organisation(current_account(), found, fields, served)
+        services.update_organisation(
+            current_account(), found, fields, served, expected_version=form.expected_version()
+        )
         message = _("Organisatie %(name)s bewaard.", name=found.name)
         return Saved(message, _organisation_url(found.id))
 
-    return _form_page(form, save, "directory/organisation_form.html", organisation=found)
+    def stored() -> OrganisationForm:
+        again = get_organisation(current_account(), organisation_id, edit=True)
+        return _organisation_form(again, stored=True)
+
+    return _form_page(
+        form, save, "directory/organisation_form.html", stored=stored, organisation=found
+    )
 
 
 def _archive_organisation(organisation_id: int, archived: bool) -> Response:
@@ -428,18 +498,35 @@ def contact(contact_id: int) -> ViewResponse:
     )
 
 
+def _contact_form(found: Contact) -> ContactForm:
+    """The contact form filled from the contact as stored, started from its version."""
+    form = ContactForm(formdata=None, obj=found)
+    form.start_from(found.version)
+    return form
+
+
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def contact_edit(contact_id: int) -> ViewResponse:
     found = get_contact(current_account(), contact_id, edit=True)
-    form = ContactForm(obj=found if request.method == "GET" else None)
+    form = _contact_form(found) if request.method == "GET" else ContactForm()
 
     def save() -> Saved:
-        services.update_contact(current_account(), found, _contact_fields(form))
+        fields = _contact_fields(form)
+        version = form.expected_version()
+        services.update_contact(current_account(), found, fields, expected_version=version)
         return Saved(_("%(name)s bewaard.", name=found.full_name), _contact_url(found.id))
 
+    def stored() -> ContactForm:
+        return _contact_form(get_contact(current_account(), contact_id, edit=True))
+
     return _form_page(
-        form, save, "directory/contact_form.html", organisation=found.organisation, contact=found
+        form,
+        save,
+        "directory/contact_form.html",
+        stored=stored,
+        organisation=found.organisation,
+        contact=found,
     )
 
 
@@ -548,17 +635,32 @@ def theme_new() -> ViewResponse:
     return _form_page(form, save, "directory/theme_form.html", theme=None)
 
 
+def _theme_form(found: Theme) -> ThemeForm:
+    """The theme form filled from the theme as stored, started from its version."""
+    form = ThemeForm(formdata=None, obj=found)
+    form.start_from(found.version)
+    return form
+
+
 @bp.route("/themes/<int:theme_id>/edit", methods=["GET", "POST"])
 @access(Access.COORDINATOR)
 def theme_edit(theme_id: int) -> ViewResponse:
     found = _theme_or_404(theme_id)
-    form = ThemeForm(obj=found if request.method == "GET" else None)
+    form = _theme_form(found) if request.method == "GET" else ThemeForm()
 
     def save() -> Saved:
-        services.update_theme(current_account(), found, _theme_fields(form))
+        services.update_theme(
+            current_account(), found, _theme_fields(form), expected_version=form.expected_version()
+        )
         return Saved(_("Thema %(name)s bewaard.", name=found.name), _theme_url(found.id))
 
-    return _form_page(form, save, "directory/theme_form.html", theme=found)
+    return _form_page(
+        form,
+        save,
+        "directory/theme_form.html",
+        stored=lambda: _theme_form(_theme_or_404(theme_id)),
+        theme=found,
+    )
 
 
 def _theme_active(theme_id: int, active: bool) -> Response:

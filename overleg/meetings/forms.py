@@ -24,6 +24,7 @@ from wtforms.widgets import Select
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
+from overleg.web.versions import VersionedForm
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 INVALID_DATE = _l("Geef een geldige datum.")
@@ -114,7 +115,7 @@ class MeetingCreateForm(_TimesMixin, FlaskForm):
         ]
 
 
-class MeetingEditForm(_TimesMixin, FlaskForm):
+class MeetingEditForm(_TimesMixin, VersionedForm):
     title = StringField(
         _l("Titel"),
         validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)],
@@ -141,7 +142,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(VersionedForm):
     title = StringField(
         _l("Titel"), validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)]
     )
@@ -199,7 +200,7 @@ class InviteeAddForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class InviteeRoleForm(FlaskForm):
+class InviteeRoleForm(VersionedForm):
     role = SelectField(_l("Rol"), **_messages(invalid_choice_message=INVALID_CHOICE))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

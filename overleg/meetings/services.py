@@ -2,7 +2,9 @@
 
 None of these functions commits: they add to (and flush) the caller's database session, so several
 changes (e.g. the planner creating many meetings) form one transaction and the caller commits.
-Each change made by a user records an audit entry in that same transaction.
+Each change made by a user records an audit entry in that same transaction. An edit made from a
+form filled from an older version of its row is an `EditConflict` (`expected_version`, see
+overleg.models.versioning).
 
 Hooks for other features: `update_meeting` and `cancel_meeting` return a `MeetingChange`; when its
 `needs_new_sequence` is true the iCalendar SEQUENCE has already been raised, and updated
@@ -48,6 +50,7 @@ from overleg.models import (
     organisation_municipality,
 )
 from overleg.models.types import utcnow
+from overleg.models.versioning import versioned_edit
 
 # Column sizes, for forms and checks.
 TITLE_MAX = 200
@@ -243,13 +246,36 @@ def update_meeting(
     location: str,
     now: datetime,
     user: User | None = None,
+    expected_version: int | None = None,
 ) -> MeetingChange:
     """Change time, place and title. Raises the SEQUENCE when time or place changes.
 
     A cancelled meeting cannot be changed; a planned or invited meeting cannot be moved into
-    the past. Does not commit.
+    the past; a change from a form filled from an older version is an `EditConflict`. Does not
+    commit.
     """
     _editable(meeting)
+    with versioned_edit(meeting, expected_version):
+        change = _change_meeting(
+            meeting, title=title, start_at=start_at, end_at=end_at, location=location, now=now
+        )
+    if change.changed and user is not None:
+        _record_updated(user, meeting, change)
+    if change.needs_new_sequence:
+        invitation_mail.queue_meeting_update(meeting, change, now=now)
+    return change
+
+
+def _change_meeting(
+    meeting: Meeting,
+    *,
+    title: str,
+    start_at: datetime,
+    end_at: datetime,
+    location: str,
+    now: datetime,
+) -> MeetingChange:
+    """Check the new values and set them on `meeting`, raising the SEQUENCE for time or place."""
     _check_times(start_at, end_at)
     title = _required_title(title)
     location = _check_text(location, LOCATION_MAX, "location")
@@ -259,19 +285,13 @@ def update_meeting(
             _l("Een geplande vergadering kan niet naar het verleden verplaatst worden."),
             field="date",
         )
-    if not change.changed:
-        return change
-    meeting.title = title
-    meeting.start_at = start_at
-    meeting.end_at = end_at
-    meeting.location = location
+    if change.changed:
+        meeting.title = title
+        meeting.start_at = start_at
+        meeting.end_at = end_at
+        meeting.location = location
     if change.needs_new_sequence:
         meeting.ical_sequence += 1
-    db.session.flush()
-    if user is not None:
-        _record_updated(user, meeting, change)
-    if change.needs_new_sequence:
-        invitation_mail.queue_meeting_update(meeting, change, now=now)
     return change
 
 
@@ -441,19 +461,23 @@ def add_agenda_item(
 
 
 def update_agenda_item(
-    item: AgendaItem, data: AgendaItemData, *, user: User | None = None
+    item: AgendaItem,
+    data: AgendaItemData,
+    *,
+    user: User | None = None,
+    expected_version: int | None = None,
 ) -> AgendaItem:
     """Change an item's title, theme, presenter, duration and notes. Does not commit."""
     _editable(item.meeting)
-    data = _check_item(data)
-    item.title = data.title
-    item.duration_minutes = data.duration_minutes
-    item.presenter = data.presenter
-    item.notes = data.notes
-    item.theme = data.theme
-    if data.theme is not None and item.kind is AgendaItemKind.OTHER:
-        item.kind = AgendaItemKind.THEME
-    db.session.flush()
+    with versioned_edit(item, expected_version):
+        data = _check_item(data)
+        item.title = data.title
+        item.duration_minutes = data.duration_minutes
+        item.presenter = data.presenter
+        item.notes = data.notes
+        item.theme = data.theme
+        if data.theme is not None and item.kind is AgendaItemKind.OTHER:
+            item.kind = AgendaItemKind.THEME
     if user is not None:
         audit.record(
             user,
@@ -564,16 +588,20 @@ def add_invitee(
 
 
 def change_invitee_role(
-    invitation: Invitation, role: InviteeRole, *, user: User | None = None
+    invitation: Invitation,
+    role: InviteeRole,
+    *,
+    user: User | None = None,
+    expected_version: int | None = None,
 ) -> bool:
     """Change an invitee's role; returns whether it changed. Does not commit."""
     meeting = invitation.meeting
     _editable(meeting)
-    if invitation.role is role:
-        return False
-    old = invitation.role
-    invitation.role = role
-    db.session.flush()
+    with versioned_edit(invitation, expected_version):
+        if invitation.role is role:
+            return False
+        old = invitation.role
+        invitation.role = role
     if user is not None:
         audit.record(
             user,

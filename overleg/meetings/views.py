@@ -30,12 +30,21 @@ from overleg.extensions import db
 from overleg.lib.dates import to_local
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData
-from overleg.models import InviteeRole, Meeting, MeetingStatus, Municipality, Theme
+from overleg.models import (
+    AgendaItem,
+    Invitation,
+    InviteeRole,
+    Meeting,
+    MeetingStatus,
+    Municipality,
+    Theme,
+)
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
 from overleg.web.pagination import page_number, paginate
 from overleg.web.refusals import form_status, refusals_on
 from overleg.web.types import ViewResponse
+from overleg.web.versions import RowConflict, conflict_shown
 
 bp = Blueprint("meetings", __name__)
 
@@ -232,15 +241,21 @@ def _flash_update(meeting: Meeting, change: services.MeetingChange) -> None:
         _flash_conflicts(meeting)
 
 
+def _meeting_form(meeting: Meeting) -> forms.MeetingEditForm:
+    """The edit form filled from the meeting as stored, started from its version."""
+    form = forms.MeetingEditForm(formdata=None, obj=meeting)
+    _prefill_times(form, meeting)
+    form.start_from(meeting.version)
+    return form
+
+
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def edit(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if (locked := _locked(meeting)) is not None:
         return locked
-    form = forms.MeetingEditForm(obj=meeting if request.method == "GET" else None)
-    if request.method == "GET":
-        _prefill_times(form, meeting)
+    form = _meeting_form(meeting) if request.method == "GET" else forms.MeetingEditForm()
     if form.validate_on_submit():
         start_at, end_at = _times(form, meeting.municipality)
         with refusals_on(form) as outcome:
@@ -252,13 +267,23 @@ def edit(meeting_id: int) -> ViewResponse:
                 location=form.location.data or "",
                 now=utcnow(),
                 user=current_user,
+                expected_version=form.expected_version(),
             )
         if outcome.accepted:
             _flash_update(meeting, change)
             return _to_meeting(meeting.id)
-    return render_template(
-        "meetings/form.html", form=form, meeting=meeting, municipalities=[]
-    ), form_status(form)
+        if conflict_shown(form, outcome, lambda: _meeting_form(_stored_meeting(meeting_id))):
+            return _edit_page(form, _stored_meeting(meeting_id)), 409
+    return _edit_page(form, meeting), form_status(form)
+
+
+def _edit_page(form: forms.MeetingEditForm, meeting: Meeting) -> str:
+    return render_template("meetings/form.html", form=form, meeting=meeting, municipalities=[])
+
+
+def _stored_meeting(meeting_id: int) -> Meeting:
+    """The meeting as stored now (after a rolled back change); 404 when it is gone."""
+    return get_meeting(current_user, meeting_id, edit=True)
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -391,25 +416,45 @@ def agenda_reorder(meeting_id: int) -> ViewResponse:
     return _render_agenda(meeting, form, reorder), code
 
 
+def _item_form(item: AgendaItem) -> forms.AgendaItemForm:
+    """The edit form filled from the agenda item as stored, started from its version."""
+    form = forms.AgendaItemForm(formdata=None, obj=item)
+    form.theme.choices = _theme_choices()
+    form.theme.data = str(item.theme_id) if item.theme_id else ""
+    form.start_from(item.version)
+    return form
+
+
 @bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def agenda_item_edit(meeting_id: int, item_id: int) -> ViewResponse:
     item = get_agenda_item(current_user, meeting_id, item_id, edit=True)
     if (locked := _locked(item.meeting)) is not None:
         return locked
-    form = forms.AgendaItemForm(obj=item if request.method == "GET" else None)
-    form.theme.choices = _theme_choices()
     if request.method == "GET":
-        form.theme.data = str(item.theme_id) if item.theme_id else ""
+        form = _item_form(item)
+    else:
+        form = forms.AgendaItemForm()
+        form.theme.choices = _theme_choices()
     if form.validate_on_submit():
         with refusals_on(form) as outcome:
-            services.update_agenda_item(item, _item_data(form), user=current_user)
+            services.update_agenda_item(
+                item, _item_data(form), user=current_user, expected_version=form.expected_version()
+            )
         if outcome.accepted:
             flash(_("Het agendapunt is gewijzigd."), "success")
             return _to_agenda(meeting_id)
-    return render_template(
-        "meetings/agenda_item.html", form=form, item=item, meeting=item.meeting
-    ), form_status(form)
+
+        def stored() -> AgendaItem:
+            return get_agenda_item(current_user, meeting_id, item_id, edit=True)
+
+        if conflict_shown(form, outcome, lambda: _item_form(stored())):
+            return _item_page(form, stored()), 409
+    return _item_page(form, item), form_status(form)
+
+
+def _item_page(form: forms.AgendaItemForm, item: AgendaItem) -> str:
+    return render_template("meetings/agenda_item.html", form=form, item=item, meeting=item.meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
@@ -472,9 +517,17 @@ def invitees(meeting_id: int) -> ViewResponse:
         if form.validate_on_submit() and _invite(meeting, form):
             return _to_invitees(meeting.id)
         status = form_status(form)
+    return _invitees_page(meeting.id, form), status
+
+
+def _invitees_page(
+    meeting_id: int,
+    form: forms.InviteeAddForm,
+    role_conflict: RowConflict[forms.InviteeRoleForm] | None = None,
+) -> str:
     search = forms.ContactSearchForm(request.args)
     query = (search.q.data or "") if search.validate() else ""
-    meeting = services.load_meeting_page(meeting.id)
+    meeting = services.load_meeting_page(meeting_id)
     return render_template(
         "meetings/invitees.html",
         meeting=meeting,
@@ -484,8 +537,16 @@ def invitees(meeting_id: int) -> ViewResponse:
         suggestions=services.suggested_contacts(meeting),
         invitations=services.sorted_invitations(meeting),
         role_choices=forms.role_choices(),
+        role_conflict=role_conflict,
         delete_form=ConfirmForm(),
-    ), status
+    )
+
+
+def _role_form(invitation: Invitation) -> forms.InviteeRoleForm:
+    """The role form of one invitee as stored, started from the invitation's version."""
+    form = forms.InviteeRoleForm(formdata=None, role=invitation.role.value)
+    form.start_from(invitation.version)
+    return form
 
 
 @bp.route("/meetings/<int:meeting_id>/invitees/<int:invitation_id>/role", methods=["POST"])
@@ -500,10 +561,21 @@ def invitee_role(meeting_id: int, invitation_id: int) -> ViewResponse:
         return _to_invitees(meeting_id)
     with refusals_on() as outcome:
         changed = services.change_invitee_role(
-            invitation, InviteeRole(form.role.data), user=current_user
+            invitation,
+            InviteeRole(form.role.data),
+            user=current_user,
+            expected_version=form.expected_version(),
         )
     if outcome.accepted and changed:
         flash(_("De rol van %(name)s is gewijzigd.", name=invitation.display_name), "success")
+
+    def stored() -> forms.InviteeRoleForm:
+        return _role_form(get_invitation(current_user, meeting_id, invitation_id, edit=True))
+
+    if conflict_shown(form, outcome, stored):
+        label = _("Rol van %(name)s", name=invitation.display_name)
+        role_conflict = RowConflict(invitation_id, form, label)
+        return _invitees_page(meeting_id, forms.InviteeAddForm(formdata=None), role_conflict), 409
     return _to_invitees(meeting_id)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from overleg.extensions import Model, db
 from overleg.models.types import UTCDateTime, enum_type, utcnow
+from overleg.models.versioning import Versioned
 
 
 class InviteeRole(enum.StrEnum):
@@ -35,7 +36,7 @@ class Platform(Model):
     )
 
 
-class Municipality(Model):
+class Municipality(Versioned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -95,7 +96,7 @@ organisation_municipality = sa.Table(
 )
 
 
-class Organisation(Model):
+class Organisation(Versioned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     type_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation_type.id"), index=True)
@@ -119,7 +120,7 @@ class Organisation(Model):
     __table_args__ = (sa.UniqueConstraint("platform_id", "name"),)
 
 
-class Contact(Model):
+class Contact(Versioned, Model):
     """A person who works for an organisation and may be invited."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,7 +144,7 @@ class Contact(Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class StandingInvitee(Model):
+class StandingInvitee(Versioned, Model):
     """A contact on a municipality's standing invitee list."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,7 +162,7 @@ class StandingInvitee(Model):
     __table_args__ = (sa.UniqueConstraint("municipality_id", "contact_id"),)
 
 
-class Theme(Model):
+class Theme(Versioned, Model):
     """An agenda theme; the five topics of the decree are flagged mandatory."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from overleg.extensions import Model
 from overleg.models.directory import Contact, InviteeRole, Municipality, Theme
 from overleg.models.types import UTCDateTime, enum_type, utcnow
+from overleg.models.versioning import Versioned
 
 
 class MeetingStatus(enum.StrEnum):
@@ -49,7 +50,7 @@ def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@overleg"
 
 
-class Meeting(Model):
+class Meeting(Versioned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -80,7 +81,7 @@ class Meeting(Model):
     )
 
 
-class AgendaItem(Model):
+class AgendaItem(Versioned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
@@ -102,7 +103,7 @@ class AgendaItem(Model):
     __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
 
 
-class Invitation(Model):
+class Invitation(Versioned, Model):
     """A person invited to (or, as a guest, present at) one meeting."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

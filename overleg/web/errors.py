@@ -1,5 +1,9 @@
 """Every error handler of the app: what a user sees when something is refused or goes wrong.
 
+A save that lost a race with another one for the same row (overleg.models.versioning: the row's
+version changed between this request's read and its write, at a flush no edit form guarded) is
+rolled back as a whole too and answers 409: nothing of it is written, nothing of the other is lost.
+
 A write that waits too long for a lock (SQLite's "database is locked" after the busy timeout;
 PostgreSQL's lock timeout, a deadlock or a serialization failure) is rolled back as a whole, so
 nothing is half written, and the user is asked to try again in a moment (503 with Retry-After).
@@ -11,6 +15,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from overleg.extensions import db
@@ -50,6 +55,17 @@ def database_busy(error: OperationalError) -> ViewResponse:
     return render_template("errors/error.html", code=503, message=message), 503, headers
 
 
+def lost_race(error: StaleDataError) -> ViewResponse:
+    db.session.rollback()
+    if _wants_json():
+        return {"error": "Conflict", "status": 409}, 409
+    message = _(
+        "Iemand anders wijzigde dit op hetzelfde moment. Er werd niets bewaard: laad de pagina "
+        "opnieuw, bekijk de wijziging en probeer nog eens."
+    )
+    return render_template("errors/error.html", code=409, message=message), 409
+
+
 def csrf_error(error: CSRFError) -> ViewResponse:
     message = _(
         "Het formulier was verlopen of kwam niet van deze site. Laad de pagina opnieuw en "
@@ -67,5 +83,6 @@ def http_error(error: HTTPException) -> ViewResponse:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, database_busy)
+    app.register_error_handler(StaleDataError, lost_race)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)

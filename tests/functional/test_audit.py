@@ -134,7 +134,11 @@ def test_entries_link_to_their_object_and_show_changes_in_dutch(client, world):
     login(client, world.coordinator)
     org = world.north.organisations[0]
     entry = world.north.standing_invitees[0]
-    post_form(client, f"/municipalities/noorderdorp/invitees/{entry.id}/role", {"role": "chair"})
+    post_form(
+        client,
+        f"/municipalities/noorderdorp/invitees/{entry.id}/role",
+        {"role": "chair", "version": entry.version},
+    )
     post_form(client, f"/organisations/{org.id}/archive")
     body = _text(client.get("/audit"))
     assert f'href="/organisations/{org.id}"' in body

@@ -230,7 +230,9 @@ def test_a_secretary_edits_her_own_municipality(client, world):
     assert form.status_code == 200
     assert 'value="Noorderdorp"' in _text(form)
     response = post_form(
-        client, "/municipalities/noorderdorp/edit", {**VALID, "name": "Noorderdorp", "nis_code": ""}
+        client,
+        "/municipalities/noorderdorp/edit",
+        {**VALID, "name": "Noorderdorp", "nis_code": "", "version": world.north.version},
     )
     assert response.status_code == 302
     north = db.session.get(Municipality, world.north.id)
@@ -277,7 +279,9 @@ def test_add_change_and_remove_a_standing_invitee(client, world):
     entry_id = entry.id
 
     changed = post_form(
-        client, f"/municipalities/noorderdorp/invitees/{entry.id}/role", {"role": "optional"}
+        client,
+        f"/municipalities/noorderdorp/invitees/{entry.id}/role",
+        {"role": "optional", "version": entry.version},
     )
     assert changed.status_code == 302
     db.session.refresh(entry)

@@ -171,7 +171,7 @@ def test_editing_keeps_municipalities_the_secretary_cannot_see(client, world):
     response = post_form(
         client,
         f"/organisations/{shared.id}/edit",
-        _org_data(world, name="Woonmaatschappij De Kempen"),
+        {**_org_data(world, name="Woonmaatschappij De Kempen"), "version": shared.version},
     )
     assert response.status_code == 302
     org = db.session.get(Organisation, shared.id)
@@ -241,7 +241,13 @@ def test_add_and_edit_a_contact(client, world):
     edited = post_form(
         client,
         f"/contacts/{contact.id}/edit",
-        {"first_name": "Jan", "last_name": "Janssens", "email": "", "phone": "011 22 33 44"},
+        {
+            "first_name": "Jan",
+            "last_name": "Janssens",
+            "email": "",
+            "phone": "011 22 33 44",
+            "version": contact.version,
+        },
     )
     assert edited.status_code == 302
     db.session.refresh(contact)

@@ -78,7 +78,13 @@ def test_a_coordinator_creates_edits_and_deactivates_a_theme(client, world):
     edited = post_form(
         client,
         f"/themes/{theme.id}/edit",
-        {"name": "Betaalbaar wonen", "active": "y", "is_mandatory": "y", "sort_order": "5"},
+        {
+            "name": "Betaalbaar wonen",
+            "active": "y",
+            "is_mandatory": "y",
+            "sort_order": "5",
+            "version": theme.version,
+        },
     )
     assert edited.status_code == 302
     db.session.refresh(theme)

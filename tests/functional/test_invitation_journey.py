@@ -90,6 +90,7 @@ def test_send_answer_change_and_cancel(client, world, tmp_path):
             "start_time": new_start.strftime("%H:%M"),
             "end_time": (new_start + timedelta(hours=2)).strftime("%H:%M"),
             "location": meeting.location,
+            "version": meeting.version,
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

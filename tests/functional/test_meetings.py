@@ -304,6 +304,7 @@ def edit_data(meeting: Meeting, **overrides) -> dict:
         "start_time": local_start.strftime("%H:%M"),
         "end_time": meeting.end_at.astimezone(BRUSSELS).strftime("%H:%M"),
         "location": meeting.location,
+        "version": meeting.version,  # the form carries the version it was filled from
     }
     data.update(overrides)
     return data
@@ -488,7 +489,13 @@ def test_agenda_item_edit_and_delete(client, world):
     response = post_form(
         client,
         f"/meetings/{meeting.id}/agenda/{item.id}/edit",
-        {"title": "Thema: leegstand", "theme": "", "duration_minutes": "30", "presenter": "IGS"},
+        {
+            "title": "Thema: leegstand",
+            "theme": "",
+            "duration_minutes": "30",
+            "presenter": "IGS",
+            "version": item.version,
+        },
     )
     assert response.status_code == 302
     item = db.session.get(AgendaItem, item.id)
@@ -589,7 +596,7 @@ def test_invitee_role_change_and_removal(client, world):
     response = post_form(
         client,
         f"/meetings/{meeting.id}/invitees/{invitation.id}/role",
-        {"role": "chair"},
+        {"role": "chair", "version": invitation.version},
     )
     assert response.status_code == 302
     assert db.session.get(Invitation, invitation.id).role is InviteeRole.CHAIR
