@@ -169,15 +169,27 @@ class AgendaItemForm(VersionedForm):
 
 
 class ReorderForm(FlaskForm):
-    """The whole new order, as comma-separated ids (what the move buttons send)."""
+    """The whole new order, as comma-separated ids (what the move buttons send), and the
+    versions of the items the page showed ("id:version,..."): an order made on an agenda that
+    changed since is a conflict, not a lost update."""
 
     order = HiddenField(validators=[DataRequired(_l("Geen volgorde ontvangen."))])
+    versions = HiddenField()
 
     def ids(self) -> list[int] | None:
         try:
             return [int(part) for part in (self.order.data or "").split(",") if part.strip()]
         except ValueError:
             return None
+
+    def expected_versions(self) -> dict[int, int]:
+        """{item id: version} as the page showed them ({} when unreadable: then every item
+        counts as changed, never as unchanged)."""
+        try:
+            pairs = [part.split(":") for part in (self.versions.data or "").split(",") if part]
+            return {int(item): int(version) for item, version in pairs}
+        except ValueError:
+            return {}
 
 
 class InviteeAddForm(FlaskForm):

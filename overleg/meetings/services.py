@@ -14,7 +14,7 @@ invitations should be sent for it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -50,7 +50,7 @@ from overleg.models import (
     organisation_municipality,
 )
 from overleg.models.types import utcnow
-from overleg.models.versioning import versioned_edit
+from overleg.models.versioning import versioned_edit, versioned_edits
 
 # Column sizes, for forms and checks.
 TITLE_MAX = 200
@@ -510,32 +510,31 @@ def remove_agenda_item(item: AgendaItem, *, user: User | None = None) -> None:
 
 
 def reorder_agenda(
-    meeting: Meeting, ordered_ids: Sequence[int], *, user: User | None = None
+    meeting: Meeting,
+    ordered_ids: Sequence[int],
+    *,
+    user: User | None = None,
+    expected_versions: Mapping[int, int] | None = None,
 ) -> None:
     """Put the agenda in the order of `ordered_ids`, which must name exactly its items.
 
     Refuses (Refusal) ids of another meeting, duplicates and missing items: the last
-    happens when the agenda changed since the page was loaded. Does not commit.
+    happens when the agenda changed since the page was loaded. `expected_versions` are the
+    versions of the items the page showed ({id: version}): an order made on an agenda that
+    changed since is an `EditConflict`. Does not commit.
     """
     _editable(meeting)
-    by_id = {item.id: item for item in meeting.agenda_items}
-    foreign = [item_id for item_id in ordered_ids if item_id not in by_id]
-    if foreign:
-        raise Refusal(
-            _l("De nieuwe volgorde noemt agendapunten die niet bij deze vergadering horen."),
-            field="order",
-        )
-    if len(set(ordered_ids)) != len(ordered_ids):
-        raise Refusal(_l("De nieuwe volgorde noemt een agendapunt meer dan eens."), field="order")
-    if set(ordered_ids) != set(by_id):
-        raise Refusal(
-            _l("De agenda is intussen gewijzigd. Laad de pagina opnieuw en probeer nog eens."),
-            field="order",
-        )
-    for position, item_id in enumerate(ordered_ids):
-        by_id[item_id].position = position
-    meeting.agenda_items.sort(key=lambda item: item.position)
-    db.session.flush()
+    items = list(meeting.agenda_items)
+    shown = [
+        (item, None if expected_versions is None else expected_versions.get(item.id, 0))
+        for item in items
+    ]
+    _check_order({item.id for item in items}, ordered_ids)
+    with versioned_edits(shown):
+        by_id = {item.id: item for item in items}
+        for position, item_id in enumerate(ordered_ids):
+            by_id[item_id].position = position
+        meeting.agenda_items.sort(key=lambda item: item.position)
     if user is not None:
         audit.record(
             user,
@@ -544,6 +543,21 @@ def reorder_agenda(
             municipality_id=meeting.municipality_id,
             summary=f"{meeting.title}: volgorde van de agenda gewijzigd",
             details={"order": list(ordered_ids)},
+        )
+
+
+def _check_order(item_ids: set[int], ordered_ids: Sequence[int]) -> None:
+    if any(item_id not in item_ids for item_id in ordered_ids):
+        raise Refusal(
+            _l("De nieuwe volgorde noemt agendapunten die niet bij deze vergadering horen."),
+            field="order",
+        )
+    if len(set(ordered_ids)) != len(ordered_ids):
+        raise Refusal(_l("De nieuwe volgorde noemt een agendapunt meer dan eens."), field="order")
+    if set(ordered_ids) != item_ids:
+        raise Refusal(
+            _l("De agenda is intussen gewijzigd. Laad de pagina opnieuw en probeer nog eens."),
+            field="order",
         )
 
 

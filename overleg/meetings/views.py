@@ -28,6 +28,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.dates import to_local
+from overleg.lib.refusal import EditConflict
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData
 from overleg.models import (
@@ -389,6 +390,7 @@ def _render_agenda(meeting: Meeting, form: forms.AgendaItemForm, reorder: forms.
         reorder_form=reorder,
         delete_form=ConfirmForm(),
         moves=moves,
+        versions=",".join(f"{item.id}:{item.version}" for item in items),
         total_minutes=sum(item.duration_minutes for item in items),
     )
 
@@ -400,20 +402,42 @@ def agenda_reorder(meeting_id: int) -> ViewResponse:
     if (locked := _locked(meeting)) is not None:
         return locked
     reorder = forms.ReorderForm()
+    code: int | None = 422
     if reorder.validate_on_submit():
-        ids = reorder.ids()
-        if ids is None:
-            reorder.order.errors = [_("De volgorde is onleesbaar.")]
-        else:
-            with refusals_on(reorder) as outcome:
-                services.reorder_agenda(meeting, ids, user=current_user)
-            if outcome.accepted:
-                flash(_("De volgorde van de agenda is aangepast."), "success")
-                return _to_agenda(meeting.id)
+        code = _reorder(meeting, reorder)
+        if code is None:
+            flash(_("De volgorde van de agenda is aangepast."), "success")
+            return _to_agenda(meeting.id)
+    elif reorder.errors.get("csrf_token"):
+        code = 400
     form = forms.AgendaItemForm(formdata=None)
     form.theme.choices = _theme_choices()
-    code = 400 if reorder.errors.get("csrf_token") else 422
-    return _render_agenda(meeting, form, reorder), code
+    return _render_agenda(meeting, form, reorder), code or 422
+
+
+def _reorder(meeting: Meeting, reorder: forms.ReorderForm) -> int | None:
+    """Save the order posted; None when saved, else the status of the page that says why (409
+    when the agenda changed since the page was loaded: it then shows the agenda as it is now,
+    to move from again; nothing was typed that could be kept)."""
+    ids = reorder.ids()
+    if ids is None:
+        reorder.order.errors = [_("De volgorde is onleesbaar.")]
+        return 422
+    with refusals_on(reorder) as outcome:
+        services.reorder_agenda(
+            meeting, ids, user=current_user, expected_versions=reorder.expected_versions()
+        )
+    if outcome.accepted:
+        return None
+    if isinstance(outcome.refusal, EditConflict):
+        reorder.order.errors = [
+            _(
+                "Iemand anders heeft de agenda intussen gewijzigd. Hieronder staat ze zoals ze "
+                "nu is: verschuif opnieuw als dat nog nodig is."
+            )
+        ]
+        return 409
+    return 422
 
 
 def _item_form(item: AgendaItem) -> forms.AgendaItemForm:

@@ -20,7 +20,7 @@ another service); the version counter still guards the race.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -94,7 +94,15 @@ def versioned_edit(obj: Versioned, expected_version: int | None) -> Iterator[Non
     with versioned_edit(contact, expected_version):
         changes = _apply(contact, fields.as_columns())
     """
-    check_version(obj, expected_version)
+    with versioned_edits([(obj, expected_version)]):
+        yield
+
+
+@contextmanager
+def versioned_edits(expected: Iterable[tuple[Versioned, int | None]]) -> Iterator[None]:
+    """`versioned_edit` for a change of several rows at once (the order of an agenda)."""
+    for obj, version in expected:
+        check_version(obj, version)
     try:
         yield  # a query in the change may flush it already (autoflush)
         db.session.flush()

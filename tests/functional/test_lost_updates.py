@@ -25,7 +25,7 @@ from overleg.extensions import db
 from overleg.web.versions import VersionedForm
 from tests import factories
 from tests.conftest import World, login
-from tests.support.html_forms import form_on
+from tests.support.html_forms import PageForm, form_on, forms_on
 
 Change = dict[str, Any]
 CONFLICT_RE = re.compile(r'<div class="conflict" role="alert">(.*?)</table>', re.S)
@@ -223,3 +223,29 @@ def test_every_edit_route_is_in_the_table(app):
         if rule.rule.endswith(("/edit", "/role")) and not rule.endpoint.startswith("minutes.")
     }
     assert edit_routes == set(EDIT_FORMS)
+
+
+def test_a_move_on_a_stale_agenda_is_a_conflict(app, world):
+    """The move buttons post a whole new order, computed from the page: from a stale page it
+    would undo the other person's move. It is refused; the page shows the agenda as it is now."""
+    meeting = _meeting(world)
+    for position in range(4):
+        factories.AgendaItemFactory(meeting=meeting, position=position)
+    db.session.commit()
+    page, action = f"/meetings/{meeting.id}/agenda", f"/meetings/{meeting.id}/agenda/reorder"
+    first, second = _person(app, world), _person(app, world)
+    first_page, second_page = first.get(page), second.get(page)
+    move_up = form_on(first_page.get_data(as_text=True), page, action)  # first item's button
+    stale = _move_forms(second_page.get_data(as_text=True), page, action)[-1]
+    assert first.post(action, data=move_up.data()).status_code == 302
+    moved = [item.id for item in _reread(meeting).agenda_items]
+    refused = second.post(action, data=stale.data())
+    assert refused.status_code == 409
+    assert "Iemand anders heeft de agenda intussen gewijzigd" in refused.get_data(as_text=True)
+    assert [item.id for item in _reread(meeting).agenda_items] == moved
+    fresh = _move_forms(refused.get_data(as_text=True), page, action)[-1]
+    assert second.post(action, data=fresh.data()).status_code == 302
+
+
+def _move_forms(html: str, page: str, action: str) -> list[PageForm]:
+    return [form for form in forms_on(html, page) if form.action == action]

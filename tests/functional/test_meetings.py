@@ -449,8 +449,12 @@ def test_agenda_move_buttons_reorder_without_javascript(client, world):
     body = text(client.get(f"/meetings/{meeting.id}/agenda"))
     moved = services.moved_order(meeting.agenda_items, ids[1], -1)
     assert f'value="{",".join(map(str, moved))}"' in body
+    versions = ",".join(f"{i.id}:{i.version}" for i in meeting.agenda_items)
+    assert f'name="versions" value="{versions}"' in body
     response = post_form(
-        client, f"/meetings/{meeting.id}/agenda/reorder", {"order": ",".join(map(str, moved))}
+        client,
+        f"/meetings/{meeting.id}/agenda/reorder",
+        {"order": ",".join(map(str, moved)), "versions": versions},
     )
     assert response.status_code == 302
     db.session.expire_all()

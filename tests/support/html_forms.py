@@ -74,11 +74,18 @@ class _FormReader(HTMLParser):
             self._textarea = None
 
 
-def form_on(html: str, page: str, action: str) -> PageForm:
-    """The form on `html` (served at `page`) that posts to the path `action`."""
+def forms_on(html: str, page: str) -> list[PageForm]:
+    """Every form on `html` (served at `page`), its action made an absolute path."""
     reader = _FormReader()
     reader.feed(html)
     for form in reader.forms:
-        if urlsplit(urljoin("http://localhost" + page, form.action or page)).path == action:
+        form.action = urlsplit(urljoin("http://localhost" + page, form.action or page)).path
+    return reader.forms
+
+
+def form_on(html: str, page: str, action: str) -> PageForm:
+    """The (first) form on `html` (served at `page`) that posts to the path `action`."""
+    for form in forms_on(html, page):
+        if form.action == action:
             return form
     raise AssertionError(f"no form posting to {action} on {page}")

@@ -41,6 +41,14 @@ def _meeting(world: World) -> Versioned:
     return factories.MeetingFactory(municipality=world.north)
 
 
+def _agenda(world: World) -> Any:
+    meeting = _meeting(world)
+    for position in range(4):
+        factories.AgendaItemFactory(meeting=meeting, position=position)
+    db.session.commit()
+    return _reread(meeting)
+
+
 def _update_meeting(world: World, meeting: Any, version: int | None) -> object:
     return meetings.update_meeting(
         meeting,
@@ -240,3 +248,18 @@ def test_every_edited_model_is_versioned():
     for mapper in db.Model.registry.mappers:
         if issubclass(mapper.class_, Versioned):
             assert mapper.version_id_col is mapper.local_table.c.version
+
+
+def test_an_agenda_order_made_on_an_agenda_that_changed_since_is_a_conflict(world):
+    """The order of the agenda is the positions of its items: the move buttons carry the
+    versions of the items the page showed."""
+    meeting = _agenda(world)
+    ids = [item.id for item in meeting.agenda_items]
+    shown = {item.id: item.version for item in meeting.agenda_items}
+    first = list(reversed(ids))
+    meetings.reorder_agenda(meeting, first, expected_versions=shown)
+    db.session.commit()
+    with pytest.raises(EditConflict):
+        meetings.reorder_agenda(meeting, ids, expected_versions=shown)  # the stale page
+    db.session.rollback()
+    assert [item.id for item in _reread(meeting).agenda_items] == first
