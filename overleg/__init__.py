@@ -21,7 +21,7 @@ from config import (
 )
 from config import config_from_environment as _config_from_environment
 from overleg.extensions import babel, csrf, db, login_manager, migrate
-from overleg.web import errors, security
+from overleg.web import errors, log_filters, safety, security
 from overleg.web.application import Application
 
 
@@ -66,6 +66,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     errors.init_app(app)
     security.init_app(app)
+    safety.init_app(app)
+    log_filters.init_app(app)
 
     from overleg import cli
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from flask import (
@@ -24,6 +23,7 @@ from overleg.auth.forms import LoginForm
 from overleg.auth.permissions import Access, access, current_account
 from overleg.extensions import login_manager
 from overleg.models import User
+from overleg.web.safety import safe_redirect_target
 from overleg.web.types import ViewResponse
 
 bp = Blueprint("auth", __name__)
@@ -53,12 +53,8 @@ login_manager.user_loader(load_user)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes to the dashboard."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("dashboard.dashboard")
+    """Only paths on this site; anything else goes to the dashboard."""
+    return safe_redirect_target(target) or url_for("dashboard.dashboard")
 
 
 def client_address() -> str:

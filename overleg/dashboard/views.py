@@ -17,6 +17,7 @@ from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, half_year_bounds
 from overleg.models.types import utcnow
 from overleg.web.i18n import current_locale
+from overleg.web.safety import safe_redirect_target
 from overleg.web.types import ViewResponse
 
 bp = Blueprint("dashboard", __name__)
@@ -63,15 +64,8 @@ def set_language() -> ViewResponse:
             if current_user.is_authenticated:
                 services.remember_language(current_user, language)
             session["locale"] = language
-        target = _local_path(form.next.data) or target
+        target = safe_redirect_target(form.next.data) or target
     return redirect(target)
-
-
-def _local_path(path: str | None) -> str | None:
-    """`path` when it stays on this site (no other host, no backslash tricks), else None."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return None
 
 
 @bp.app_context_processor

@@ -67,6 +67,7 @@ def lost_race(error: StaleDataError) -> ViewResponse:
 
 
 def csrf_error(error: CSRFError) -> ViewResponse:
+    db.session.rollback()
     message = _(
         "Het formulier was verlopen of kwam niet van deze site. Laad de pagina opnieuw en "
         "probeer nog eens."
@@ -75,6 +76,9 @@ def csrf_error(error: CSRFError) -> ViewResponse:
 
 
 def http_error(error: HTTPException) -> ViewResponse:
+    # A failed statement leaves the transaction unusable; the error page (its layout asks who is
+    # logged in) must not fail on it in turn.
+    db.session.rollback()
     code = error.code or 500
     if _wants_json():
         return {"error": error.name, "status": code}, code
