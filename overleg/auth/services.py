@@ -7,10 +7,12 @@ LoginRefused and returns normally, and the request commits the attempt with the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -44,6 +46,24 @@ def verify_password(user: User, password: str, hasher: PasswordHasher) -> bool:
         return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@lru_cache(maxsize=4)
+def _stand_in_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """A hash of a random password with the hasher's own cost: verified against for unknown
+    addresses, so that a refusal costs the same time whether the account exists or not."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash(secrets.token_urlsafe(32))
+
+
+def credentials_match(user: User | None, password: str, hasher: PasswordHasher) -> bool:
+    """The password check, with the same hashing work for an unknown or inactive account."""
+    if user is None or not user.active:
+        stand_in = _stand_in_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+        with contextlib.suppress(VerificationError):
+            hasher.verify(stand_in, password)
+        return False
+    return verify_password(user, password, hasher)
 
 
 def normalise_email(email: str) -> str:
@@ -87,7 +107,7 @@ def authenticate(
     if is_throttled(email, ip_address, policy, now):
         raise LoginRefused("throttled")
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    ok = user is not None and user.active and verify_password(user, password, hasher)
+    ok = credentials_match(user, password, hasher)
     db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok, at=now))
     if user is None or not ok:
         raise LoginRefused("invalid")
