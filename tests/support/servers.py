@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from tests.support.pgcluster import free_port
@@ -66,7 +67,13 @@ class Gunicorn:
 
 
 def start_gunicorn(
-    env: dict[str, str], log: Path, *, workers: int = 2, threads: int = 1, timeout: float = 60
+    env: dict[str, str],
+    log: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    timeout: float = 60,
+    access_log: Path | None = None,
 ) -> Gunicorn:
     """Start gunicorn on a free port of 127.0.0.1 and wait until /healthz answers 200."""
     port = free_port()
@@ -83,7 +90,11 @@ def start_gunicorn(
         "--graceful-timeout",
         "5",
         "--access-logfile",
-        "-" if os.environ.get("OVERLEG_ACCESS_LOG") else "/dev/null",
+        str(access_log)
+        if access_log
+        else "-"
+        if os.environ.get("OVERLEG_ACCESS_LOG")
+        else "/dev/null",
         "overleg:create_app()",
     ]
     handle = log.open("wb")
@@ -106,7 +117,7 @@ def start_gunicorn(
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log: Path, **options: int) -> Iterator[Gunicorn]:
+def gunicorn(env: dict[str, str], log: Path, **options: Any) -> Iterator[Gunicorn]:
     server = start_gunicorn(env, log, **options)  # type: ignore[arg-type]
     try:
         yield server

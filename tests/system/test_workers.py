@@ -7,9 +7,10 @@ alternate between them, so whatever holds must hold across processes, not in one
 from __future__ import annotations
 
 from overleg.extensions import db
+from overleg.lib import tokens
 from overleg.models import LoginAttempt
 from tests.factories import TEST_PASSWORD
-from tests.support.servers import Browserless, gunicorn, production_env
+from tests.support.servers import Browserless, gunicorn, production_env, request
 from tests.system.conftest import SharedDatabase
 
 
@@ -50,3 +51,19 @@ def test_login_limit_and_logout_hold_across_worker_processes(shared_db: SharedDa
         replay.cookies = stolen
         status, headers, _body = replay.get("/")
         assert status == 302 and "/login" in headers["location"]
+
+
+def test_gunicorns_access_log_masks_the_tokens_of_personal_links(
+    shared_db: SharedDatabase, tmp_path
+):
+    secret = tokens.new_token()
+    access_log = tmp_path / "access.log"
+    with gunicorn(
+        production_env(shared_db.url), tmp_path / "g.log", workers=1, access_log=access_log
+    ) as server:
+        for path in (f"/rsvp/{secret}", f"/poll/{secret}", f"/calendar/personal/{secret}.ics"):
+            status, _headers, _body = request(server.url, "GET", path)
+            assert status == 404
+    written = access_log.read_text()
+    assert written.count("/rsvp/***") == 1 and "/poll/***" in written
+    assert secret not in written
