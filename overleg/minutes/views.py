@@ -85,10 +85,14 @@ def _existing_minutes(meeting: Meeting) -> Minutes | None:
 
 
 def _editable_minutes(meeting: Meeting) -> Minutes | None:
-    """The minutes to edit (created as a draft when missing), or None, with the reason flashed,
-    when they may not change (a cancelled meeting, approved minutes)."""
+    """The minutes to edit, or None with the reason flashed: none started yet (only the POST of
+    "Verslag starten" creates them, never a GET), or they may no longer change (a cancelled
+    meeting, approved minutes)."""
+    minutes = services.get_minutes(meeting)
+    if minutes is None:
+        flash(_("Er is nog geen verslag van deze vergadering: start het eerst."), "info")
+        return None
     with refusals_on() as outcome:
-        minutes = services.ensure_minutes(meeting, user=current_account())
         services.check_editable(minutes)
     return minutes if outcome.accepted else None
 

@@ -270,7 +270,7 @@ def test_secretary_writes_minutes_meets_a_conflict_and_gets_them_approved(
     assert_accessible(page)
 
     # Attendance.
-    page.get_by_role("link", name="Aanwezigheden registreren").click()
+    page.get_by_role("button", name="Aanwezigheden registreren").click()
     assert_accessible(page)
     page.locator("main select[name$='attendance']").first.select_option("present")
     submit(page, page.get_by_role("button", name="Aanwezigheden bewaren"))

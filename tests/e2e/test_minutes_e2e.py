@@ -36,7 +36,9 @@ def test_secretary_records_and_coordinator_approves_in_the_browser(
     meeting = _held_meeting(live_world)
     log_in(page, live, live_world.secretary)
 
-    page.goto(live(f"/meetings/{meeting.id}/minutes/attendance"))
+    page.goto(live(f"/meetings/{meeting.id}/minutes"))
+    page.get_by_role("button", name="Verslag starten").click()
+    page.wait_for_url(live(f"/meetings/{meeting.id}/minutes/attendance"))
     assert_accessible(page)
     page.get_by_label("Voorzitter").select_option(index=1)
     page.locator("select[name='rows-0-attendance']").select_option("present")

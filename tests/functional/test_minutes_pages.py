@@ -46,6 +46,12 @@ def _meeting(world, municipality=None, days_ago=20):
     return meeting
 
 
+def _start(client, meeting_id):
+    """Press "Verslag starten": only this POST creates the minutes, never a GET."""
+    response = post_form(client, f"/meetings/{meeting_id}/minutes/start", {})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def _editor_payload(client, meeting_id):
     """The editor's fields as the browser would send them back unchanged."""
     html = client.get(f"/meetings/{meeting_id}/minutes/edit").get_data(as_text=True)
@@ -67,8 +73,11 @@ def test_secretary_writes_circulates_and_coordinator_approves(app, client, world
     invitation = factories.InvitationFactory(meeting=meeting)
     login(client, world.secretary)
 
-    response = client.get(f"/meetings/{meeting.id}/minutes/attendance")
+    response = client.get(f"/meetings/{meeting.id}/minutes/attendance", follow_redirects=True)
     assert response.status_code == 200
+    assert "Verslag starten" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Minutes.id))) == 0  # a GET creates nothing
+    _start(client, meeting.id)
     minutes = db.session.scalars(sa.select(Minutes)).one()
     response = post_form(
         client,
@@ -134,6 +143,7 @@ def test_secretary_writes_circulates_and_coordinator_approves(app, client, world
 def test_the_second_save_gets_a_conflict_page_that_keeps_what_was_typed(app, client, world):
     meeting = _meeting(world)
     login(client, world.secretary)
+    _start(client, meeting.id)
     data = _editor_payload(client, meeting.id)  # both editors load version 1
 
     minutes = db.session.scalars(sa.select(Minutes)).one()
@@ -169,6 +179,7 @@ def test_the_second_save_gets_a_conflict_page_that_keeps_what_was_typed(app, cli
 def test_bad_input_gets_dutch_messages_and_keeps_the_text(app, client, world):
     meeting = _meeting(world)
     login(client, world.secretary)
+    _start(client, meeting.id)
     data = _editor_payload(client, meeting.id)
     data["notes-1-discussion"] = "x" * 20_001
     data["notes-1-decisions"] = "Dit besluit blijft staan"
@@ -188,6 +199,7 @@ def test_bad_input_gets_dutch_messages_and_keeps_the_text(app, client, world):
 def test_thousands_of_action_points_get_a_clear_message(app, client, world):
     meeting = _meeting(world)
     login(client, world.secretary)
+    _start(client, meeting.id)
     data = _editor_payload(client, meeting.id)
     for n in range(services.MAX_ACTION_POINTS + 50):
         data[f"action_points-{n}-description"] = f"Actie {n}"
@@ -218,6 +230,7 @@ def test_follow_up_of_earlier_action_points_and_link_to_the_approved_minutes(app
     later = _meeting(world, days_ago=10)
     point = factories.ActionPointFactory(meeting=earlier, description="Leegstand opvolgen")
     login(client, world.secretary)
+    _start(client, later.id)
 
     page = client.get(f"/meetings/{later.id}/minutes/edit").get_data(as_text=True)
     assert "Leegstand opvolgen" in page
@@ -269,6 +282,7 @@ def test_the_register_starts_from_the_answers_to_the_invitation(app, client, wor
     not_coming = factories.InvitationFactory(meeting=meeting, rsvp_status=RsvpStatus.DECLINED)
     silent = factories.InvitationFactory(meeting=meeting)
     login(client, world.secretary)
+    _start(client, meeting.id)
 
     page = client.get(f"/meetings/{meeting.id}/minutes/attendance").get_data(as_text=True)
 
