@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from overleg.auth.permissions import Access, access, current_account, get_contact
 from overleg.dataio import data_rights, services
 from overleg.dataio.forms import ConfirmImportForm, EraseForm, UploadForm
 from overleg.models.types import utcnow
+from overleg.web.forms import ConfirmForm
 from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse
 
@@ -94,13 +95,17 @@ def export_directory() -> ViewResponse:
     )
 
 
-@bp.route("/contacts/<int:contact_id>/personal-data.json")
+@bp.route("/contacts/<int:contact_id>/personal-data.json", methods=["POST"])
 @access(Access.COORDINATOR)
 def personal_data(contact_id: int) -> ViewResponse:
     """Answering an access request is the coordinator's duty: only someone who sees the whole
-    platform can answer it completely (a secretary's export would be partial or a leak)."""
+    platform can answer it completely (a secretary's export would be partial or a leak).
+
+    A POST: the export is recorded in the audit trail, and no GET changes anything."""
     user = current_account()
     contact = get_contact(user, contact_id, edit=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     export = data_rights.personal_data_export(user, contact)
     body = json.dumps(export, ensure_ascii=False, indent=2)
     return Response(

@@ -336,6 +336,7 @@ CASES: dict[str, Case] = {
     # readers get 403 (test_data_rights_are_the_coordinators below).
     "dataio.personal_data": Case(
         lambda o, side: f"/contacts/{o['dataio_contact'][side].id}/personal-data.json",
+        method="POST",
         scoped=True,
         edit=True,
     ),
