@@ -7,7 +7,7 @@ row), so the large platform loads in seconds on SQLite and works the same on Pos
 
 The data is deterministic for a given spec and `now`; it is meant to have the shape of real data
 (a municipality's organisations, a standing invitee list, meetings with agendas and invitations,
-held ones with attendance), not to be pretty. For pretty data see overleg/demo.py.
+held ones with attendance), not to be pretty. For pretty data see overleg/demo/.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from overleg.auth.services import hash_password, password_hasher
 from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
+from overleg.meetings.services import STANDARD_AGENDA
 from overleg.models import (
     AgendaItem,
     AgendaItemKind,
@@ -362,15 +363,9 @@ def _agenda_and_invitations(
     and attendance where the meeting was sent or held)."""
     item_rows: list[dict[str, Any]] = []
     invitation_rows: list[dict[str, Any]] = []
-    fixed = [
-        (AgendaItemKind.WELCOME, "Verwelkoming", 5),
-        (AgendaItemKind.APPROVAL, "Goedkeuring verslag vorig overleg", 10),
-        (AgendaItemKind.FOLLOW_UP, "Opvolging actiepunten", 15),
-    ]
-    closing = [
-        (AgendaItemKind.VARIA, "Varia", 10),
-        (AgendaItemKind.NEXT_MEETING, "Datum volgend overleg", 5),
-    ]
+    # The one standard agenda of a new meeting, its "Thema's" placeholder replaced by themes.
+    themes_at = [kind for kind, _title, _minutes in STANDARD_AGENDA].index(AgendaItemKind.THEME)
+    fixed, closing = STANDARD_AGENDA[:themes_at], STANDARD_AGENDA[themes_at + 1 :]
     for row, meeting_id, i in zip(meeting_rows, meeting_ids, meeting_muni, strict=True):
         chosen = rng.sample(theme_ids, k=min(spec.themes_per_meeting, len(theme_ids)))
         items = [(kind, title, minutes, None) for kind, title, minutes in fixed]
@@ -385,7 +380,7 @@ def _agenda_and_invitations(
                 "duration_minutes": minutes,
                 "theme_id": theme_id,
             }
-            for position, (kind, title, minutes, theme_id) in enumerate(items, start=1)
+            for position, (kind, title, minutes, theme_id) in enumerate(items)
         ]
         sent = row["status"] is not MeetingStatus.PLANNED
         held = row["status"] is MeetingStatus.HELD

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import time
 from typing import Any
 
@@ -23,9 +22,7 @@ from wtforms import (
     URLField,
 )
 
-# WTForms 3.3's choices API, which its type stubs (types-WTForms 3.2) do not describe yet;
-# SelectChoice is re-exported for the views.
-from wtforms.fields.choices import SelectChoice as SelectChoice  # type: ignore[attr-defined]
+# WTForms 3.3's enum helpers, which its type stubs (types-WTForms 3.2) do not describe yet.
 from wtforms.fields.choices import enum_choices, enum_coerce  # type: ignore[attr-defined]
 from wtforms.validators import (
     URL,
@@ -41,6 +38,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from overleg.models import InviteeRole
+from overleg.web.forms import SelectChoice, field_messages
 from overleg.web.versions import VersionedForm
 
 WEEKDAYS = [
@@ -64,15 +62,10 @@ ROLE_LABELS = {
 INVALID_CHOICE = _l("Maak een geldige keuze.")
 
 
-def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _bad_choice(choice: Any, value: Any = INVALID_CHOICE) -> dict[str, Any]:
     """The messages of a select for a value not among its choices and for a value its `coerce`
-    cannot read: WTForms 3.3 arguments that its type stubs (types-WTForms 3.2) do not know yet."""
-    return {"invalid_choice_message": choice, "invalid_value_message": value}
+    cannot read."""
+    return field_messages(invalid_choice_message=choice, invalid_value_message=value)
 
 
 def _too_long(maximum: int) -> Length:

@@ -36,16 +36,14 @@ from overleg.directory.forms import (
     MunicipalityForm,
     OrganisationForm,
     OrganisationSearchForm,
-    SelectChoice,
     StandingInviteeForm,
     StandingInviteeRoleForm,
     ThemeForm,
-    choices,
 )
 from overleg.extensions import db
 from overleg.models import Contact, Municipality, Organisation, StandingInvitee, Theme
 from overleg.models.types import utcnow
-from overleg.web.forms import ConfirmForm
+from overleg.web.forms import ConfirmForm, SelectChoice, choices
 from overleg.web.pagination import page_number
 from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse

@@ -24,6 +24,7 @@ from wtforms.widgets import Select
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
+from overleg.web.forms import field_messages
 from overleg.web.versions import VersionedForm
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
@@ -49,12 +50,6 @@ class PlainSelect(Select):
         value_html, label_html = escape(value), escape(choice.label or choice.value)
         # Both parts are escaped just above (a label that is Markup already stays as it is).
         return Markup(f'<option {selected}value="{value_html}">{label_html}</option>')  # noqa: S704  # nosec B704
-
-
-def _messages(**messages: Any) -> dict[str, Any]:
-    """wtforms' `invalid_value_message` / `invalid_choice_message` arguments: wtforms 3.3 takes
-    them, its type stubs (types-WTForms 3.2) do not know them yet."""
-    return messages
 
 
 def _max(limit: int) -> Length:
@@ -83,13 +78,15 @@ class _TimesMixin:
     date = DateField(
         _l("Datum"),
         validators=[InputRequired(_l("Vul een datum in."))],
-        **_messages(invalid_value_message=INVALID_DATE),
+        **field_messages(invalid_value_message=INVALID_DATE),
     )
     start_time = TimeField(
-        _l("Beginuur"), validators=[Optional()], **_messages(invalid_value_message=INVALID_TIME)
+        _l("Beginuur"),
+        validators=[Optional()],
+        **field_messages(invalid_value_message=INVALID_TIME),
     )
     end_time = TimeField(
-        _l("Einduur"), validators=[Optional()], **_messages(invalid_value_message=INVALID_TIME)
+        _l("Einduur"), validators=[Optional()], **field_messages(invalid_value_message=INVALID_TIME)
     )
     location = StringField(_l("Plaats"), validators=[_max(services.LOCATION_MAX)])
 
@@ -98,13 +95,13 @@ class MeetingCreateForm(_TimesMixin, FlaskForm):
     municipality = SelectField(
         _l("Gemeente"),
         validators=[DataRequired(_l("Kies een gemeente."))],
-        **_messages(invalid_choice_message=_l("Kies een gemeente uit de lijst.")),
+        **field_messages(invalid_choice_message=_l("Kies een gemeente uit de lijst.")),
     )
     title = StringField(_l("Titel"), validators=[_max(services.TITLE_MAX)])
     status = SelectField(
         _l("Status"),
         default=MeetingStatus.PLANNED.value,
-        **_messages(invalid_choice_message=INVALID_CHOICE),
+        **field_messages(invalid_choice_message=INVALID_CHOICE),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -123,12 +120,12 @@ class MeetingEditForm(_TimesMixin, VersionedForm):
     start_time = TimeField(
         _l("Beginuur"),
         validators=[InputRequired(_l("Vul een beginuur in."))],
-        **_messages(invalid_value_message=INVALID_TIME),
+        **field_messages(invalid_value_message=INVALID_TIME),
     )
     end_time = TimeField(
         _l("Einduur"),
         validators=[InputRequired(_l("Vul een einduur in."))],
-        **_messages(invalid_value_message=INVALID_TIME),
+        **field_messages(invalid_value_message=INVALID_TIME),
     )
 
 
@@ -146,7 +143,9 @@ class AgendaItemForm(VersionedForm):
     title = StringField(
         _l("Titel"), validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)]
     )
-    theme = SelectField(_l("Thema"), **_messages(invalid_choice_message=INVALID_CHOICE), default="")
+    theme = SelectField(
+        _l("Thema"), **field_messages(invalid_choice_message=INVALID_CHOICE), default=""
+    )
     presenter = StringField(_l("Toelichting door"), validators=[_max(services.PRESENTER_MAX)])
     duration_minutes = IntegerField(
         _l("Duur (minuten)"),
@@ -161,7 +160,7 @@ class AgendaItemForm(VersionedForm):
                 ),
             ),
         ],
-        **_messages(invalid_value_message=_l("Geef een geheel aantal minuten.")),
+        **field_messages(invalid_value_message=_l("Geef een geheel aantal minuten.")),
     )
     notes = TextAreaField(
         _l("Toelichting bij de uitnodiging"), validators=[_max(services.NOTES_MAX)]
@@ -199,12 +198,12 @@ class InviteeAddForm(FlaskForm):
             InputRequired(_l("Kies een contactpersoon.")),
             NumberRange(min=1, max=MAX_ID, message=_l("Kies een contactpersoon uit de lijst.")),
         ],
-        **_messages(invalid_value_message=_l("Kies een contactpersoon uit de lijst.")),
+        **field_messages(invalid_value_message=_l("Kies een contactpersoon uit de lijst.")),
     )
     role = SelectField(
         _l("Rol"),
         default=InviteeRole.REQUIRED.value,
-        **_messages(invalid_choice_message=INVALID_CHOICE),
+        **field_messages(invalid_choice_message=INVALID_CHOICE),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -213,7 +212,7 @@ class InviteeAddForm(FlaskForm):
 
 
 class InviteeRoleForm(VersionedForm):
-    role = SelectField(_l("Rol"), **_messages(invalid_choice_message=INVALID_CHOICE))
+    role = SelectField(_l("Rol"), **field_messages(invalid_choice_message=INVALID_CHOICE))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -232,7 +231,7 @@ class MeetingFilterForm(Form):
     municipality = SelectField(
         _l("Gemeente"),
         default="",
-        **_messages(invalid_choice_message=INVALID_CHOICE),
+        **field_messages(invalid_choice_message=INVALID_CHOICE),
         widget=PlainSelect(),
     )
     year = IntegerField(
@@ -241,10 +240,10 @@ class MeetingFilterForm(Form):
             Optional(),
             NumberRange(min=1900, max=2200, message=_l("Geef een jaar tussen 1900 en 2200.")),
         ],
-        **_messages(invalid_value_message=_l("Geef een jaartal, bv. 2026.")),
+        **field_messages(invalid_value_message=_l("Geef een jaartal, bv. 2026.")),
     )
     status = SelectField(
-        _l("Status"), default="", **_messages(invalid_choice_message=INVALID_CHOICE)
+        _l("Status"), default="", **field_messages(invalid_choice_message=INVALID_CHOICE)
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,12 +16,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-
-# SelectChoice is new in WTForms 3.3; the types-WTForms stubs (3.2) do not know it yet.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from overleg.minutes import services
+from overleg.web.forms import SelectChoice
 
 ATTENDANCE_CHOICES = [
     SelectChoice("", _l("— niet geregistreerd —")),
@@ -41,11 +37,6 @@ FOLLOW_UP_CHOICES = [
     SelectChoice("done", _l("Afgewerkt")),
     SelectChoice("dropped", _l("Geschrapt")),
 ]
-
-
-def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """The options of a select from (value, label) pairs (WTForms 3.3 deprecates tuples)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _too_long(limit: int) -> Length:

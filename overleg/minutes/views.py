@@ -52,6 +52,7 @@ from overleg.models import (
     RsvpStatus,
 )
 from overleg.models.types import utcnow
+from overleg.web.forms import choices
 from overleg.web.i18n import current_locale
 from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse
@@ -150,7 +151,7 @@ def _flash_errors(form: FlaskForm) -> None:
 def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveForm:
     form = forms.ApproveForm()
     later = services.later_meetings(meeting, limit=12)
-    form.approved_at_meeting.choices = forms.choices(
+    form.approved_at_meeting.choices = choices(
         [(str(m.id), f"{m.title} ({_short(m.start_at)})") for m in later]
         + [("", _("— buiten een vergadering —"))]
     )
@@ -234,8 +235,8 @@ def _attendance_form(meeting: Meeting, minutes: Minutes) -> forms.AttendanceForm
         "minute_taker": str(minutes.minute_taker_invitation_id or ""),
     }
     form = forms.AttendanceForm(data=data)
-    form.chair.choices = forms.choices(_people_choices(meeting))
-    form.minute_taker.choices = forms.choices(_people_choices(meeting))
+    form.chair.choices = choices(_people_choices(meeting))
+    form.minute_taker.choices = choices(_people_choices(meeting))
     return form
 
 
@@ -251,7 +252,7 @@ def _attendance_entries(form: forms.AttendanceForm) -> list[services.AttendanceD
 
 def _guest_form(meeting: Meeting, minutes: Minutes) -> forms.GuestForm:
     form = forms.GuestForm(data={"version": str(minutes.version)})
-    form.substitute_for.choices = forms.choices(
+    form.substitute_for.choices = choices(
         [("", _("— geen: gast zonder uitnodiging —"))]
         + [
             (str(i.id), i.display_name)
@@ -400,8 +401,8 @@ def _editor_form(meeting: Meeting, minutes: Minutes, *, from_request: bool) -> f
     ]
     owners = services.owner_choices(meeting)
     for entry in form.action_points:
-        entry.form.agenda_item_id.choices = forms.choices(item_choices)
-        entry.form.owner.choices = forms.choices(owners)
+        entry.form.agenda_item_id.choices = choices(item_choices)
+        entry.form.owner.choices = choices(owners)
     return form
 
 

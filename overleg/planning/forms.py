@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,21 +19,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-
-# wtforms 3.3 has SelectChoice (choices as tuples are deprecated); types-WTForms 3.2 lacks it.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from overleg.auth.permissions import MAX_ID
 from overleg.models import Municipality
+from overleg.web.forms import SelectChoice, field_messages
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
-
-
-def _messages(**messages: Any) -> dict[str, Any]:
-    """wtforms' `invalid_value_message` / `invalid_choice_message` arguments: wtforms 3.3 takes
-    them, its type stubs (types-WTForms 3.2) do not know them yet."""
-    return messages
 
 
 def offer_municipalities(
@@ -51,7 +42,7 @@ class _PeriodFields:
             InputRequired(_l("Vul een jaar in.")),
             NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
         ],
-        **_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
+        **field_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
     )
     half = SelectField(
         _l("Periode"),
@@ -61,7 +52,7 @@ class _PeriodFields:
             SelectChoice("2", _l("Tweede halfjaar (juli-december)")),
         ],
         default="",
-        **_messages(invalid_choice_message=INVALID_CHOICE),
+        **field_messages(invalid_choice_message=INVALID_CHOICE),
     )
     avoid_public_holidays = BooleanField(_l("Geen wettelijke feestdagen"), default=True)
     avoid_flemish_holiday = BooleanField(_l("Geen 11 juli"), default=True)
@@ -70,7 +61,7 @@ class _PeriodFields:
         _l("Deze gemeenten nu niet plannen"),
         choices=[],
         validate_choice=True,
-        **_messages(invalid_choice_message=_l("Kies gemeenten uit de lijst.")),
+        **field_messages(invalid_choice_message=_l("Kies gemeenten uit de lijst.")),
     )
     max_per_day = IntegerField(
         _l("Maximum aantal vergaderingen per dag per persoon"),
@@ -78,7 +69,7 @@ class _PeriodFields:
             InputRequired(_l("Vul een aantal in.")),
             NumberRange(1, 6, _l("Kies een aantal van %(min)s tot %(max)s.")),
         ],
-        **_messages(invalid_value_message=_l("Geef een geheel getal.")),
+        **field_messages(invalid_value_message=_l("Geef een geheel getal.")),
     )
 
 
@@ -94,12 +85,12 @@ class ProposalRowForm(Form):
     day = DateField(
         _l("Datum"),
         validators=[InputRequired(_l("Vul een datum in."))],
-        **_messages(invalid_value_message=_l("Geef een geldige datum.")),
+        **field_messages(invalid_value_message=_l("Geef een geldige datum.")),
     )
     start_time = TimeField(
         _l("Beginuur"),
         validators=[InputRequired(_l("Vul een beginuur in."))],
-        **_messages(invalid_value_message=_l("Geef een geldig uur (uu:mm).")),
+        **field_messages(invalid_value_message=_l("Geef een geldig uur (uu:mm).")),
     )
 
 
@@ -111,14 +102,14 @@ class ProposalsForm(_PeriodFields, FlaskForm):
     # Planning again with the answers of this availability poll.
     poll_id = IntegerField(
         validators=[Optional(), NumberRange(1, MAX_ID, _l("Onbekende bevraging."))],
-        **_messages(invalid_value_message=_l("Onbekende bevraging.")),
+        **field_messages(invalid_value_message=_l("Onbekende bevraging.")),
     )
     # Starting a poll instead of confirming.
     poll_per_meeting = IntegerField(
         _l("Momenten per vergadering"),
         default=3,
         validators=[Optional(), NumberRange(1, 5, _l("Kies een aantal van %(min)s tot %(max)s."))],
-        **_messages(invalid_value_message=_l("Geef een geheel getal.")),
+        **field_messages(invalid_value_message=_l("Geef een geheel getal.")),
     )
     poll_include_optional = BooleanField(
         _l("Ook de niet-verplichte genodigden bevragen (hun antwoord telt als voorkeur)"),
@@ -127,7 +118,7 @@ class ProposalsForm(_PeriodFields, FlaskForm):
     poll_answer_by = DateField(
         _l("Antwoorden tegen"),
         validators=[Optional()],
-        **_messages(invalid_value_message=_l("Geef een geldige datum.")),
+        **field_messages(invalid_value_message=_l("Geef een geldige datum.")),
     )
 
 
@@ -139,7 +130,7 @@ class PollAnswerForm(FlaskForm):
         coerce=int,
         choices=[],
         validate_choice=True,
-        **_messages(invalid_choice_message=_l("Kies alleen momenten uit de lijst.")),
+        **field_messages(invalid_choice_message=_l("Kies alleen momenten uit de lijst.")),
     )
     comment = TextAreaField(
         _l("Opmerking (niet verplicht)"),
@@ -159,5 +150,5 @@ class YearForm(FlaskForm):
             InputRequired(_l("Vul een jaar in.")),
             NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
         ],
-        **_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
+        **field_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
     )
