@@ -10,13 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from overleg.auth.permissions import municipality_filter
 from overleg.extensions import db
-from overleg.lib.dates import to_local
+from overleg.lib.dates import FIRST_YEAR, LAST_YEAR, to_local
 from overleg.lib.refusal import Refusal
 from overleg.meetings.services import visible_meetings
 from overleg.models import Meeting, Municipality, User
 
-MIN_YEAR = 1900
-MAX_YEAR = 2200
 MAX_SLUG = 120
 
 
@@ -46,12 +44,12 @@ def parse_meeting_query(municipality: str | None, year: str | None) -> MeetingQu
                 _l("De parameter year moet een jaartal zijn, bijvoorbeeld 2026."), field="year"
             )
         parsed_year = int(text)
-        if not MIN_YEAR <= parsed_year <= MAX_YEAR:
+        if not FIRST_YEAR <= parsed_year <= LAST_YEAR:
             raise Refusal(
                 _l(
                     "De parameter year moet tussen %(min)s en %(max)s liggen.",
-                    min=MIN_YEAR,
-                    max=MAX_YEAR,
+                    min=FIRST_YEAR,
+                    max=LAST_YEAR,
                 ),
                 field="year",
             )

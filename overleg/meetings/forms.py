@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
-    DateField,
     Form,
     HiddenField,
     IntegerField,
@@ -16,7 +15,6 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import Select
@@ -24,12 +22,10 @@ from wtforms.widgets import Select
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
-from overleg.web.forms import field_messages
+from overleg.web.forms import DayField, WallTimeField, YearField, field_messages
 from overleg.web.versions import VersionedForm
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
-INVALID_DATE = _l("Geef een geldige datum.")
-INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
 
 
 class PlainSelect(Select):
@@ -75,19 +71,11 @@ def status_choices() -> list[tuple[str, str]]:
 
 
 class _TimesMixin:
-    date = DateField(
-        _l("Datum"),
-        validators=[InputRequired(_l("Vul een datum in."))],
-        **field_messages(invalid_value_message=INVALID_DATE),
-    )
-    start_time = TimeField(
-        _l("Beginuur"),
-        validators=[Optional()],
-        **field_messages(invalid_value_message=INVALID_TIME),
-    )
-    end_time = TimeField(
-        _l("Einduur"), validators=[Optional()], **field_messages(invalid_value_message=INVALID_TIME)
-    )
+    """The Brussels date and wall-clock times of a meeting (overleg.web.forms checks them)."""
+
+    date = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
+    start_time = WallTimeField(_l("Beginuur"), validators=[Optional()], day_field="date")
+    end_time = WallTimeField(_l("Einduur"), validators=[Optional()], day_field="date")
     location = StringField(_l("Plaats"), validators=[_max(services.LOCATION_MAX)])
 
 
@@ -117,15 +105,11 @@ class MeetingEditForm(_TimesMixin, VersionedForm):
         _l("Titel"),
         validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)],
     )
-    start_time = TimeField(
-        _l("Beginuur"),
-        validators=[InputRequired(_l("Vul een beginuur in."))],
-        **field_messages(invalid_value_message=INVALID_TIME),
+    start_time = WallTimeField(
+        _l("Beginuur"), validators=[InputRequired(_l("Vul een beginuur in."))], day_field="date"
     )
-    end_time = TimeField(
-        _l("Einduur"),
-        validators=[InputRequired(_l("Vul een einduur in."))],
-        **field_messages(invalid_value_message=INVALID_TIME),
+    end_time = WallTimeField(
+        _l("Einduur"), validators=[InputRequired(_l("Vul een einduur in."))], day_field="date"
     )
 
 
@@ -234,12 +218,9 @@ class MeetingFilterForm(Form):
         **field_messages(invalid_choice_message=INVALID_CHOICE),
         widget=PlainSelect(),
     )
-    year = IntegerField(
+    year = YearField(
         _l("Jaar"),
-        validators=[
-            Optional(),
-            NumberRange(min=1900, max=2200, message=_l("Geef een jaar tussen 1900 en 2200.")),
-        ],
+        validators=[Optional()],
         **field_messages(invalid_value_message=_l("Geef een jaartal, bv. 2026.")),
     )
     status = SelectField(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
-from overleg.lib.dates import BRUSSELS, year_bounds
+from overleg.lib.dates import BRUSSELS, check_instant, year_bounds
 from overleg.lib.refusal import Refusal
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
@@ -84,26 +84,14 @@ def default_title(municipality: Municipality) -> str:
     return f"Lokaal woonoverleg {municipality.name}"
 
 
-def default_times(municipality: Municipality, day: date) -> tuple[datetime, datetime]:
-    """Start and end on `day` at the municipality's usual hour and duration, in UTC."""
-    start = datetime.combine(day, municipality.window_start, tzinfo=BRUSSELS)
-    end = start + timedelta(minutes=municipality.meeting_duration_minutes)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def local_datetime(day: date, clock: time) -> datetime:
-    """The Brussels wall-clock time `clock` on `day`, as an aware UTC datetime.
-
-    zoneinfo resolves the hour that does not exist or exists twice at the DST change with
-    fold=0 (the offset before the change), as python's datetime does.
-    """
-    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=BRUSSELS).astimezone(UTC)
-
-
 def _check_times(start_at: datetime, end_at: datetime) -> None:
+    """Both in the accepted range of dates, the end after the start, compared as UTC instants
+    (two datetimes with the same tzinfo compare by their wall-clock times, not as instants)."""
     if start_at.tzinfo is None or end_at.tzinfo is None:
         raise ValueError("naive datetime")
-    if end_at <= start_at:
+    check_instant(start_at, field="date")
+    check_instant(end_at, field="date")
+    if end_at.astimezone(UTC) <= start_at.astimezone(UTC):
         raise Refusal(_l("Het einde moet na het begin liggen."), field="end_time")
 
 

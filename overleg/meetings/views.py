@@ -7,7 +7,7 @@ the request's one commit point (overleg.web.application) commits what was accept
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,7 +27,7 @@ from overleg.auth.permissions import (
     visible_municipalities,
 )
 from overleg.extensions import db
-from overleg.lib.dates import to_local
+from overleg.lib.dates import brussels_instant, parse_day, to_local
 from overleg.lib.refusal import EditConflict
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData
@@ -41,7 +41,7 @@ from overleg.models import (
     Theme,
 )
 from overleg.models.types import utcnow
-from overleg.web.forms import ConfirmForm
+from overleg.web.forms import ConfirmForm, flash_repeated_times
 from overleg.web.pagination import page_number, paginate
 from overleg.web.refusals import form_status, refusals_on
 from overleg.web.types import ViewResponse
@@ -126,14 +126,17 @@ def _times(
 ) -> tuple[datetime, datetime]:
     """Start and end (UTC) from the Brussels date and times typed (the form requires the date).
 
-    A blank start time is the municipality's usual start, a blank end the usual duration later.
+    A blank start time is the municipality's usual start, a blank end the usual duration later
+    (counted in UTC: a meeting over the change to or from summer time lasts what it says).
+    Raises Refusal when the usual start does not exist that day (summer time starts).
     """
     day = form.date.data
     if day is None:  # the form's InputRequired refuses a blank date before this is called
         abort(400)
-    start = services.local_datetime(day, form.start_time.data or municipality.window_start)
+    clock = form.start_time.data or municipality.window_start
+    start = brussels_instant(day, clock, field="start_time")
     if form.end_time.data is not None:
-        end = services.local_datetime(day, form.end_time.data)
+        end = brussels_instant(day, form.end_time.data, field="end_time")
     else:
         end = start + timedelta(minutes=municipality.meeting_duration_minutes)
     return start, end
@@ -148,7 +151,7 @@ def _prefill_create(form: forms.MeetingCreateForm, editable: list[Municipality])
         form.municipality.data = editable[0].slug
     day = request.args.get("date", "")
     if day:
-        form.date.process_data(_parse_day(day))
+        form.date.process_data(parse_day(day))
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -166,8 +169,8 @@ def create() -> ViewResponse:
         _prefill_create(form, editable)
     if form.validate_on_submit():
         municipality = by_slug[form.municipality.data]
-        start_at, end_at = _times(form, municipality)
         with refusals_on(form) as outcome:
+            start_at, end_at = _times(form, municipality)
             meeting = services.create_meeting(
                 municipality,
                 start_at=start_at,
@@ -180,6 +183,7 @@ def create() -> ViewResponse:
             )
         if outcome.accepted:
             flash(_("De vergadering is aangemaakt."), "success")
+            flash_repeated_times(start_at, end_at)
             _flash_conflicts(meeting)
             return _to_meeting(meeting.id)
     return render_template(
@@ -188,13 +192,6 @@ def create() -> ViewResponse:
         meeting=None,
         municipalities=editable,
     ), form_status(form)
-
-
-def _parse_day(raw: str) -> date | None:
-    try:
-        return datetime.strptime(raw, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
-    except ValueError:
-        return None
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -258,8 +255,8 @@ def edit(meeting_id: int) -> ViewResponse:
         return locked
     form = _meeting_form(meeting) if request.method == "GET" else forms.MeetingEditForm()
     if form.validate_on_submit():
-        start_at, end_at = _times(form, meeting.municipality)
         with refusals_on(form) as outcome:
+            start_at, end_at = _times(form, meeting.municipality)
             change = services.update_meeting(
                 meeting,
                 title=form.title.data or "",
@@ -272,6 +269,8 @@ def edit(meeting_id: int) -> ViewResponse:
             )
         if outcome.accepted:
             _flash_update(meeting, change)
+            if change.time_changed:
+                flash_repeated_times(start_at, end_at)
             return _to_meeting(meeting.id)
         if conflict_shown(form, outcome, lambda: _meeting_form(_stored_meeting(meeting_id))):
             return _edit_page(form, _stored_meeting(meeting_id)), 409

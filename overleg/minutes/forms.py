@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from overleg.minutes import services
-from overleg.web.forms import SelectChoice
+from overleg.web.forms import DayField, SelectChoice
 
 ATTENDANCE_CHOICES = [
     SelectChoice("", _l("— niet geregistreerd —")),
@@ -91,11 +90,7 @@ class ActionPointForm(Form):
     description = TextAreaField(_l("Wat"), validators=[_too_long(services.ACTION_MAX)])
     agenda_item_id = SelectField(_l("Agendapunt"), choices=[])
     owner = SelectField(_l("Wie"), choices=[])
-    due_date = DateField(
-        _l("Tegen"),
-        validators=[Optional()],
-        render_kw={"autocomplete": "off"},
-    )
+    due_date = DayField(_l("Tegen"), validators=[Optional()], render_kw={"autocomplete": "off"})
     status = SelectField(_l("Status"), choices=ACTION_STATUS_CHOICES)
     delete = BooleanField(_l("Verwijderen"))
 

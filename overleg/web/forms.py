@@ -1,17 +1,55 @@
-"""Forms every feature shares, and the one bridge to WTForms' newest API."""
+"""Forms every feature shares, the one bridge to WTForms' newest API, and the fields for dates,
+times and years.
+
+Every date, Brussels wall-clock time and year a form accepts goes through DayField, WallTimeField
+and YearField, so that the rules of overleg.lib.dates (the accepted range of years; a time the
+clock skips when summer time starts is refused) hold on every form (tests/unit/test_date_fields.py
+finds the forms that would bypass them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
 from typing import Any
 
+from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, TimeField
 
 # WTForms 3.3's choices API, which its type stubs (types-WTForms 3.2) do not describe yet:
 # imported here once, for every feature.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.form import BaseForm
+from wtforms.validators import ValidationError
 
-__all__ = ["ConfirmForm", "SelectChoice", "choices", "field_messages"]
+from overleg.lib.dates import (
+    FIRST_DAY,
+    LAST_DAY,
+    brussels_instant,
+    check_day,
+    check_year,
+    day_in_range,
+    repeated_time_note,
+    to_local,
+)
+from overleg.lib.refusal import Refusal
+
+__all__ = [
+    "ConfirmForm",
+    "DayField",
+    "SelectChoice",
+    "WallTimeField",
+    "YearField",
+    "choices",
+    "field_messages",
+    "flash_repeated_times",
+]
+
+INVALID_DATE = _l("Geef een geldige datum.")
+INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
+INVALID_YEAR = _l("Geef een jaartal, bijvoorbeeld 2027.")
 
 
 class ConfirmForm(FlaskForm):
@@ -27,3 +65,69 @@ def field_messages(**messages: Any) -> dict[str, Any]:
     """A field's `invalid_value_message` / `invalid_choice_message` arguments: WTForms 3.3 takes
     them, its type stubs (types-WTForms 3.2) do not know them yet."""
     return messages
+
+
+class DayField(DateField):
+    """A calendar date (`<input type=date>`) within the accepted years."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_value_message", INVALID_DATE)
+        render_kw = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
+        kwargs["render_kw"] = {**render_kw, **(kwargs.get("render_kw") or {})}
+        super().__init__(label, validators, **kwargs)
+
+    def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
+        if not validation_stopped and isinstance(self.data, date):
+            _as_field_error(check_day, self.data)
+
+
+class WallTimeField(TimeField):
+    """A Brussels wall-clock time on the date of the form's DayField named `day_field`.
+
+    A time the clock skips that day (summer time starts) is refused with a message that says
+    so; a time it shows twice is accepted (overleg.lib.dates.brussels_instant takes the first).
+    """
+
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, day_field: str, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("invalid_value_message", INVALID_TIME)
+        super().__init__(label, validators, **kwargs)
+        self.day_field = day_field
+
+    def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
+        day = getattr(form, self.day_field).data
+        if validation_stopped or not isinstance(self.data, time) or not isinstance(day, date):
+            return
+        if day_in_range(day):  # else the date field says so
+            _as_field_error(brussels_instant, day, self.data)
+
+
+class YearField(IntegerField):
+    """A calendar year within the accepted years."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_value_message", INVALID_YEAR)
+        super().__init__(label, validators, **kwargs)
+
+    def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
+        if not validation_stopped and isinstance(self.data, int):
+            _as_field_error(check_year, self.data)
+
+
+def _as_field_error(check: Callable[..., object], *values: object) -> None:
+    """Run a check of overleg.lib.dates; its refusal becomes the field's error."""
+    try:
+        check(*values)
+    except Refusal as refusal:
+        raise ValidationError(str(refusal.message)) from None
+
+
+def flash_repeated_times(*instants: datetime) -> None:
+    """After a save: say which of the two readings was taken for a Brussels time the clock shows
+    twice that day (overleg.lib.dates.brussels_instant takes the first)."""
+    for instant in instants:
+        local = to_local(instant)
+        note = repeated_time_note(local.date(), local.time())
+        if note is not None:
+            flash(str(note), "warning")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bench.pages import queries_for
 from overleg.extensions import db
 from overleg.lib.calendar_rules import reasons_to_avoid
-from overleg.lib.dates import BRUSSELS
+from overleg.lib.dates import BRUSSELS, brussels_instant
 from overleg.meetings import services
 from overleg.models import (
     AgendaItem,
@@ -40,8 +40,8 @@ def meeting_of(world, municipality=None, day: date | None = None, hour: int = 14
     day = day or ordinary_day()
     meeting = services.create_meeting(
         municipality or world.north,
-        start_at=services.local_datetime(day, time(hour, 0)),
-        end_at=services.local_datetime(day, time(hour + 2, 0)),
+        start_at=brussels_instant(day, time(hour, 0)),
+        end_at=brussels_instant(day, time(hour + 2, 0)),
         now=utcnow(),
     )
     db.session.commit()

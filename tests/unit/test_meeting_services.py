@@ -16,6 +16,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
+from overleg.lib.dates import brussels_instant
 from overleg.lib.refusal import Refusal
 from overleg.meetings import services
 from overleg.meetings.services import AgendaItemData, ConflictKind
@@ -36,7 +37,7 @@ NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
 
 def brussels(day: date, hour: int, minute: int = 0) -> datetime:
-    return services.local_datetime(day, time(hour, minute))
+    return brussels_instant(day, time(hour, minute))
 
 
 def new_meeting(world, day: date = date(2026, 3, 17), hour: int = 14, **kwargs) -> Meeting:
@@ -50,16 +51,6 @@ def new_meeting(world, day: date = date(2026, 3, 17), hour: int = 14, **kwargs) 
     )
     db.session.commit()
     return meeting
-
-
-# --- time -------------------------------------------------------------------------------------
-
-
-def test_local_datetime_is_brussels_wall_clock_stored_in_utc():
-    winter = services.local_datetime(date(2026, 3, 17), time(14, 0))
-    summer = services.local_datetime(date(2026, 6, 16), time(14, 0))
-    assert winter == datetime(2026, 3, 17, 13, 0, tzinfo=UTC)
-    assert summer == datetime(2026, 6, 16, 12, 0, tzinfo=UTC)
 
 
 # --- create -----------------------------------------------------------------------------------
