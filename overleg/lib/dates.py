@@ -177,6 +177,17 @@ def brussels_instant(day: date, clock: time, *, field: str | None = None) -> dat
     return wall.replace(tzinfo=BRUSSELS).astimezone(UTC)
 
 
+def later(start: datetime, minutes: int) -> datetime:
+    """The instant `minutes` of real time after `start`, in the time zone of `start`.
+
+    Adding a timedelta to a datetime with a zone adds wall-clock time: 01:30 + 2 hours on the
+    night summer time starts reads 03:30, one real hour later. This adds it to the UTC instant.
+    """
+    if start.tzinfo is None:
+        raise ValueError("naive datetime")
+    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+
+
 def is_repeated(day: date, clock: time) -> bool:
     """Whether the clock shows this Brussels time twice on `day` (the night summer time ends)."""
     wall = datetime.combine(day, clock.replace(tzinfo=None, fold=0))

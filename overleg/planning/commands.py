@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from overleg.extensions import db
 from overleg.lib.calendar_rules import CalendarRules
-from overleg.lib.dates import long_datetime
+from overleg.lib.dates import FIRST_YEAR, LAST_YEAR, long_datetime
 from overleg.lib.refusal import Refusal
 from overleg.models import AvailabilityPoll, Platform
 from overleg.models.types import utcnow
@@ -27,7 +27,7 @@ from overleg.planning.texts import note_text, problem_text, violation_text
 
 
 @click.command("plan")
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Het jaar.")
+@click.option("--year", type=click.IntRange(FIRST_YEAR, LAST_YEAR), required=True, help="Het jaar.")
 @click.option("--half", type=click.Choice(["1", "2"]), default=None, help="Alleen dit halfjaar.")
 @click.option("--platform", "platform_slug", default=None, help="Alleen dit platform (slug).")
 @click.option("--json", "as_json", is_flag=True, help="Druk de voorstellen af als JSON.")

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -17,13 +16,12 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from overleg.auth.permissions import MAX_ID
 from overleg.models import Municipality
-from overleg.web.forms import SelectChoice, field_messages
+from overleg.web.forms import DayField, SelectChoice, WallTimeField, YearField, field_messages
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 
@@ -36,14 +34,7 @@ def offer_municipalities(
 
 
 class _PeriodFields:
-    year = IntegerField(
-        _l("Jaar"),
-        validators=[
-            InputRequired(_l("Vul een jaar in.")),
-            NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
-        ],
-        **field_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
-    )
+    year = YearField(_l("Jaar"), validators=[InputRequired(_l("Vul een jaar in."))])
     half = SelectField(
         _l("Periode"),
         choices=[
@@ -82,15 +73,9 @@ class PeriodForm(_PeriodFields, FlaskForm):
 
 class ProposalRowForm(Form):
     slug = HiddenField(validators=[Length(max=120)])
-    day = DateField(
-        _l("Datum"),
-        validators=[InputRequired(_l("Vul een datum in."))],
-        **field_messages(invalid_value_message=_l("Geef een geldige datum.")),
-    )
-    start_time = TimeField(
-        _l("Beginuur"),
-        validators=[InputRequired(_l("Vul een beginuur in."))],
-        **field_messages(invalid_value_message=_l("Geef een geldig uur (uu:mm).")),
+    day = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
+    start_time = WallTimeField(
+        _l("Beginuur"), validators=[InputRequired(_l("Vul een beginuur in."))], day_field="day"
     )
 
 
@@ -115,11 +100,7 @@ class ProposalsForm(_PeriodFields, FlaskForm):
         _l("Ook de niet-verplichte genodigden bevragen (hun antwoord telt als voorkeur)"),
         default=True,
     )
-    poll_answer_by = DateField(
-        _l("Antwoorden tegen"),
-        validators=[Optional()],
-        **field_messages(invalid_value_message=_l("Geef een geldige datum.")),
-    )
+    poll_answer_by = DayField(_l("Antwoorden tegen"), validators=[Optional()])
 
 
 class PollAnswerForm(FlaskForm):
@@ -144,11 +125,4 @@ class YearForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(
-        _l("Jaar"),
-        validators=[
-            InputRequired(_l("Vul een jaar in.")),
-            NumberRange(2000, 2100, _l("Kies een jaar tussen %(min)s en %(max)s.")),
-        ],
-        **field_messages(invalid_value_message=_l("Geef een jaartal, bijvoorbeeld 2027.")),
-    )
+    year = YearField(_l("Jaar"), validators=[InputRequired(_l("Vul een jaar in."))])

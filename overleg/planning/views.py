@@ -8,7 +8,7 @@ The planner page proposes (`services.propose`), re-checks a table adjusted by ha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_date
@@ -37,7 +37,7 @@ from overleg.auth.permissions import (
 from overleg.extensions import db
 from overleg.lib import pdf
 from overleg.lib.calendar_rules import CalendarRules, blocked_days
-from overleg.lib.dates import BRUSSELS
+from overleg.lib.dates import BRUSSELS, brussels_instant, later, to_local
 from overleg.mail.settings import MailSettings
 from overleg.models import AvailabilityPoll, Municipality
 from overleg.models.types import utcnow
@@ -245,7 +245,9 @@ def _assignments(form: ProposalsForm) -> list[Assignment]:
         row = entry.form
         day, start_time = row.day.data, row.start_time.data
         if day is not None and start_time is not None:
-            start = datetime.combine(day, start_time, tzinfo=BRUSSELS)
+            # On the Brussels clock, as the planner's own proposals are; the form refused a time
+            # that does not exist, and a time shown twice is the first (brussels_instant).
+            start = to_local(brussels_instant(day, start_time))
             result.append(Assignment(row.slug.data or "", start))
     return result
 
@@ -274,7 +276,7 @@ def _rows_checked(checked: services.Checked) -> list[Row]:
             if v.slug == a.slug and v.number == number_of[i]
         ]
         name = request_.name if request_ else a.slug
-        rows.append(Row(a.slug, name, a.start, a.start + timedelta(minutes=duration), [], texts))
+        rows.append(Row(a.slug, name, a.start, later(a.start, duration), [], texts))
     return rows
 
 
@@ -373,9 +375,7 @@ def _poll_request(proposals_form: ProposalsForm) -> polls.PollRequest:
     return polls.PollRequest(
         per_meeting=proposals_form.poll_per_meeting.data or 3,
         include_optional=bool(proposals_form.poll_include_optional.data),
-        answer_by=datetime.combine(answer_by, datetime.max.time(), tzinfo=BRUSSELS)
-        if answer_by
-        else None,
+        answer_by=brussels_instant(answer_by, time.max) if answer_by else None,
     )
 
 

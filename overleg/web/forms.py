@@ -26,7 +26,9 @@ from wtforms.validators import ValidationError
 
 from overleg.lib.dates import (
     FIRST_DAY,
+    FIRST_YEAR,
     LAST_DAY,
+    LAST_YEAR,
     brussels_instant,
     check_day,
     check_year,
@@ -72,8 +74,7 @@ class DayField(DateField):
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_value_message", INVALID_DATE)
-        render_kw = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
-        kwargs["render_kw"] = {**render_kw, **(kwargs.get("render_kw") or {})}
+        _tell_the_browser(kwargs, FIRST_DAY.isoformat(), LAST_DAY.isoformat())
         super().__init__(label, validators, **kwargs)
 
     def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
@@ -108,11 +109,17 @@ class YearField(IntegerField):
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_value_message", INVALID_YEAR)
+        _tell_the_browser(kwargs, FIRST_YEAR, LAST_YEAR)
         super().__init__(label, validators, **kwargs)
 
     def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
         if not validation_stopped and isinstance(self.data, int):
             _as_field_error(check_year, self.data)
+
+
+def _tell_the_browser(kwargs: dict[str, Any], first: object, last: object) -> None:
+    """The accepted range as the input's min and max (a field's own render_kw comes first)."""
+    kwargs["render_kw"] = {"min": first, "max": last, **(kwargs.get("render_kw") or {})}
 
 
 def _as_field_error(check: Callable[..., object], *values: object) -> None:

@@ -43,21 +43,6 @@ def _fields(cls: type[Form]) -> Iterator[tuple[str, UnboundField]]:
 
 FORMS = _form_classes()
 
-# Not yet on the shared fields: each entry leaves when its form does (the list only shrinks).
-NOT_YET_SHARED = {
-    "overleg.planning.forms.ProposalRowForm.day",
-    "overleg.planning.forms.ProposalRowForm.start_time",
-    "overleg.planning.forms.ConfirmForm.poll_answer_by",
-    "overleg.planning.forms.ConfirmForm.year",
-    "overleg.planning.forms.PeriodForm.year",
-    "overleg.planning.forms.YearForm.year",
-}
-
-
-def test_the_forms_are_found():
-    names = {cls.__name__ for cls in FORMS}
-    assert {"MeetingCreateForm", "MeetingEditForm", "MinutesForm", "ActionPointForm"} <= names
-
 
 def _qualified(cls: type[Form], name: str) -> str:
     return f"{cls.__module__}.{cls.__name__}.{name}"
@@ -102,12 +87,7 @@ def _bare_years() -> set[str]:
 
 
 def test_every_date_time_and_year_goes_through_the_shared_fields():
-    assert (_bare_dates() | _bare_times() | _bare_years()) - NOT_YET_SHARED == set()
-
-
-def test_the_list_of_forms_not_yet_shared_only_shrinks():
-    bare = _bare_dates() | _bare_times() | _bare_years()
-    assert NOT_YET_SHARED - bare == set(), "remove the entries that use the shared fields now"
+    assert _bare_dates() | _bare_times() | _bare_years() == set()
 
 
 # --- the fields -------------------------------------------------------------------------------

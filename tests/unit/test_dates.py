@@ -24,6 +24,7 @@ from overleg.lib.dates import (
     check_instant,
     check_year,
     is_repeated,
+    later,
     long_datetime,
     parse_day,
     repeated_time_note,
@@ -143,6 +144,24 @@ def test_from_the_repeated_hour_past_three_lasts_an_hour_longer_than_the_clock_s
     begin = brussels_instant(day, time(start // 60, start % 60))
     finish = brussels_instant(day, time(end // 60, end % 60))
     assert finish - begin == timedelta(minutes=end - start + 60)
+
+
+@PROPERTY
+@given(day=st.sampled_from(CHANGES), clock=CLOCKS, minutes=st.integers(0, 600))
+def test_later_adds_real_time_on_the_brussels_clock(day, clock, minutes):
+    try:
+        start = brussels_instant(day, clock).astimezone(BRUSSELS)
+    except Refusal:
+        return
+    end = later(start, minutes)
+    assert end.tzinfo is BRUSSELS
+    assert end.timestamp() - start.timestamp() == minutes * 60
+    assert end.astimezone(UTC) == start.astimezone(UTC) + timedelta(minutes=minutes)
+
+
+def test_later_refuses_a_naive_datetime():
+    with pytest.raises(ValueError, match="naive"):
+        later(datetime(2031, 10, 26, 1, 30), 60)  # noqa: DTZ001 - the naive one refused
 
 
 # --- what the user reads ----------------------------------------------------------------------

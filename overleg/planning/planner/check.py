@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from overleg.lib.calendar_rules import blocked_days
-from overleg.lib.dates import BRUSSELS
+from overleg.lib.dates import BRUSSELS, later
 from overleg.planning.planner.occupancy import Period
 from overleg.planning.planner.problem import (
     Assignment,
@@ -65,9 +65,7 @@ def check_assignments(
         if a.start.tzinfo is None:
             raise ValueError("naive datetime")
         start = a.start.astimezone(BRUSSELS)
-        one = _Placed(
-            a.slug, numbers[a.slug], start, start + timedelta(minutes=m.duration_minutes), m
-        )
+        one = _Placed(a.slug, numbers[a.slug], start, later(start, m.duration_minutes), m)
         placed.append(one)
         violations.extend(_own_rules(problem, one))
     violations.extend(_people_rules(problem, placed))
@@ -121,7 +119,7 @@ def _people_rules(problem: PlanningProblem, placed: list[_Placed]) -> list[Viola
             entries = taken.setdefault((person, one.start.date()), [])
             name = problem.person_name(person)
             for o_start, o_end, o_slug, _o_number in entries:
-                if o_start < one.end and one.start < o_end:
+                if _overlap((o_start, o_end), (one.start, one.end)):
                     violations.append(
                         Violation(
                             "overlap", one.slug, one.number, {"person": name, "other": o_slug}
@@ -136,6 +134,16 @@ def _people_rules(problem: PlanningProblem, placed: list[_Placed]) -> list[Viola
                 violations.append(Violation("max_per_day", one.slug, one.number, params))
             entries.append((one.start, one.end, one.slug, one.number))
     return violations
+
+
+def _overlap(one: tuple[datetime, datetime], other: tuple[datetime, datetime]) -> bool:
+    """Whether two (start, end) periods overlap, compared as UTC instants: Brussels times with
+    the same zone compare by their wall clock, and 02:30 happens twice the night summer time
+    ends."""
+    (start, end), (other_start, other_end) = (
+        (a.astimezone(UTC), b.astimezone(UTC)) for a, b in (one, other)
+    )
+    return start < other_end and other_start < end
 
 
 def _spacing_rules(placed: list[_Placed]) -> list[Violation]:

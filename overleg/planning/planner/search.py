@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from overleg.lib.dates import BRUSSELS
+from overleg.lib.dates import BRUSSELS, later
 from overleg.planning.planner import anneal as annealing
 from overleg.planning.planner import explain
 from overleg.planning.planner.candidates import (
@@ -323,7 +323,7 @@ def _proposal(planner: Planner, meeting: Meeting, slot: Slot) -> Proposal:
         name=meeting.request.name,
         number=meeting.number,
         start=begin,
-        end=begin + timedelta(minutes=meeting.request.duration_minutes),
+        end=later(begin, meeting.request.duration_minutes),
         people=tuple(sorted(meeting.request.people)),
         penalty=penalty,
         notes=tuple(notes),
