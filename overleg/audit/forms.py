@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from overleg.audit.queries import AuditFilterChoices, AuditFilters, action_label
+from overleg.web.forms import Form
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The filters of the audit page (GET, no CSRF token needed)."""
 
     class Meta:

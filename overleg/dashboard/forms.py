@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from overleg.web.forms import Form
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(Form):
     # Built for every page (base.html). An explicit (never shown) label keeps wtforms from
     # translating a default label, which loads its message catalogue from disk per request.
     language = HiddenField(label="")

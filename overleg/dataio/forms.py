@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from overleg.dataio.services import MAX_IMPORT_BYTES
+from overleg.web.forms import Form, MultilineHiddenField
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         _l("CSV-bestand"),
         validators=[FileRequired(_l("Kies een CSV-bestand."))],
@@ -19,13 +19,13 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     # The checked text goes back with the confirmation and is checked again before anything is
     # written: nothing on the server between preview and import.
-    payload = HiddenField(validators=[DataRequired(), Length(max=MAX_IMPORT_BYTES)])
+    payload = MultilineHiddenField(validators=[DataRequired(), Length(max=MAX_IMPORT_BYTES)])
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirm_name = StringField(
         _l("Typ de volledige naam ter bevestiging"),
         validators=[DataRequired(_l("Typ de naam van de persoon.")), Length(max=201)],

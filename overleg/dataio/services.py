@@ -40,6 +40,7 @@ from overleg.models import (
     OrganisationType,
     User,
 )
+from overleg.web.forms import is_single_line, not_single_line
 
 MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_ROWS = 5_000
@@ -266,6 +267,7 @@ class _RowCheck:
     def row(self, row: ImportRow) -> None:
         """Check one row, noting every problem on it."""
         _check_lengths(row)
+        _check_single_lines(row)
         if not row.values["organisatie"]:
             row.errors.append(_l("De organisatie ontbreekt."))
             return
@@ -339,6 +341,13 @@ def _check_lengths(row: ImportRow) -> None:
             row.errors.append(
                 _l("'%(column)s' is langer dan %(max)s tekens.", column=column, max=limit)
             )
+
+
+def _check_single_lines(row: ImportRow) -> None:
+    """Every column holds one line: a quoted line break in a name would reach a mail header."""
+    for column, value in row.values.items():
+        if not is_single_line(value):
+            row.errors.append(not_single_line(f"'{column}'"))
 
 
 def preview_import(user: User, text: str) -> ImportPreview:

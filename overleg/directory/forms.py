@@ -6,7 +6,6 @@ from datetime import time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -38,7 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from overleg.models import InviteeRole
-from overleg.web.forms import SelectChoice, field_messages
+from overleg.web.forms import Form, SelectChoice, field_messages
 from overleg.web.versions import VersionedForm
 
 WEEKDAYS = [
@@ -180,7 +179,7 @@ class MunicipalityForm(VersionedForm):
             raise ValidationError(_l("Een vergadering past niet in dit tijdvenster."))
 
 
-class StandingInviteeForm(FlaskForm):
+class StandingInviteeForm(Form):
     contact = _id_field(_l("Persoon"))
     role = _role_field(_l("Rol"), default=InviteeRole.REQUIRED)
 
@@ -189,7 +188,7 @@ class StandingInviteeRoleForm(VersionedForm):
     role = _role_field(_l("Rol"))
 
 
-class DeleteContactForm(FlaskForm):
+class DeleteContactForm(Form):
     confirm = BooleanField(
         _l("Ik begrijp dat deze persoon definitief verwijderd wordt."),
         validators=[DataRequired(_l("Bevestig het verwijderen."))],
@@ -262,7 +261,7 @@ class ThemeForm(VersionedForm):
     )
 
 
-class OrganisationSearchForm(FlaskForm):
+class OrganisationSearchForm(Form):
     """The filters of the organisation list (GET, no CSRF token needed)."""
 
     class Meta:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
-    Form,
     HiddenField,
     IntegerField,
     SearchField,
@@ -22,7 +20,7 @@ from wtforms.widgets import Select
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
-from overleg.web.forms import DayField, WallTimeField, YearField, field_messages
+from overleg.web.forms import DayField, Form, SubForm, WallTimeField, YearField, field_messages
 from overleg.web.versions import VersionedForm
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
@@ -79,7 +77,7 @@ class _TimesMixin:
     location = StringField(_l("Plaats"), validators=[_max(services.LOCATION_MAX)])
 
 
-class MeetingCreateForm(_TimesMixin, FlaskForm):
+class MeetingCreateForm(_TimesMixin, Form):
     municipality = SelectField(
         _l("Gemeente"),
         validators=[DataRequired(_l("Kies een gemeente."))],
@@ -113,7 +111,7 @@ class MeetingEditForm(_TimesMixin, VersionedForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reden van de annulering"),
         validators=[
@@ -151,7 +149,7 @@ class AgendaItemForm(VersionedForm):
     )
 
 
-class ReorderForm(FlaskForm):
+class ReorderForm(Form):
     """The whole new order, as comma-separated ids (what the move buttons send), and the
     versions of the items the page showed ("id:version,..."): an order made on an agenda that
     changed since is a conflict, not a lost update."""
@@ -175,7 +173,7 @@ class ReorderForm(FlaskForm):
             return {}
 
 
-class InviteeAddForm(FlaskForm):
+class InviteeAddForm(Form):
     contact_id = IntegerField(
         _l("Contactpersoon"),
         validators=[
@@ -203,13 +201,13 @@ class InviteeRoleForm(VersionedForm):
         self.role.choices = role_choices()
 
 
-class ContactSearchForm(Form):
+class ContactSearchForm(SubForm):
     """The search over visible contacts on the invitee page (GET, no CSRF needed)."""
 
     q = SearchField(_l("Zoek een contactpersoon"), validators=[_max(100)])
 
 
-class MeetingFilterForm(Form):
+class MeetingFilterForm(SubForm):
     """The filters of the meeting list (GET)."""
 
     municipality = SelectField(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TextAreaField
+from wtforms.form import BaseForm
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -16,10 +16,11 @@ from wtforms.validators import (
 
 from overleg.meetings.invitations import COMMENT_MAX, NAME_MAX
 from overleg.models import RsvpStatus
+from overleg.web.forms import Form
 
 
 class _AnswerField(RadioField):
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         if self.data not in {value for value, _label in answer_choices()}:
             raise ValidationError(str(_l("Kies een antwoord.")))
 
@@ -32,7 +33,7 @@ def answer_choices() -> list[tuple[str, str]]:
     ]
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = _AnswerField(
         _l("Uw antwoord"),
         choices=answer_choices,
@@ -47,7 +48,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class SubstituteForm(FlaskForm):
+class SubstituteForm(Form):
     first_name = StringField(
         _l("Voornaam van de vervanger"),
         validators=[

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -18,7 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from overleg.minutes import services
-from overleg.web.forms import DayField, SelectChoice
+from overleg.web.forms import DayField, Form, SelectChoice, SubForm
 
 ATTENDANCE_CHOICES = [
     SelectChoice("", _l("— niet geregistreerd —")),
@@ -42,7 +40,7 @@ def _too_long(limit: int) -> Length:
     return Length(max=limit, message=_l("Hoogstens %(max)d tekens.", max=limit))
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Carries the version of the minutes the user started from (optimistic locking)."""
 
     version = HiddenField()
@@ -54,7 +52,7 @@ class VersionedForm(FlaskForm):
             return None
 
 
-class AttendanceRowForm(Form):
+class AttendanceRowForm(SubForm):
     invitation_id = HiddenField()
     attendance = SelectField(_l("Aanwezigheid"), choices=ATTENDANCE_CHOICES)
 
@@ -77,7 +75,7 @@ class GuestForm(VersionedForm):
     substitute_for = SelectField(_l("Vervangt"), choices=[])
 
 
-class NoteForm(Form):
+class NoteForm(SubForm):
     agenda_item_id = HiddenField()
     discussion = TextAreaField(_l("Bespreking"), validators=[_too_long(services.DISCUSSION_MAX)])
     decisions = TextAreaField(
@@ -85,7 +83,7 @@ class NoteForm(Form):
     )
 
 
-class ActionPointForm(Form):
+class ActionPointForm(SubForm):
     id = HiddenField()
     description = TextAreaField(_l("Wat"), validators=[_too_long(services.ACTION_MAX)])
     agenda_item_id = SelectField(_l("Agendapunt"), choices=[])
@@ -95,7 +93,7 @@ class ActionPointForm(Form):
     delete = BooleanField(_l("Verwijderen"))
 
 
-class FollowUpForm(Form):
+class FollowUpForm(SubForm):
     action_point_id = HiddenField()
     status = SelectField(_l("Opvolging"), choices=FOLLOW_UP_CHOICES)
     note = StringField(_l("Toelichting"), validators=[_too_long(services.FOLLOW_UP_NOTE_MAX)])

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +19,15 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from overleg.auth.permissions import MAX_ID
 from overleg.models import Municipality
-from overleg.web.forms import DayField, SelectChoice, WallTimeField, YearField, field_messages
+from overleg.web.forms import (
+    DayField,
+    Form,
+    SelectChoice,
+    SubForm,
+    WallTimeField,
+    YearField,
+    field_messages,
+)
 
 INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 
@@ -64,14 +70,14 @@ class _PeriodFields:
     )
 
 
-class PeriodForm(_PeriodFields, FlaskForm):
+class PeriodForm(_PeriodFields, Form):
     """The period and the rules (a GET form: no state changes, so no CSRF token)."""
 
     class Meta:
         csrf = False
 
 
-class ProposalRowForm(Form):
+class ProposalRowForm(SubForm):
     slug = HiddenField(validators=[Length(max=120)])
     day = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
     start_time = WallTimeField(
@@ -79,7 +85,7 @@ class ProposalRowForm(Form):
     )
 
 
-class ProposalsForm(_PeriodFields, FlaskForm):
+class ProposalsForm(_PeriodFields, Form):
     """The proposals as the coordinator (maybe) adjusted them, to check, confirm or poll;
     CSRF-protected."""
 
@@ -103,7 +109,7 @@ class ProposalsForm(_PeriodFields, FlaskForm):
     poll_answer_by = DayField(_l("Antwoorden tegen"), validators=[Optional()])
 
 
-class PollAnswerForm(FlaskForm):
+class PollAnswerForm(Form):
     """The public page of a poll: the slots that suit (checkboxes) and a remark."""
 
     suiting = SelectMultipleField(
@@ -119,7 +125,7 @@ class PollAnswerForm(FlaskForm):
     )
 
 
-class YearForm(FlaskForm):
+class YearForm(Form):
     """The year of the compliance view (a GET form)."""
 
     class Meta:

@@ -1,5 +1,15 @@
-"""Forms every feature shares, the one bridge to WTForms' newest API, and the fields for dates,
-times and years.
+"""Forms every feature shares, the base every form of overleg derives from, the one bridge to
+WTForms' newest API, and the fields for dates, times and years.
+
+`Form` (a Flask-WTF form, CSRF included) and `SubForm` (a plain WTForms form: the rows of a
+FieldList, the filters read from a query string) share one Meta that gives every single-line text
+field, whatever its form, the `SingleLine` check: a line break, a tab or another control character
+in a name, an address or a title is refused at input, with a message naming the field and what was
+typed kept. Such a value would otherwise end up in a mail header, which must not break a line
+(issue 11, finding 3). Text areas, and hidden fields that carry a multi-line text between two
+steps (`MultilineHiddenField`), take line breaks and tabs; the request's own check
+(overleg.web.safety) already refused the other control characters there.
+tests/unit/test_single_line_inputs.py checks that every form class in overleg/ derives from these.
 
 Every date, Brussels wall-clock time and year a form accepts goes through DayField, WallTimeField
 and YearField, so that the rules of overleg.lib.dates (the accepted range of years; a time the
@@ -9,19 +19,25 @@ finds the forms that would bypass them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import flash
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, TimeField
+from wtforms import DateField, Field, IntegerField, TimeField
+from wtforms import Form as PlainForm
+from wtforms.fields import HiddenField, StringField, TextAreaField
 
 # WTForms 3.3's choices API, which its type stubs (types-WTForms 3.2) do not describe yet:
 # imported here once, for every feature.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
 from overleg.lib.dates import (
@@ -37,24 +53,94 @@ from overleg.lib.dates import (
     to_local,
 )
 from overleg.lib.refusal import Refusal
+from overleg.web.safety import has_control_characters
 
 __all__ = [
     "ConfirmForm",
     "DayField",
+    "Form",
+    "MultilineHiddenField",
     "SelectChoice",
+    "SubForm",
     "WallTimeField",
     "YearField",
     "choices",
     "field_messages",
     "flash_repeated_times",
+    "is_single_line",
+    "not_single_line",
 ]
+
+FieldT = TypeVar("FieldT", bound=Field)
 
 INVALID_DATE = _l("Geef een geldige datum.")
 INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
 INVALID_YEAR = _l("Geef een jaartal, bijvoorbeeld 2027.")
 
 
-class ConfirmForm(FlaskForm):
+# Line breaks of Unicode that are not ASCII control characters (NEL, line and paragraph separator).
+UNICODE_LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")
+
+
+def is_single_line(value: str) -> bool:
+    """No line break, tab or other control character: text that may go into a mail header."""
+    return not has_control_characters(value) and UNICODE_LINE_BREAKS.search(value) is None
+
+
+def not_single_line(name: str) -> LazyString:
+    """The message for a field (or a CSV column) `name` whose value is more than one line."""
+    return _l("%(field)s moet op één regel staan, zonder regeleinde of tab.", field=name)
+
+
+class SingleLine:
+    """Refuses a value with a line break, a tab or another control character, naming the field."""
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        value = field.data
+        if isinstance(value, str) and not is_single_line(value):
+            raise ValidationError(str(not_single_line(field.label.text or field.name)))
+
+
+class MultilineHiddenField(HiddenField):
+    """A hidden field that carries a multi-line text between two steps (an uploaded file)."""
+
+
+def takes_one_line(field: Field) -> bool:
+    """Whether `field` holds a single line of text (every text field but the multi-line ones)."""
+    return isinstance(field, StringField) and not isinstance(
+        field, TextAreaField | MultilineHiddenField
+    )
+
+
+class SingleLineMeta(DefaultMeta):
+    """Binds every field as usual and gives each single-line text field the `SingleLine` check."""
+
+    def bind_field(
+        self,
+        form: BaseForm,
+        unbound_field: UnboundField[FieldT],
+        options: MutableMapping[str, Any],
+    ) -> FieldT:
+        field = super().bind_field(form, unbound_field, options)
+        if takes_one_line(field):
+            field.validators = [*field.validators, SingleLine()]
+        return field
+
+
+class Form(FlaskForm):
+    """The base of every page form (CSRF included)."""
+
+    class Meta(SingleLineMeta):
+        pass
+
+
+class SubForm(PlainForm):
+    """The base of every form without CSRF: rows of a FieldList, filters of a query string."""
+
+    Meta = SingleLineMeta
+
+
+class ConfirmForm(Form):
     """A button with nothing but the CSRF token: a state change confirmed by one POST."""
 
 

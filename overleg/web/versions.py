@@ -26,10 +26,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectFieldBase, SelectMultipleField
 
 from overleg.lib.refusal import EditConflict
+from overleg.web.forms import Form
 from overleg.web.refusals import Outcome
 
 # The form's own fields that are not something the person edits.
@@ -60,7 +60,7 @@ class Conflict:
     saved_at: datetime | None = None
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """An edit form of a versioned row (overleg.models.versioning.Versioned)."""
 
     version = HiddenField()
