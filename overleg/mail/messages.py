@@ -79,6 +79,16 @@ def clean_header_text(value: str, *, field: str = "header") -> str:
     return _ENCODED_WORD.sub(lambda m: m.group(0).replace("=?", "= ?"), value).strip()
 
 
+def one_line(value: str) -> str:
+    """Stored text made fit for a header: each line break or control character becomes a space.
+
+    Input is checked for them (overleg.web.forms, the CSV import), but a name stored before that
+    must still reach its mail: `clean_header_text` would refuse it, and the recipient would be
+    left out. Names and subjects taken from the database go through this first.
+    """
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
 def clean_address(value: str, *, field: str = "address") -> str:
     """A plain mailbox address (local@domain), refused when it could carry more than that."""
     value = value.strip()

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from overleg.mail.messages import HeaderInjectionError, Sender, clean_address
+from overleg.mail.messages import HeaderInjectionError, Sender, clean_address, one_line
 from overleg.models import Contact, Platform
 
 
@@ -36,7 +36,7 @@ def sender_for(platform: Platform, settings: MailSettings) -> Sender:
         reply_to = ""
     return Sender(
         address=settings.mail_from,
-        name=(platform.organiser_name or platform.name).replace("\n", " ").replace("\r", " "),
+        name=one_line(platform.organiser_name or platform.name),
         reply_to=reply_to,
     )
 

@@ -28,6 +28,10 @@ def reminders_group() -> None:
 def reminders_command(days: int | None) -> None:
     """Queue one reminder per invitee without an answer; safe to run every hour."""
     days = days if days is not None else int(current_app.config["REMINDER_DAYS_BEFORE"])
-    rows = invitations.queue_reminders(now=utcnow(), days_before=days)
+    report = invitations.queue_reminders(now=utcnow(), days_before=days)
     db.session.commit()
-    click.echo(_("%(count)d herinnering(en) in de wachtrij.", count=len(rows)))
+    click.echo(_("%(count)d herinnering(en) in de wachtrij.", count=report.count))
+    for entry in report.not_mailed:
+        click.echo(
+            _("Geen herinnering voor %(name)s: geen bruikbaar e-mailadres.", name=entry.name)
+        )

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_invitation, get_meeting
 from overleg.lib import ical
 from overleg.mail.links import opened, personal_page
+from overleg.mail.report import flash_not_mailed
 from overleg.mail.settings import MailSettings
 from overleg.meetings import invitation_forms, invitations, services
 from overleg.meetings.invitations import SubstituteData
@@ -94,18 +97,15 @@ def _flash_sent(result: invitations.SendResult) -> None:
     flash(
         _(
             "%(count)d uitnodiging(en) staan klaar om verstuurd te worden.",
-            count=len(result.queued),
+            count=result.report.count,
         ),
         "success",
     )
-    if result.skipped:
-        flash(
-            _(
-                "Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.",
-                names=", ".join(inv.display_name for inv in result.skipped),
-            ),
-            "warning",
-        )
+    flash_not_mailed(result.report, no_address=_not_invited)
+
+
+def _not_invited(names: str) -> LazyString:
+    return _l("Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.", names=names)
 
 
 def _link_action(meeting_id: int, invitation_id: int, renew: bool) -> Response:
@@ -209,12 +209,19 @@ def substitute(token: str) -> ViewResponse:
         comment=substitute_form.substitute_comment.data or "",
     )
     with refusals_on(substitute_form) as outcome:
+        previous = invitations.current_substitute(invitation)
+        previous_name = previous.display_name if previous is not None else ""
         created = invitations.name_substitute(invitation, data, now=utcnow(), settings=_settings())
     if not outcome.accepted:
         return _rsvp_page(invitation, answer_form, substitute_form, 422)
     flash(
         _("Bedankt. %(name)s krijgt een eigen uitnodiging.", name=created.display_name), "success"
     )
+    if previous_name:
+        flash(
+            _("%(name)s is niet langer uw vervanger en krijgt een annulering.", name=previous_name),
+            "info",
+        )
     return redirect(url_for("meetings.rsvp", token=token))
 
 

@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
@@ -43,7 +45,9 @@ from overleg.mail.messages import (
     RawMessage,
     build_raw_message,
     clean_address,
+    one_line,
 )
+from overleg.mail.report import MailReport, Reason
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings import agenda_pdf
 from overleg.models import (
@@ -55,12 +59,16 @@ from overleg.models import (
     OutboxMessage,
     Platform,
     RsvpStatus,
+    SubstituteNaming,
     User,
 )
 
 NAME_MAX = 100
 EMAIL_MAX = 254
 COMMENT_MAX = 2000
+# How many substitutes one personal link may name in a window (each one gets an invitation mail).
+SUBSTITUTE_LIMIT = 3
+SUBSTITUTE_WINDOW = timedelta(hours=24)
 
 
 class MailKind(enum.StrEnum):
@@ -179,7 +187,7 @@ def _render(name: str, context: dict[str, Any]) -> str:
 
 def _subject(kind: MailKind, meeting: Meeting, when: str | None = None) -> str:
     when = when if when is not None else long_datetime(meeting.start_at, "nl")
-    title = " ".join(meeting.title.split())
+    title = one_line(meeting.title)
     return {
         MailKind.INVITATION: f"Uitnodiging: {title}, {when}",
         MailKind.UPDATE: f"Gewijzigd: {title}, {when}",
@@ -259,7 +267,9 @@ class _MeetingMail:
 class _Batch:
     """One kind of mail sent at one moment, with the same note and agenda for every recipient.
 
-    Each meeting's shared parts (`_MeetingMail`) are built once, for its first recipient.
+    Each meeting's shared parts (`_MeetingMail`) are built once, for its first recipient. The
+    batch reports every recipient it mailed and every one it could not (`report`, `sent`,
+    `unsent`): nobody is left out without a word.
     """
 
     kind: MailKind
@@ -268,18 +278,28 @@ class _Batch:
     agenda: Attachment | None = None
     change_note: str = ""
     personal_cancel: bool = False
+    report: MailReport = field(default_factory=MailReport)
+    sent: list[Invitation] = field(default_factory=list)
+    unsent: list[Invitation] = field(default_factory=list)
     _prepared: dict[int, _MeetingMail] = field(default_factory=dict)
 
     def queue(self, invitation: Invitation) -> OutboxMessage | None:
-        """Put one recipient's mail in the outbox (None when they cannot be mailed)."""
+        """Put one recipient's mail in the outbox (None, reported, when they cannot be mailed)."""
         built = self._build(invitation)
-        return outbox.enqueue(built[0], **built[1]) if built is not None else None
+        if built is None:
+            return None
+        row = outbox.enqueue(built[0], **built[1])
+        self.report.rows.append(row)
+        return row
 
-    def row(self, invitation: Invitation) -> dict[str, Any] | None:
-        """One recipient's outbox row, for `outbox.enqueue_all` (None when they cannot be
-        mailed)."""
-        built = self._build(invitation)
-        return outbox.row_values(built[0], **built[1]) if built is not None else None
+    def queue_all(self, invitations: Iterable[Invitation]) -> None:
+        """Put every recipient's mail in the outbox with one INSERT (bulk invitations)."""
+        rows = []
+        for invitation in invitations:
+            built = self._build(invitation)
+            if built is not None:
+                rows.append(outbox.row_values(built[0], **built[1]))
+        outbox.enqueue_all(rows)
 
     def _meeting_mail(self, meeting: Meeting) -> _MeetingMail:
         mail = self._prepared.get(id(meeting))
@@ -297,12 +317,32 @@ class _Batch:
         return mail
 
     def _build(self, invitation: Invitation) -> tuple[RawMessage, dict[str, Any]] | None:
-        """The recipient's message and its outbox fields; marks the invitation as sent."""
+        """The recipient's message and its outbox fields; marks the invitation as sent.
+
+        None when the recipient cannot be mailed, which the report then says, with the reason.
+        """
         contact = invitation.contact
-        if contact is None or not contact.email or contact.erased_at is not None:
+        if contact is None or not mailable_contact(contact):
+            self._unsent(invitation, Reason.NO_ADDRESS)
             return None
-        meeting = invitation.meeting
-        mail = self._meeting_mail(meeting)
+        try:
+            message = self._message(invitation, contact)
+        except HeaderInjectionError:
+            self._unsent(invitation, Reason.UNBUILDABLE)
+            return None
+        self._mark_sent(invitation, contact)
+        self.sent.append(invitation)
+        self.report.mailed.append(invitation.display_name)
+        return message, {
+            "kind": self.kind.value,
+            "to_address": contact.email,
+            "to_name": one_line(contact.full_name),
+            "meeting_id": invitation.meeting.id,
+            "invitation_id": invitation.id,
+        }
+
+    def _message(self, invitation: Invitation, contact: Contact) -> RawMessage:
+        mail = self._meeting_mail(invitation.meeting)
         cancel = self.kind is MailKind.CANCEL
         answer = "" if cancel else answer_url(self.settings.base_url, ensure_token(invitation))
         calendar = mail.calendar.message([invitation], answer_link=answer)
@@ -310,28 +350,21 @@ class _Batch:
         attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
         if self.agenda is not None and not cancel:
             attachments.append(self.agenda)
-        try:
-            message = build_raw_message(
-                sender=mail.sender,
-                to_address=contact.email,
-                to_name=contact.full_name,
-                subject=mail.subject,
-                text=text,
-                html=html,
-                calendar=calendar,
-                calendar_method=mail.method.value,
-                attachments=attachments,
-            )
-        except HeaderInjectionError:
-            return None
-        self._mark_sent(invitation, contact)
-        return message, {
-            "kind": self.kind.value,
-            "to_address": contact.email,
-            "to_name": contact.full_name,
-            "meeting_id": meeting.id,
-            "invitation_id": invitation.id,
-        }
+        return build_raw_message(
+            sender=mail.sender,
+            to_address=contact.email,
+            to_name=one_line(contact.full_name),
+            subject=mail.subject,
+            text=text,
+            html=html,
+            calendar=calendar,
+            calendar_method=mail.method.value,
+            attachments=attachments,
+        )
+
+    def _unsent(self, invitation: Invitation, reason: Reason) -> None:
+        self.unsent.append(invitation)
+        self.report.skip(invitation.display_name, reason)
 
     def _mark_sent(self, invitation: Invitation, contact: Contact) -> None:
         invitation.sent_at = self.now
@@ -345,8 +378,9 @@ class _Batch:
 
 @dataclass
 class SendResult:
-    queued: list[Invitation] = field(default_factory=list)
-    skipped: list[Invitation] = field(default_factory=list)  # no usable e-mail address
+    queued: list[Invitation] = field(default_factory=list)  # their mail is in the outbox
+    skipped: list[Invitation] = field(default_factory=list)  # not mailed: `report` says why
+    report: MailReport = field(default_factory=MailReport)
 
 
 def _mailable(invitation: Invitation) -> bool:
@@ -377,11 +411,15 @@ def recipients(meeting: Meeting) -> SendResult:
 
 def recipients_from(invitations: Iterable[Invitation]) -> SendResult:
     result = SendResult()
-    for invitation in sorted(invitations, key=lambda inv: inv.display_name.lower()):
-        if invitation.is_guest:
-            continue
+    for invitation in _invitees(invitations):
         (result.queued if _mailable(invitation) else result.skipped).append(invitation)
     return result
+
+
+def _invitees(invitations: Iterable[Invitation]) -> list[Invitation]:
+    """The invitees (not the guests of the minutes), by name."""
+    invitees = [invitation for invitation in invitations if not invitation.is_guest]
+    return sorted(invitees, key=lambda inv: inv.display_name.lower())
 
 
 def send_invitations(
@@ -403,36 +441,38 @@ def send_invitations(
     if meeting.status is MeetingStatus.HELD or meeting.end_at <= now:
         raise Refusal(_l("Deze vergadering is voorbij."))
     _preload(meeting)
-    result = recipients(meeting)
+    targets = _invitees(meeting.invitations)
     if only_unsent:
-        result.queued = [inv for inv in result.queued if inv.sent_sequence != meeting.ical_sequence]
-    agenda = _agenda_attachment(meeting, settings) if result.queued else None
+        targets = [inv for inv in targets if inv.sent_sequence != meeting.ical_sequence]
+    agenda = _agenda_attachment(meeting, settings) if any(map(_mailable, targets)) else None
     batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
-    outbox.enqueue_all(
-        [row for invitation in result.queued if (row := batch.row(invitation)) is not None]
-    )
+    batch.queue_all(targets)
+    result = SendResult(batch.sent, batch.unsent, batch.report)
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.INVITED
     meeting.invitations_sent_at = now
     if user is not None:
-        skipped = ", ".join(inv.display_name for inv in result.skipped)
-        summary = f"{meeting.title}: {len(result.queued)} uitnodiging(en) in de wachtrij"
-        if skipped:
-            summary += f"; zonder e-mailadres overgeslagen: {skipped}"
-        audit.record(
-            user,
-            "meeting.send_invitations",
-            meeting,
-            municipality_id=meeting.municipality_id,
-            summary=summary,
-            details={
-                "queued": [inv.id for inv in result.queued],
-                "skipped": [inv.id for inv in result.skipped],
-                "sequence": meeting.ical_sequence,
-            },
-        )
+        _record_sent(user, meeting, result)
     db.session.flush()
     return result
+
+
+def _record_sent(user: User, meeting: Meeting, result: SendResult) -> None:
+    report = result.report
+    audit.record(
+        user,
+        "meeting.send_invitations",
+        meeting,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {report.count} uitnodiging(en) in de wachtrij"
+        + report.audit_note(),
+        details={
+            "queued": [inv.id for inv in result.queued],
+            "skipped": [inv.id for inv in result.skipped],
+            "sequence": meeting.ical_sequence,
+            **report.audit_details(),
+        },
+    )
 
 
 class _Change(Protocol):
@@ -465,57 +505,59 @@ def queue_meeting_update(
     *,
     now: datetime,
     settings: MailSettings | None = None,
-) -> list[OutboxMessage]:
+) -> MailReport:
     """After a change of time, place or status: an update (or CANCEL) to everyone invited.
 
     Only invitees who already received an invitation get mail; before invitations go out a change
-    needs none. Does nothing when `change` says the SEQUENCE was not raised. Does not commit.
+    needs none. Does nothing when `change` says the SEQUENCE was not raised. The report names
+    whoever could not be mailed (an address removed since). Does not commit.
     """
     if change is not None and not change.needs_new_sequence:
-        return []
+        return MailReport()
     if meeting.invitations_sent_at is None:
-        return []
+        return MailReport()
     settings = _settings(settings)
     _preload(meeting)
     cancelled = meeting.status is MeetingStatus.CANCELLED
     kind = MailKind.CANCEL if cancelled else MailKind.UPDATE
-    targets = [inv for inv in meeting.invitations if inv.sent_at is not None and _mailable(inv)]
+    targets = [inv for inv in _invitees(meeting.invitations) if inv.sent_at is not None]
     agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
     note = _change_note(change) if change is not None else ""
     batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
-    return [row for invitation in targets if (row := batch.queue(invitation)) is not None]
+    for invitation in targets:
+        batch.queue(invitation)
+    return batch.report
 
 
 def queue_invitee_added(
     invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
-) -> OutboxMessage | None:
+) -> MailReport:
     """Someone added after the invitations went out gets the REQUEST. Does not commit."""
     meeting = invitation.meeting
     if meeting.invitations_sent_at is None or meeting.status is MeetingStatus.CANCELLED:
-        return None
-    if not _mailable(invitation):
-        return None
+        return MailReport()
     settings = _settings(settings)
-    agenda = _agenda_attachment(meeting, settings)
-    return _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda).queue(invitation)
+    agenda = _agenda_attachment(meeting, settings) if _mailable(invitation) else None
+    batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
+    batch.queue(invitation)
+    return batch.report
 
 
 def queue_invitee_removed(
     invitation: Invitation, *, now: datetime, settings: MailSettings | None = None
-) -> OutboxMessage | None:
+) -> MailReport:
     """Someone taken off the list who had received the invitation gets a CANCEL.
 
     Call before the invitation row is deleted. Does not commit.
     """
-    if invitation.sent_at is None or not _mailable(invitation):
-        return None
+    if invitation.sent_at is None:
+        return MailReport()
     settings = _settings(settings)
-    row = _Batch(MailKind.CANCEL, now=now, settings=settings, personal_cancel=True).queue(
-        invitation
-    )
+    batch = _Batch(MailKind.CANCEL, now=now, settings=settings, personal_cancel=True)
+    row = batch.queue(invitation)
     if row is not None:
         row.invitation_id = None  # the invitation row is about to go
-    return row
+    return batch.report
 
 
 def can_send(meeting: Meeting, now: datetime) -> bool:
@@ -531,9 +573,13 @@ ANSWERS = (RsvpStatus.ACCEPTED, RsvpStatus.TENTATIVE, RsvpStatus.DECLINED)
 
 
 def substitute_of(invitation: Invitation) -> Invitation | None:
-    """The colleague this invitee named as substitute, if any."""
+    """The colleague this invitee named as substitute, if any (from the loaded invitations)."""
     return next(
-        (inv for inv in invitation.meeting.invitations if inv.substitute_for_id == invitation.id),
+        (
+            inv
+            for inv in invitation.meeting.invitations
+            if inv.substitute_for_id == invitation.id and not inv.is_guest
+        ),
         None,
     )
 
@@ -628,6 +674,8 @@ def name_substitute(
 
     The colleague becomes a contact of the same organisation (or the existing contact with that
     address is reused) and is invited with the same role; the original answer becomes DELEGATED.
+    An invitation has one substitute: naming another withdraws the previous one, who gets a
+    cancellation. A link names at most SUBSTITUTE_LIMIT substitutes per SUBSTITUTE_WINDOW.
     Does not commit.
     """
     _check_can_answer(invitation, now)
@@ -635,24 +683,137 @@ def name_substitute(
         raise Refusal(_l("Deze uitnodiging kan geen vervanger aanduiden."))
     first, last = _substitute_name(data)
     email = _substitute_email(data, own=invitation.contact.email or "")
+    _lock_link(invitation, now)
+    previous = current_substitute(invitation)
+    _check_limit(invitation, now)
     contact = _colleague(invitation.contact.organisation, first, last, email)
-    meeting = invitation.meeting
-    if any(inv.contact_id == contact.id for inv in meeting.invitations):
+    if _is_invited(invitation.meeting, contact):
         raise Refusal(_l("%(name)s is al uitgenodigd.", name=contact.full_name), field="email")
+    settings = _settings(settings)
+    if previous is not None:
+        _withdraw(previous, replaced_by=contact, now=now, settings=settings)
     substitute = _delegate(invitation, contact, comment=data.comment, now=now)
+    db.session.add(SubstituteNaming(invitation_id=invitation.id, at=now))
+    _invite_substitute(invitation, substitute, now=now, settings=settings)
+    return substitute
+
+
+def _lock_link(invitation: Invitation, now: datetime) -> None:
+    """Make the namings of one link wait for each other, on both databases.
+
+    A write to the invitation's row (not an ORM update: its version stays): PostgreSQL locks the
+    row until the request commits and SQLite the whole database, so a second request through the
+    same link reads what the first committed (its substitute, its count, the invitation's
+    version) instead of what was there before. The unique index on `substitute_for_id` stays as
+    the backstop.
+    """
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation)  # what the request before this one committed, its version too
+
+
+def current_substitute(invitation: Invitation) -> Invitation | None:
+    """The substitute this invitee named, as the database has it now."""
+    return db.session.scalar(
+        sa.select(Invitation)
+        .where(Invitation.substitute_for_id == invitation.id, Invitation.is_guest.is_(False))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _check_limit(invitation: Invitation, now: datetime) -> None:
+    """Refuse more namings than one link may make in SUBSTITUTE_WINDOW (each one mails)."""
+    named = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SubstituteNaming)
+        .where(
+            SubstituteNaming.invitation_id == invitation.id,
+            SubstituteNaming.at > now - SUBSTITUTE_WINDOW,
+        )
+    )
+    if (named or 0) >= SUBSTITUTE_LIMIT:
+        raise Refusal(
+            _l(
+                "Via deze link werd de voorbije 24 uur al %(count)d keer een vervanger aangeduid. "
+                "Probeer het later opnieuw, of neem contact op met de organisator.",
+                count=SUBSTITUTE_LIMIT,
+            )
+        )
+
+
+def _is_invited(meeting: Meeting, contact: Contact) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Invitation.id).where(
+                Invitation.meeting_id == meeting.id, Invitation.contact_id == contact.id
+            )
+        )
+        is not None
+    )
+
+
+def _withdraw(
+    substitute: Invitation, *, replaced_by: Contact, now: datetime, settings: MailSettings
+) -> None:
+    """The previous substitute (and whoever they named in turn) is no longer invited."""
+    if substitute.attendance is not None:
+        raise Refusal(
+            _l(
+                "%(name)s staat al op de aanwezigheidslijst en kan niet meer vervangen worden.",
+                name=substitute.display_name,
+            )
+        )
+    if (nested := current_substitute(substitute)) is not None:
+        _withdraw(nested, replaced_by=replaced_by, now=now, settings=settings)
+    meeting = substitute.meeting
+    mail = queue_invitee_removed(substitute, now=now, settings=settings)
+    audit.record(
+        None,
+        "invitation.substitute_withdrawn",
+        meeting,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {substitute.display_name} is geen vervanger meer "
+        f"(vervangen door {replaced_by.full_name}); {mail.count} annulering(en) in de wachtrij"
+        + mail.audit_note(),
+        details={"invitation_id": substitute.id, **mail.audit_details()},
+        actor_label=_actor(substitute.substitute_for or substitute),
+    )
+    if substitute in meeting.invitations:
+        meeting.invitations.remove(substitute)
+    else:
+        db.session.delete(substitute)
+    db.session.flush()
+
+
+def _invite_substitute(
+    invitation: Invitation, substitute: Invitation, *, now: datetime, settings: MailSettings
+) -> None:
+    """The substitute's own invitation, in the outbox; recorded in the audit trail."""
+    meeting = invitation.meeting
+    agenda = _agenda_attachment(meeting, settings)
+    batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
+    batch.queue(substitute)
+    if batch.report.not_mailed:
+        raise Refusal(
+            _l(
+                "Er kon geen uitnodiging voor %(name)s gemaakt worden.",
+                name=substitute.display_name,
+            ),
+            field="email",
+        )
     audit.record(
         None,
         "invitation.substitute",
         substitute,
         municipality_id=meeting.municipality_id,
         summary=f"{meeting.title}: {invitation.display_name} laat zich vervangen door "
-        f"{contact.full_name}",
+        f"{substitute.display_name}; 1 uitnodiging in de wachtrij",
         actor_label=_actor(invitation),
     )
-    settings = _settings(settings)
-    agenda = _agenda_attachment(meeting, settings)
-    _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda).queue(substitute)
-    return substitute
 
 
 def _substitute_name(data: SubstituteData) -> tuple[str, str]:
@@ -702,13 +863,25 @@ def _colleague(organisation: Organisation, first: str, last: str, email: str) ->
 def _delegate(
     invitation: Invitation, contact: Contact, *, comment: str, now: datetime
 ) -> Invitation:
-    """Invite `contact` in the place of `invitation`'s invitee, with the same role."""
+    """Invite `contact` in the place of `invitation`'s invitee, with the same role.
+
+    Two requests that got past the lock at once (never, but the index is the backstop) meet the
+    unique index: the second gets a refusal, not an error page.
+    """
     substitute = Invitation(contact=contact, role=invitation.role, substitute_for=invitation)
     invitation.meeting.invitations.append(substitute)
     invitation.rsvp_status = RsvpStatus.DELEGATED
     invitation.rsvp_comment = comment.strip()[:COMMENT_MAX]
     invitation.responded_at = now
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise Refusal(
+            _l(
+                "Tegelijk werd via deze link een andere vervanger aangeduid. Laad de pagina "
+                "opnieuw om te zien wie nu uw vervanger is."
+            )
+        ) from error
     return substitute
 
 
@@ -717,44 +890,63 @@ def _delegate(
 
 def queue_reminders(
     *, now: datetime, days_before: int, settings: MailSettings | None = None
-) -> list[OutboxMessage]:
+) -> MailReport:
     """Remind, once, every invitee who has not answered a meeting within `days_before` days.
 
     Safe to run every hour: an invitation gets at most one reminder (reminded_at), and only
-    invitations that were sent, whose link still works and whose meeting goes ahead. Does not
-    commit.
+    invitations that were sent, whose link still works and whose meeting goes ahead. Whoever
+    cannot be mailed (their address was removed since) is named once, in the report and in the
+    audit trail of their meeting. Does not commit.
     """
     settings = _settings(settings)
+    report = MailReport()
+    for meeting, due in groupby(_due_reminders(now, days_before), key=lambda inv: inv.meeting):
+        batch = _Batch(MailKind.REMINDER, now=now, settings=settings)
+        for invitation in due:
+            batch.queue(invitation)
+            invitation.reminded_at = now
+        _record_reminders(meeting, batch.report)
+        report.extend(batch.report)
+    return report
+
+
+def _record_reminders(meeting: Meeting, report: MailReport) -> None:
+    audit.record(
+        None,
+        "meeting.send_reminders",
+        meeting,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {report.count} herinnering(en) in de wachtrij"
+        + report.audit_note(),
+        details=report.audit_details(),
+        actor_label="herinneringen",
+    )
+
+
+def _due_reminders(now: datetime, days_before: int) -> list[Invitation]:
+    """The sent, unanswered, not yet reminded invitations of meetings within `days_before` days."""
     horizon = now + timedelta(days=days_before)
-    invitations = db.session.scalars(
-        sa.select(Invitation)
-        .join(Meeting, Invitation.meeting_id == Meeting.id)
-        .where(
-            Meeting.status == MeetingStatus.INVITED,
-            Meeting.start_at > now,
-            Meeting.start_at <= horizon,
-            Invitation.rsvp_status == RsvpStatus.NEEDS_ACTION,
-            Invitation.sent_at.is_not(None),
-            Invitation.reminded_at.is_(None),
-            Invitation.token_revoked_at.is_(None),
-            Invitation.is_guest.is_(False),
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .join(Meeting, Invitation.meeting_id == Meeting.id)
+            .where(
+                Meeting.status == MeetingStatus.INVITED,
+                Meeting.start_at > now,
+                Meeting.start_at <= horizon,
+                Invitation.rsvp_status == RsvpStatus.NEEDS_ACTION,
+                Invitation.sent_at.is_not(None),
+                Invitation.reminded_at.is_(None),
+                Invitation.token_revoked_at.is_(None),
+                Invitation.is_guest.is_(False),
+            )
+            .options(
+                selectinload(Invitation.contact),
+                selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
+            )
+            .order_by(Invitation.meeting_id, Invitation.id)
         )
-        .options(
-            selectinload(Invitation.contact),
-            selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
-        )
-        .order_by(Invitation.meeting_id, Invitation.id)
-    ).all()
-    rows = []
-    batch = _Batch(MailKind.REMINDER, now=now, settings=settings)
-    for invitation in invitations:
-        if not _mailable(invitation):
-            continue
-        row = batch.queue(invitation)
-        invitation.reminded_at = now
-        if row is not None:
-            rows.append(row)
-    return rows
+    )
 
 
 def answers_summary(invitations: Iterable[Invitation]) -> dict[RsvpStatus, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
@@ -33,6 +33,7 @@ from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avoid
 from overleg.lib.dates import BRUSSELS, check_instant, year_bounds
 from overleg.lib.refusal import Refusal
+from overleg.mail.report import MailReport
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -215,6 +216,8 @@ class MeetingChange:
     old_end_at: datetime | None = None
     old_location: str | None = None
     old_status: MeetingStatus | None = None
+    # The updates or cancellations this change put in the outbox, and who could not be mailed.
+    mail: MailReport = field(default_factory=MailReport)
 
     @property
     def needs_new_sequence(self) -> bool:
@@ -247,10 +250,11 @@ def update_meeting(
         change = _change_meeting(
             meeting, title=title, start_at=start_at, end_at=end_at, location=location, now=now
         )
+    if change.needs_new_sequence:
+        mail = invitation_mail.queue_meeting_update(meeting, change, now=now)
+        change = replace(change, mail=mail)
     if change.changed and user is not None:
         _record_updated(user, meeting, change)
-    if change.needs_new_sequence:
-        invitation_mail.queue_meeting_update(meeting, change, now=now)
     return change
 
 
@@ -318,9 +322,16 @@ def _record_updated(user: User, meeting: Meeting, change: MeetingChange) -> None
         "meeting.update",
         meeting,
         municipality_id=meeting.municipality_id,
-        summary="; ".join(parts),
-        details={"sequence": meeting.ical_sequence},
+        summary="; ".join(parts) + _mail_note(change.mail, "bijgewerkte uitnodiging(en)"),
+        details={"sequence": meeting.ical_sequence, **change.mail.audit_details()},
     )
+
+
+def _mail_note(report: MailReport, what: str) -> str:
+    """'; 12 bijgewerkte uitnodiging(en) in de wachtrij; niet gemaild: ...' ('' without mail)."""
+    if not report.mailed and not report.not_mailed:
+        return ""
+    return f"; {report.count} {what} in de wachtrij{report.audit_note()}"
 
 
 def cancel_meeting(
@@ -338,17 +349,22 @@ def cancel_meeting(
     meeting.cancel_reason = reason
     meeting.ical_sequence += 1
     db.session.flush()
+    change = MeetingChange(status_changed=True, old_status=old_status)
+    change = replace(change, mail=invitation_mail.queue_meeting_update(meeting, change, now=now))
     if user is not None:
         audit.record(
             user,
             "meeting.cancel",
             meeting,
             municipality_id=meeting.municipality_id,
-            summary=f"{meeting.title} op {_local_text(meeting.start_at)} geannuleerd: {reason}",
-            details={"sequence": meeting.ical_sequence, "cancelled_at": now.isoformat()},
+            summary=f"{meeting.title} op {_local_text(meeting.start_at)} geannuleerd: {reason}"
+            + _mail_note(change.mail, "annulering(en)"),
+            details={
+                "sequence": meeting.ical_sequence,
+                "cancelled_at": now.isoformat(),
+                **change.mail.audit_details(),
+            },
         )
-    change = MeetingChange(status_changed=True, old_status=old_status)
-    invitation_mail.queue_meeting_update(meeting, change, now=now)
     return change
 
 
@@ -577,15 +593,16 @@ def add_invitee(
     invitation = Invitation(contact=contact, role=role)
     meeting.invitations.append(invitation)
     db.session.flush()
+    mail = invitation_mail.queue_invitee_added(invitation, now=utcnow())
     if user is not None:
         audit.record(
             user,
             "invitation.create",
             invitation,
             municipality_id=meeting.municipality_id,
-            summary=f"{meeting.title}: {contact.full_name} uitgenodigd ({role})",
+            summary=f"{meeting.title}: {contact.full_name} uitgenodigd ({role})"
+            + _mail_note(mail, "uitnodiging(en)"),
         )
-    invitation_mail.queue_invitee_added(invitation, now=utcnow())
     return invitation
 
 
@@ -615,10 +632,11 @@ def change_invitee_role(
     return True
 
 
-def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
-    """Take someone off the invitee list. Does not commit.
+def remove_invitee(invitation: Invitation, *, user: User | None = None) -> MailReport:
+    """Take someone off the invitee list; the report says whether their cancellation went out.
 
-    Someone whose attendance is already recorded stays: the minutes refer to them.
+    Someone whose attendance is already recorded stays: the minutes refer to them. Does not
+    commit.
     """
     meeting = invitation.meeting
     _editable(meeting)
@@ -628,7 +646,7 @@ def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
         )
     name = invitation.display_name
     invitation_id = invitation.id
-    invitation_mail.queue_invitee_removed(invitation, now=utcnow())
+    mail = invitation_mail.queue_invitee_removed(invitation, now=utcnow())
     meeting.invitations.remove(invitation)
     db.session.flush()
     if user is not None:
@@ -637,9 +655,11 @@ def remove_invitee(invitation: Invitation, *, user: User | None = None) -> None:
             "invitation.delete",
             meeting,
             municipality_id=meeting.municipality_id,
-            summary=f"{meeting.title}: {name} niet langer uitgenodigd",
+            summary=f"{meeting.title}: {name} niet langer uitgenodigd"
+            + _mail_note(mail, "annulering(en)"),
             details={"invitation_id": invitation_id},
         )
+    return mail
 
 
 # --- conflicts ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from overleg.auth.permissions import (
 from overleg.extensions import db
 from overleg.lib.dates import brussels_instant, parse_day, to_local
 from overleg.lib.refusal import EditConflict
+from overleg.mail.report import flash_not_mailed
 from overleg.meetings import forms, services
 from overleg.meetings.services import AgendaItemData
 from overleg.models import (
@@ -235,6 +236,7 @@ def _flash_update(meeting: Meeting, change: services.MeetingChange) -> None:
         )
     else:
         flash(_("De vergadering is gewijzigd."), "success")
+    flash_not_mailed(change.mail)
     if change.time_changed:
         _flash_conflicts(meeting)
 
@@ -296,11 +298,12 @@ def cancel(meeting_id: int) -> ViewResponse:
     form = forms.CancelForm()
     if form.validate_on_submit():
         with refusals_on(form) as outcome:
-            services.cancel_meeting(
+            change = services.cancel_meeting(
                 meeting, reason=form.reason.data or "", now=utcnow(), user=current_user
             )
         if outcome.accepted:
             flash(_("De vergadering is geannuleerd."), "success")
+            flash_not_mailed(change.mail)
             return _to_meeting(meeting.id)
     return render_template("meetings/cancel.html", form=form, meeting=meeting), form_status(form)
 
@@ -515,17 +518,31 @@ def _invite(meeting: Meeting, form: forms.InviteeAddForm) -> bool:
         form.contact_id.errors = [_("Deze contactpersoon bestaat niet of is niet zichtbaar.")]
         return False
     with refusals_on(form) as outcome:
-        services.add_invitee(meeting, contact, InviteeRole(form.role.data), user=current_user)
+        invitation = services.add_invitee(
+            meeting, contact, InviteeRole(form.role.data), user=current_user
+        )
     if outcome.accepted:
-        if meeting.invitations_sent_at is not None:
-            message = _(
-                "%(name)s is uitgenodigd en krijgt de uitnodiging per e-mail.",
-                name=contact.full_name,
-            )
-        else:
-            message = _("%(name)s is uitgenodigd.", name=contact.full_name)
-        flash(message, "success")
+        _flash_invited(meeting, invitation)
     return outcome.accepted
+
+
+def _flash_invited(meeting: Meeting, invitation: Invitation) -> None:
+    """Whether the new invitee got the invitation by mail (once invitations went out)."""
+    name = invitation.display_name
+    if meeting.invitations_sent_at is None:
+        flash(_("%(name)s is uitgenodigd.", name=name), "success")
+    elif invitation.sent_at is not None:
+        flash(
+            _("%(name)s is uitgenodigd en krijgt de uitnodiging per e-mail.", name=name), "success"
+        )
+    else:
+        flash(
+            _(
+                "%(name)s is uitgenodigd, maar krijgt geen mail: geen bruikbaar e-mailadres.",
+                name=name,
+            ),
+            "warning",
+        )
 
 
 @bp.route("/meetings/<int:meeting_id>/invitees", methods=["GET", "POST"])
@@ -611,13 +628,13 @@ def invitee_delete(meeting_id: int, invitation_id: int) -> ViewResponse:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = invitation.display_name
-    invitation_sent = invitation.sent_at is not None
     with refusals_on() as outcome:
-        services.remove_invitee(invitation, user=current_user)
+        mail = services.remove_invitee(invitation, user=current_user)
     if outcome.accepted:
-        if invitation_sent:
+        if mail.count:
             message = _("%(name)s is niet langer uitgenodigd en krijgt een annulering.", name=name)
         else:
             message = _("%(name)s is niet langer uitgenodigd.", name=name)
         flash(message, "success")
+        flash_not_mailed(mail)
     return _to_invitees(meeting_id)

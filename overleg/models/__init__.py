@@ -20,6 +20,7 @@ from overleg.models.meetings import (
     Meeting,
     MeetingStatus,
     RsvpStatus,
+    SubstituteNaming,
 )
 from overleg.models.minutes import (
     ActionPoint,
@@ -64,6 +65,7 @@ __all__ = [
     "Role",
     "RsvpStatus",
     "StandingInvitee",
+    "SubstituteNaming",
     "Theme",
     "User",
     "organisation_municipality",

@@ -103,6 +103,9 @@ class AgendaItem(Versioned, Model):
     __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
 
 
+ONE_SUBSTITUTE_WHERE = "substitute_for_id IS NOT NULL AND NOT is_guest"
+
+
 class Invitation(Versioned, Model):
     """A person invited to (or, as a guest, present at) one meeting."""
 
@@ -144,6 +147,16 @@ class Invitation(Versioned, Model):
         sa.CheckConstraint(
             "contact_id IS NOT NULL OR guest_name <> ''", name="contact_or_guest_name"
         ),
+        # One substitute per invitation, named through its personal link (the guests of the
+        # minutes who stood in for someone are not counted): two requests that name one at the
+        # same time cannot both succeed.
+        sa.Index(
+            "uq_invitation_one_substitute",
+            "substitute_for_id",
+            unique=True,
+            sqlite_where=sa.text(ONE_SUBSTITUTE_WHERE),
+            postgresql_where=sa.text(ONE_SUBSTITUTE_WHERE),
+        ),
     )
 
     @property
@@ -151,3 +164,14 @@ class Invitation(Versioned, Model):
         if self.contact is not None:
             return self.contact.full_name
         return self.guest_name
+
+
+class SubstituteNaming(Model):
+    """A substitute named through an invitation's personal link: the limit per link counts these
+    in the database, so it holds across worker processes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

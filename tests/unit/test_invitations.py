@@ -107,7 +107,7 @@ def test_update_goes_to_those_invited_with_higher_sequence(meeting):
         place_changed = False
         old_start_at = NOW
 
-    rows = invitations.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS)
+    rows = invitations.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS).rows
     db.session.commit()
     assert len(rows) == 2 and all(r.kind == "update" for r in rows)
     calendar, _ = _calendar_of(rows[0])
@@ -118,7 +118,7 @@ def test_cancellation_sends_cancel(meeting):
     invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     meeting.status = MeetingStatus.CANCELLED
     meeting.ical_sequence += 1
-    rows = invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS)
+    rows = invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS).rows
     db.session.commit()
     assert len(rows) == 2
     calendar, message = _calendar_of(rows[0])
@@ -128,18 +128,18 @@ def test_cancellation_sends_cancel(meeting):
 
 
 def test_no_update_mail_before_invitations_went_out(meeting):
-    assert invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS) == []
+    assert invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS).rows == []
 
 
 def test_added_and_removed_invitees(meeting):
     invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     newcomer = factories.InvitationFactory(meeting=meeting)
-    row = invitations.queue_invitee_added(newcomer, now=NOW, settings=SETTINGS)
+    [row] = invitations.queue_invitee_added(newcomer, now=NOW, settings=SETTINGS).rows
     assert row is not None and row.kind == "invitation"
     leaving = meeting.invitations[0]
     address = leaving.contact.email
-    row = invitations.queue_invitee_removed(leaving, now=NOW, settings=SETTINGS)
+    [row] = invitations.queue_invitee_removed(leaving, now=NOW, settings=SETTINGS).rows
     meeting.invitations.remove(leaving)
     db.session.commit()
     assert row.to_address == address
@@ -206,13 +206,13 @@ def test_reminders_once_and_only_to_those_who_did_not_answer(meeting):
     invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     meeting.invitations[0].rsvp_status = RsvpStatus.ACCEPTED
     db.session.commit()
-    too_early = invitations.queue_reminders(now=NOW, days_before=7, settings=SETTINGS)
+    too_early = invitations.queue_reminders(now=NOW, days_before=7, settings=SETTINGS).rows
     assert too_early == []
     later = meeting.start_at - timedelta(days=5)
-    rows = invitations.queue_reminders(now=later, days_before=7, settings=SETTINGS)
+    rows = invitations.queue_reminders(now=later, days_before=7, settings=SETTINGS).rows
     db.session.commit()
     assert len(rows) == 1 and rows[0].kind == "reminder"
-    assert invitations.queue_reminders(now=later + timedelta(hours=1), days_before=7) == []
+    assert invitations.queue_reminders(now=later + timedelta(hours=1), days_before=7).rows == []
 
 
 def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world):
