@@ -44,8 +44,9 @@ from overleg.lib.pdf import (
 )
 from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
-from overleg.mail.messages import Attachment, HeaderInjectionError, build_message
-from overleg.mail.settings import MailSettings, sender_for
+from overleg.mail.messages import Attachment, HeaderInjectionError, build_message, one_line
+from overleg.mail.report import MailReport, Reason
+from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
@@ -1023,15 +1024,15 @@ class Recipient:
 
 
 def recipients(meeting: Meeting) -> list[Recipient]:
-    """Every invitee with an address (guests have none), then Wonen in Vlaanderen."""
+    """Every invitee with a usable address (guests have none), then Wonen in Vlaanderen."""
     result: list[Recipient] = []
     seen: set[str] = set()
     for invitation in meeting.invitations:
         contact = invitation.contact
-        if invitation.is_guest or contact is None or contact.erased_at is not None:
+        if invitation.is_guest or contact is None or not mailable_contact(contact):
             continue
         address = (contact.email or "").strip()
-        if address and address.lower() not in seen:
+        if address.lower() not in seen:
             seen.add(address.lower())
             result.append(Recipient(address, contact.full_name, invitation.id))
     agency = (meeting.municipality.platform.agency_email or "").strip()
@@ -1040,14 +1041,24 @@ def recipients(meeting: Meeting) -> list[Recipient]:
     return result
 
 
+def without_address(meeting: Meeting) -> list[str]:
+    """The invitees the minutes cannot be mailed to (no usable address), by name."""
+    return [
+        invitation.display_name
+        for invitation in meeting.invitations
+        if not invitation.is_guest and not mailable_contact(invitation.contact)
+    ]
+
+
 @_conflict_when_raced
 def distribute(
     minutes: Minutes, *, mail: MailSettings, user: User | None, now: datetime
-) -> list[Recipient]:
+) -> MailReport:
     """Queue the minutes (PDF attached) for every invitee and for Wonen in Vlaanderen.
 
     Only circulated or approved minutes are sent; the PDF is the latest frozen version. Records
-    the date it went to the agency (the compliance view reads `Minutes.sent_to_agency_at`).
+    the date it went to the agency (the compliance view reads `Minutes.sent_to_agency_at`). The
+    report names every invitee who got no mail.
     """
     meeting = minutes.meeting
     _refuse_cancelled(meeting)
@@ -1059,24 +1070,28 @@ def distribute(
     version = latest_version(minutes)
     pdf = version.pdf if version is not None else render_minutes(meeting, minutes).content
     mailing = _Mailing(minutes, Attachment(minutes_pdf_filename(meeting), pdf, "application/pdf"))
-    sent, skipped = mailing.queue(targets, mail)
+    report = MailReport()
+    for name in without_address(meeting):
+        report.skip(name, Reason.NO_ADDRESS)
+    sent = mailing.queue(targets, mail, report)
     agency_too = any(r.is_agency for r in sent)
     if agency_too:
         minutes.sent_to_agency_at = now
     _changed(
         minutes,
         "minutes.send",
-        f"Verslag verstuurd naar {len(sent)} ontvanger(s)"
-        + (" (ook Wonen in Vlaanderen)" if agency_too else ""),
+        f"Verslag verstuurd naar {report.count} ontvanger(s)"
+        + (" (ook Wonen in Vlaanderen)" if agency_too else "")
+        + report.audit_note(),
         user=user,
         now=now,
         details={
             "recipients": [r.address for r in sent],
-            "skipped": skipped,
             "version": version.number if version else None,
+            **report.audit_details(),
         },
     )
-    return sent
+    return report
 
 
 @dataclass(frozen=True)
@@ -1087,17 +1102,15 @@ class _Mailing:
     attachment: Attachment
 
     def queue(
-        self, targets: list[Recipient], mail: MailSettings
-    ) -> tuple[list[Recipient], list[str]]:
-        """Queue a message for every target; returns who got one and the addresses skipped
-        (an address that would inject a header)."""
+        self, targets: list[Recipient], mail: MailSettings, report: MailReport
+    ) -> list[Recipient]:
+        """Queue a message for every target; returns who got one, and reports everyone."""
         sent: list[Recipient] = []
-        skipped: list[str] = []
         with force_locale("nl"):  # the minutes and their mail are Dutch
             for recipient in targets:
                 message = self._message(recipient, mail)
                 if message is None:
-                    skipped.append(recipient.address)
+                    report.skip(recipient.name, Reason.UNBUILDABLE)
                     continue
                 outbox.enqueue(
                     message,
@@ -1107,8 +1120,9 @@ class _Mailing:
                     meeting_id=self.minutes.meeting_id,
                     invitation_id=recipient.invitation_id,
                 )
+                report.mailed.append(recipient.name)
                 sent.append(recipient)
-        return sent, skipped
+        return sent
 
     def _message(self, recipient: Recipient, mail: MailSettings) -> EmailMessage | None:
         meeting = self.minutes.meeting
@@ -1126,7 +1140,7 @@ class _Mailing:
             return build_message(
                 sender=sender_for(platform, mail),
                 to_address=recipient.address,
-                to_name=recipient.name,
+                to_name=one_line(recipient.name),
                 subject=self._subject(approved),
                 text=text,
                 attachments=[self.attachment],
@@ -1135,7 +1149,7 @@ class _Mailing:
             return None
 
     def _subject(self, approved: bool) -> str:
-        title = self.minutes.meeting.title
+        title = one_line(self.minutes.meeting.title)
         if approved:
             return str(_("Goedgekeurd verslag: %(title)s", title=title))
         return str(_("Ontwerpverslag ter opmerkingen: %(title)s", title=title))

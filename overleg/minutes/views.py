@@ -35,6 +35,7 @@ from overleg.auth.permissions import (
 )
 from overleg.extensions import db
 from overleg.lib.dates import short_date
+from overleg.mail.report import flash_not_mailed
 from overleg.mail.settings import MailSettings
 from overleg.meetings.agenda_pdf import agenda_pdf_filename, render_agenda_pdf
 from overleg.meetings.services import load_meeting_page
@@ -536,16 +537,17 @@ def _back_to_draft(minutes: Minutes, form: forms.ActionForm) -> str:
 
 
 def _send(minutes: Minutes, form: forms.ActionForm) -> str:
-    sent = services.distribute(
+    report = services.distribute(
         minutes,
         mail=MailSettings.from_config(current_app.config),
         user=current_account(),
         now=utcnow(),
     )
+    flash_not_mailed(report)
     return str(
         _(
             "Het verslag staat klaar om te versturen naar %(count)s ontvanger(s).",
-            count=len(sent),
+            count=report.count,
         )
     )
 

@@ -19,7 +19,8 @@ from overleg.extensions import db
 from overleg.mail import outbox
 from overleg.mail.messages import HeaderInjectionError
 from overleg.meetings import invitations
-from overleg.models import AuditEntry, Contact, OutboxMessage
+from overleg.models import AuditEntry, Contact, Minutes, OutboxMessage
+from overleg.models.types import utcnow
 from tests import factories
 from tests.conftest import login, post_form
 from tests.smtp_server import SmtpServer
@@ -196,3 +197,42 @@ def test_reminders_name_who_was_not_mailed(app, world, runner):
     # Named once: the next run neither mails nor names them again.
     again = runner.invoke(args=["reminders", "send", "--days", "400"])
     assert "0 herinnering(en)" in again.output and lost.full_name not in again.output
+
+
+def test_the_minutes_name_who_was_not_mailed(client, world):
+    start = utcnow() - timedelta(days=10)
+    meeting = factories.MeetingFactory(
+        municipality=world.north, start_at=start, end_at=start + timedelta(hours=2)
+    )
+    factories.InvitationFactory(meeting=meeting)
+    broken = factories.ContactFactory(last_name="Peeters\nBcc: x@evil.be")
+    factories.InvitationFactory(meeting=meeting, contact=broken)
+    silent = factories.InvitationFactory(
+        meeting=meeting, contact=factories.ContactFactory(email="")
+    )
+    db.session.commit()
+    login(client, world.secretary)
+    post_form(client, f"/meetings/{meeting.id}/minutes/attendance", {})
+    minutes = db.session.scalars(sa.select(Minutes).where(Minutes.meeting_id == meeting.id)).one()
+    post_form(
+        client,
+        f"/meetings/{meeting.id}/minutes/circulate",
+        {"version": str(minutes.version)},
+    )
+    db.session.refresh(minutes)
+
+    response = post_form(
+        client,
+        f"/meetings/{meeting.id}/minutes/send",
+        {"version": str(minutes.version)},
+        follow_redirects=True,
+    )
+
+    html = response.get_data(as_text=True)
+    mailed = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "minutes"))
+    assert mailed == 3  # two invitees (one name on one line now) and Wonen in Vlaanderen
+    assert "klaar om te versturen naar 3 ontvanger(s)" in html
+    assert f"Geen mail voor {silent.display_name}: geen bruikbaar e-mailadres." in html
+    summary = _audit("minutes.send").summary
+    assert summary.startswith("Verslag verstuurd naar 3 ontvanger(s)")
+    assert f"niet gemaild: {silent.display_name} (geen bruikbaar e-mailadres)" in summary

@@ -332,7 +332,7 @@ def test_distribution_queues_one_mail_per_invitee_and_one_for_the_agency(app, wo
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     addresses = [row.to_address for row in rows]
     assert addresses == [i.contact.email for i in invited] + [world.platform.agency_email]
-    assert len(sent) == 4
+    assert sent.count == 4
     assert all(row.kind == "minutes" and row.meeting_id == meeting.id for row in rows)
     message = email.message_from_bytes(rows[-1].raw)
     assert MAIL.mail_from in message["From"]  # the platform's sender, as for every mail
