@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +21,7 @@ from overleg.directory.reference_data import ensure_reference_data
 from overleg.extensions import db
 from overleg.models import InviteeRole, Municipality, Platform, Role, User
 from tests import factories
+from tests.smtp_server import SmtpServer
 from tests.support import databases
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -79,6 +81,15 @@ def app() -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the test."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

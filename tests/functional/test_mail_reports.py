@@ -12,7 +12,6 @@ import email
 import email.policy
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
@@ -23,15 +22,6 @@ from overleg.models import AuditEntry, Contact, Minutes, OutboxMessage
 from overleg.models.types import utcnow
 from tests import factories
 from tests.conftest import login, post_form
-from tests.smtp_server import SmtpServer
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _meeting(world, invitees: int):  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ import itertools
 import socket
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
@@ -19,15 +18,7 @@ from overleg.models import OutboxMessage, OutboxStatus
 from overleg.models.types import utcnow
 from tests import factories
 from tests.icaljs import assert_agrees_with_icalendar
-from tests.smtp_server import SmtpServer, free_port
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+from tests.smtp_server import free_port
 
 
 def _settings(port: int, timeout: float = 5.0) -> outbox.SmtpSettings:
