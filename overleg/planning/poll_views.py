@@ -12,6 +12,7 @@ from overleg.auth.permissions import Access, access, current_account, get_poll
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.mail.links import opened, personal_page
+from overleg.mail.report import MailReport, flash_not_mailed
 from overleg.mail.settings import MailSettings
 from overleg.models import PollRespondent
 from overleg.models.types import utcnow
@@ -66,18 +67,19 @@ def poll_remind(poll_id: int) -> Response:
     return redirect(url_for("planning.poll", poll_id=poll.id))
 
 
-def _flash_reminded(reminded: list[PollRespondent]) -> None:
-    if reminded:
-        flash(
-            ngettext(
-                "Herinnering verstuurd naar %(num)d genodigde.",
-                "Herinnering verstuurd naar %(num)d genodigden.",
-                len(reminded),
-            ),
-            "success",
-        )
-    else:
+def _flash_reminded(reminded: MailReport) -> None:
+    if not reminded.mailed and not reminded.not_mailed:
         flash(_("Iedereen heeft al geantwoord: er is niemand om te herinneren."), "info")
+        return
+    flash(
+        ngettext(
+            "Herinnering verstuurd naar %(num)d genodigde.",
+            "Herinnering verstuurd naar %(num)d genodigden.",
+            reminded.count,
+        ),
+        "success",
+    )
+    flash_not_mailed(reminded)
 
 
 @bp.route("/planning/polls/<int:poll_id>/close", methods=["POST"])

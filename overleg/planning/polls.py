@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,7 +30,8 @@ from overleg.lib.dates import long_date, long_datetime, time_only
 from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
-from overleg.mail.messages import build_message
+from overleg.mail.messages import HeaderInjectionError, build_message, one_line
+from overleg.mail.report import MailReport, Reason
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings.services import REQUIRED_ROLES
 from overleg.models import (
@@ -72,8 +74,10 @@ class PollRequest:
 @dataclass
 class PollStart:
     poll: AvailabilityPoll
-    mailed: list[PollRespondent]
+    mailed: list[PollRespondent]  # asked, with a personal link
     without_email: list[Contact]
+    # What went into the outbox, and everyone who got no mail (by name, with the reason).
+    report: MailReport = field(default_factory=MailReport)
 
 
 def candidate_slots(
@@ -108,19 +112,22 @@ def start_poll(
         _offer(poll, municipalities[slug], starts, durations[slug])
     result = _ask(poll, _invitees(municipalities.values(), request.include_optional))
     db.session.flush()
+    for contact in result.without_email:
+        result.report.skip(contact.full_name, Reason.NO_ADDRESS)
     roles = _roles_of([r.contact_id for r in result.mailed])
     for respondent in result.mailed:
-        _queue_mail(respondent, roles[respondent.contact_id], MAIL_KIND, mail=mail)
-        respondent.mailed_at = now
+        if _queue_mail(respondent, roles[respondent.contact_id], MAIL_KIND, mail, result.report):
+            respondent.mailed_at = now
     audit.record(
         user,
         "poll.start",
         poll,
         summary=(
             f"Beschikbaarheid bevraagd: {len(poll.slots)} momenten, "
-            f"{len(result.mailed)} genodigden ({problem.start.isoformat()} - "
-            f"{problem.end.isoformat()})"
+            f"{result.report.count} genodigden ({problem.start.isoformat()} - "
+            f"{problem.end.isoformat()})" + result.report.audit_note()
         ),
+        details=result.report.audit_details(),
     )
     return result
 
@@ -284,9 +291,34 @@ def _queue_mail(
     respondent: PollRespondent,
     roles: Mapping[int, InviteeRole],
     kind: str,
-    *,
     mail: MailSettings,
-) -> None:
+    report: MailReport,
+) -> bool:
+    """Put the respondent's mail in the outbox; False, in the report, when they cannot get it
+    (an address removed or a person erased since the poll started)."""
+    contact = respondent.contact
+    if not mailable_contact(contact):
+        report.skip(contact.full_name, Reason.NO_ADDRESS)
+        return False
+    try:
+        message = _poll_message(respondent, roles, kind, mail)
+    except HeaderInjectionError:
+        report.skip(contact.full_name, Reason.UNBUILDABLE)
+        return False
+    outbox.enqueue(
+        message,
+        kind=kind,
+        to_address=contact.email,
+        to_name=one_line(contact.full_name),
+        poll_id=respondent.poll.id,
+    )
+    report.mailed.append(contact.full_name)
+    return True
+
+
+def _poll_message(
+    respondent: PollRespondent, roles: Mapping[int, InviteeRole], kind: str, mail: MailSettings
+) -> EmailMessage:
     contact = respondent.contact
     poll = respondent.poll
     platform = poll.platform
@@ -305,16 +337,13 @@ def _queue_mail(
         text = env.get_template("mail/messages/poll.txt").render(**context)
         html = env.get_template("mail/messages/poll.html").render(**context)
     prefix = "Herinnering: " if kind == REMINDER_KIND else ""
-    message = build_message(
+    return build_message(
         sender=sender_for(platform, mail),
         to_address=contact.email,
-        to_name=contact.full_name,
+        to_name=one_line(contact.full_name),
         subject=f"{prefix}Wanneer past het lokaal woonoverleg? Bevraging {period_label(poll)}",
         text=text,
         html=html,
-    )
-    outbox.enqueue(
-        message, kind=kind, to_address=contact.email, to_name=contact.full_name, poll_id=poll.id
     )
 
 
@@ -329,23 +358,27 @@ def period_label(poll: AvailabilityPoll) -> str:
 
 def send_reminders(
     poll: AvailabilityPoll, *, user: User, now: datetime, mail: MailSettings
-) -> list[PollRespondent]:
-    """Mail everybody who has not answered yet (once per call); the caller commits."""
+) -> MailReport:
+    """Mail everybody who has not answered yet (once per call); the report names whoever could
+    not be mailed. The caller commits."""
     if not poll.is_open:
         raise Refusal(_l("Deze bevraging is afgesloten."))
     pending = [r for r in poll.respondents if r.answered_at is None]
     roles = _roles_of([r.contact_id for r in pending])
+    report = MailReport()
     for respondent in pending:
-        _queue_mail(respondent, roles[respondent.contact_id], REMINDER_KIND, mail=mail)
-        respondent.reminded_at = now
+        if _queue_mail(respondent, roles[respondent.contact_id], REMINDER_KIND, mail, report):
+            respondent.reminded_at = now
     if pending:
         audit.record(
             user,
             "poll.remind",
             poll,
-            summary=f"Herinnering voor bevraging {poll.id}: {len(pending)} genodigden",
+            summary=f"Herinnering voor bevraging {poll.id}: {report.count} genodigden"
+            + report.audit_note(),
+            details=report.audit_details(),
         )
-    return pending
+    return report
 
 
 def close_poll(poll: AvailabilityPoll, *, user: User | None, now: datetime) -> None:

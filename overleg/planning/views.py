@@ -23,8 +23,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from overleg.auth.permissions import (
@@ -38,6 +39,7 @@ from overleg.extensions import db
 from overleg.lib import pdf
 from overleg.lib.calendar_rules import CalendarRules, blocked_days
 from overleg.lib.dates import BRUSSELS, brussels_instant, later, to_local
+from overleg.mail.report import flash_not_mailed
 from overleg.mail.settings import MailSettings
 from overleg.models import AvailabilityPoll, Municipality
 from overleg.models.types import utcnow
@@ -409,18 +411,15 @@ def _flash_poll_started(started: polls.PollStart) -> None:
         ngettext(
             "De bevraging is verstuurd naar %(num)d genodigde.",
             "De bevraging is verstuurd naar %(num)d genodigden.",
-            len(started.mailed),
+            started.report.count,
         ),
         "success",
     )
-    if started.without_email:
-        flash(
-            _(
-                "Zonder bruikbaar e-mailadres, dus niet bevraagd: %(names)s.",
-                names=", ".join(c.full_name for c in started.without_email),
-            ),
-            "warning",
-        )
+    flash_not_mailed(started.report, no_address=_not_asked)
+
+
+def _not_asked(names: str) -> LazyString:
+    return _l("Zonder bruikbaar e-mailadres, dus niet bevraagd: %(names)s.", names=names)
 
 
 # --- compliance ------------------------------------------------------------------------------

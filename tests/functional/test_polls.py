@@ -354,3 +354,38 @@ def test_the_same_link_answered_twice_at_once_asks_to_send_again(
     assert db.session.scalars(
         sa.select(PollAnswer.slot_id).where(PollAnswer.respondent_id == respondent_id)
     ).all() == [north[0].id]
+
+
+def test_poll_mail_names_who_was_not_mailed_on_the_page_and_in_the_audit_trail(
+    client, world, people
+):
+    """Issue 11, finding 3: nobody is left out of a mailing without a word."""
+    from overleg.models import AuditEntry
+
+    login(client, world.coordinator)
+    _start_poll(client)
+    started = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "poll.start")
+    ).one()
+    mailed = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "poll"))
+    assert f"{mailed} genodigden" in started.summary
+    assert "niet gemaild: Zonder Mail (geen bruikbaar e-mailadres)" in started.summary
+    # An address removed after the poll started: the reminder names them, and is no 500.
+    people.optional.email = ""
+    db.session.commit()
+    poll = db.session.scalars(sa.select(AvailabilityPoll)).one()
+
+    response = post_form(client, f"/planning/polls/{poll.id}/remind", follow_redirects=True)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"Herinnering verstuurd naar {mailed - 1} genodigden." in html
+    assert "Geen mail voor Olaf Optioneel: geen bruikbaar e-mailadres." in html
+    reminded = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "poll.remind")
+    ).one()
+    assert reminded.summary.endswith("niet gemaild: Olaf Optioneel (geen bruikbaar e-mailadres)")
+    sent = db.session.scalar(
+        sa.select(sa.func.count()).where(OutboxMessage.kind == "poll-reminder")
+    )
+    assert sent == mailed - 1
