@@ -22,6 +22,7 @@ from overleg.models import AuditEntry, Contact, Minutes, OutboxMessage
 from overleg.models.types import utcnow
 from tests import factories
 from tests.conftest import login, post_form
+from tests.functional.test_meetings import edit_data
 
 
 def _meeting(world, invitees: int):  # type: ignore[no-untyped-def]
@@ -116,18 +117,11 @@ def test_updates_and_cancellations_name_who_was_not_mailed(client, world):
     login(client, world.secretary)
     post_form(client, f"/meetings/{meeting.id}/invitations/send")
     lost = _lose_address(meeting.invitations[0].contact_id)
-    start = meeting.start_at + timedelta(days=1)
-    local = start.astimezone(tz=None)
+    db.session.refresh(meeting)
     response = post_form(
         client,
         f"/meetings/{meeting.id}/edit",
-        {
-            "title": meeting.title,
-            "date": local.date().isoformat(),
-            "start_time": "10:00",
-            "end_time": "12:00",
-            "location": "Elders",
-        },
+        edit_data(meeting, start_time="10:00", end_time="12:00", location="Elders"),
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
