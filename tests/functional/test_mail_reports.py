@@ -196,7 +196,7 @@ def test_the_minutes_name_who_was_not_mailed(client, world):
     )
     db.session.commit()
     login(client, world.secretary)
-    post_form(client, f"/meetings/{meeting.id}/minutes/attendance", {})
+    post_form(client, f"/meetings/{meeting.id}/minutes/start", {})
     minutes = db.session.scalars(sa.select(Minutes).where(Minutes.meeting_id == meeting.id)).one()
     post_form(
         client,
