@@ -66,6 +66,12 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
     LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
     LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+    # One-time links to set a password: an invitation lasts days, a reset link an hour.
+    ACCOUNT_LINK_DAYS = _int("ACCOUNT_LINK_DAYS", 7)
+    PASSWORD_RESET_LINK_MINUTES = _int("PASSWORD_RESET_LINK_MINUTES", 60)
+    # "Wachtwoord vergeten?" requests per address and per client inside the login's window.
+    PASSWORD_RESET_MAX_PER_ACCOUNT = _int("PASSWORD_RESET_MAX_PER_ACCOUNT", 3)
+    PASSWORD_RESET_MAX_PER_ADDRESS = _int("PASSWORD_RESET_MAX_PER_ADDRESS", 10)
 
     # Mail: without SMTP_HOST nothing leaves the machine (development mailbox).
     MAIL_FROM = os.environ.get("MAIL_FROM", "overleg@demo.overleg.be")

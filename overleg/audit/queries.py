@@ -56,6 +56,9 @@ VERB_LABELS = {
     "unarchive": _l("terug actief"),
     "activate": _l("geactiveerd"),
     "deactivate": _l("gedeactiveerd"),
+    "reactivate": _l("opnieuw geactiveerd"),
+    "password_set": _l("wachtwoord ingesteld"),
+    "password_reset_mail": _l("link voor een nieuw wachtwoord gemaild"),
     "cancel": _l("geannuleerd"),
     "reorder": _l("herschikt"),
     "send": _l("verstuurd"),
@@ -86,12 +89,18 @@ class AuditFilters:
 
 
 def _platform_clause(platform_id: int) -> sa.ColumnElement[bool]:
-    """Entries about the platform's municipalities, or made by its users without one."""
+    """Entries about the platform's municipalities, or made by its users without one, or about
+    its users (also those made on the command line, which have no user)."""
     own_municipalities = sa.select(Municipality.id).where(Municipality.platform_id == platform_id)
     own_users = sa.select(User.id).where(User.platform_id == platform_id)
     return sa.or_(
         AuditEntry.municipality_id.in_(own_municipalities),
         sa.and_(AuditEntry.municipality_id.is_(None), AuditEntry.user_id.in_(own_users)),
+        sa.and_(
+            AuditEntry.municipality_id.is_(None),
+            AuditEntry.object_type == "User",
+            AuditEntry.object_id.in_(own_users),
+        ),
     )
 
 

@@ -42,6 +42,8 @@ def hash_password(password: str, hasher: PasswordHasher) -> str:
 
 
 def verify_password(user: User, password: str, hasher: PasswordHasher) -> bool:
+    if user.password_hash is None:
+        return False
     try:
         return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -57,8 +59,9 @@ def _stand_in_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
 
 
 def credentials_match(user: User | None, password: str, hasher: PasswordHasher) -> bool:
-    """The password check, with the same hashing work for an unknown or inactive account."""
-    if user is None or not user.active:
+    """The password check, with the same hashing work for an unknown or inactive account and
+    for one that has no password yet."""
+    if user is None or not user.active or user.password_hash is None:
         stand_in = _stand_in_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
         with contextlib.suppress(VerificationError):
             hasher.verify(stand_in, password)
@@ -111,7 +114,7 @@ def authenticate(
     db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok, at=now))
     if user is None or not ok:
         raise LoginRefused("invalid")
-    if hasher.check_needs_rehash(user.password_hash):
+    if user.password_hash is not None and hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.last_login_at = now
     return user

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from overleg.auth import resets
 from overleg.extensions import db
 from overleg.mail import outbox
 from overleg.models.types import utcnow
@@ -22,6 +23,9 @@ def outbox_group() -> None:
 
 
 def _deliver_once(limit: int) -> outbox.DeliveryReport | None:
+    # Forgotten-password requests become mails here, not in the request (overleg.auth.resets).
+    resets.process_reset_requests(now=utcnow(), limit=limit)
+    db.session.commit()
     settings = outbox.SmtpSettings.from_config(current_app.config)
     if settings is None:
         return None

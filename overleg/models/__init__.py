@@ -32,9 +32,20 @@ from overleg.models.minutes import (
 )
 from overleg.models.outbox import OutboxMessage, OutboxStatus
 from overleg.models.polls import AvailabilityPoll, PollAnswer, PollRespondent, PollSlot
-from overleg.models.users import LoginAttempt, LoginSession, Role, User, user_municipality
+from overleg.models.users import (
+    AccountLink,
+    AccountLinkPurpose,
+    LoginAttempt,
+    LoginSession,
+    PasswordResetRequest,
+    Role,
+    User,
+    user_municipality,
+)
 
 __all__ = [
+    "AccountLink",
+    "AccountLinkPurpose",
     "ActionPoint",
     "ActionPointStatus",
     "AgendaItem",
@@ -58,6 +69,7 @@ __all__ = [
     "OrganisationType",
     "OutboxMessage",
     "OutboxStatus",
+    "PasswordResetRequest",
     "Platform",
     "PollAnswer",
     "PollRespondent",

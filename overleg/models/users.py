@@ -38,7 +38,8 @@ class User(Model):
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # None until the user sets a password through a one-time link (overleg.auth.accounts).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role, "user_role"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
@@ -92,3 +93,44 @@ class LoginAttempt(Model):
     ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AccountLinkPurpose(enum.StrEnum):
+    # The invitation of a new account, and "Wachtwoord vergeten?" (names, not passwords).
+    SET_PASSWORD = "set_password"  # noqa: S105  # nosec B105
+    RESET_PASSWORD = "reset_password"  # noqa: S105  # nosec B105
+
+
+class AccountLink(Model):
+    """A one-time link to set a password. Only the SHA-256 of its token is stored.
+
+    It works once, until `expires_at`, and only while the user's password is the one it was
+    issued for (`password_fingerprint`): setting a password through any way kills every older
+    link of that user.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[AccountLinkPurpose] = mapped_column(
+        enum_type(AccountLinkPurpose, "account_link_purpose")
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordResetRequest(Model):
+    """One "Wachtwoord vergeten?" request, recorded the same way whether the address has an
+    account or not. The mail sender turns it into a link and a mail for an active account
+    (overleg.auth.resets), so the request itself does the same work in both cases."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

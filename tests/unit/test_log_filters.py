@@ -19,6 +19,7 @@ from overleg.web.log_filters import MASK, mask_tokens
         "/poll/{t}",
         "/calendar/personal/{t}.ics",
         "/calendar/user/{t}.ics",
+        "/password/{t}",
     ],
 )
 def test_every_personal_link_is_masked(path):
@@ -32,6 +33,8 @@ def test_every_personal_link_is_masked(path):
 def test_other_paths_are_left_alone():
     line = '"GET /meetings/12/agenda?page=2 HTTP/1.1" 200'
     assert mask_tokens(line) == line
+    forgot = '"POST /password/forgot HTTP/1.1" 200'
+    assert mask_tokens(forgot) == forgot
 
 
 def test_the_request_log_of_the_development_server_is_masked(app: Flask, caplog):
