@@ -62,3 +62,70 @@ def test_models_match_migrations(alembic_runner):  # type: ignore[no-untyped-def
     from pytest_alembic.tests import test_model_definitions_match_ddl
 
     test_model_definitions_match_ddl(alembic_runner)
+
+
+def test_answers_given_before_the_history_become_its_first_rows(alembic_runner, alembic_engine):  # type: ignore[no-untyped-def]
+    """0006: an answer already given is kept as given through the link for the current SEQUENCE,
+    and the meeting's significant version is its SEQUENCE."""
+    import sqlalchemy as sa
+
+    alembic_runner.migrate_up_before("0006")
+    at = "2026-03-01 10:00:00"
+    with alembic_engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO platform (id, name, slug, organiser_name, organiser_email, "
+                "agency_email) VALUES (1, 'P', 'p', '', '', '')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO municipality (id, platform_id, name, slug, meetings_per_year, "
+                "preferred_weekdays, window_start, window_end, meeting_duration_minutes, "
+                "usual_location, min_spacing_days) "
+                "VALUES (1, 1, 'Geel', 'geel', 4, '1', '09:00:00', '12:00:00', 120, '', 0)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO meeting (id, municipality_id, title, start_at, end_at, location, "
+                "status, cancel_reason, ical_uid, ical_sequence, created_at, updated_at) VALUES "
+                "(1, 1, 'W', :start, :end, '', 'invited', '', 'u@overleg', 2, :at, :at)"
+            ),
+            {"start": "2026-03-17 13:00:00", "end": "2026-03-17 15:00:00", "at": at},
+        )
+        for number, (status, responded) in enumerate(
+            [("accepted", at), ("needs-action", None), ("declined", at)], start=1
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO invitation (id, meeting_id, role, rsvp_status, rsvp_comment, "
+                    "responded_at, is_guest, guest_name, guest_organisation, created_at) VALUES "
+                    "(:id, 1, 'required', :status, :comment, :responded, false, :name, '', :at)"
+                ),
+                {
+                    "id": number,
+                    "status": status,
+                    "comment": f"c{number}",
+                    "responded": responded,
+                    "name": f"Gast {number}",
+                    "at": at,
+                },
+            )
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT invitation_id, status, comment, sequence, source, counted "
+                "FROM invitation_answer ORDER BY invitation_id"
+            )
+        ).all()
+        significant = connection.execute(
+            sa.text("SELECT significant_sequence FROM meeting")
+        ).scalar_one()
+    assert [tuple(row) for row in rows] == [
+        (1, "accepted", "c1", 2, "link", True),
+        (3, "declined", "c3", 2, "link", True),
+    ]
+    assert significant == 2
+    alembic_runner.migrate_down_one()

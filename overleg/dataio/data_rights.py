@@ -40,6 +40,7 @@ from overleg.models import (
     AuditEntry,
     Contact,
     Invitation,
+    InvitationAnswer,
     Minutes,
     MinutesVersion,
     OutboxMessage,
@@ -136,9 +137,9 @@ def personal_data(user: User, contact: Contact) -> dict[str, Any]:
             {"municipality": s.municipality.name, "role": str(s.role)}
             for s in directory.standing_lists_of(user, contact)
         ],
-        "invitations": [
-            _invitation_json(i) for i in directory.invitations_of(user, contact, newest_first=False)
-        ],
+        "invitations": _invitations_json(
+            directory.invitations_of(user, contact, newest_first=False)
+        ),
         "action_points": [_action_point_json(a) for a in _action_points(user, contact)],
         "mails": [
             {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
@@ -214,7 +215,32 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _invitation_json(invitation: Invitation) -> dict[str, Any]:
+def _invitations_json(invitations: Iterable[Invitation]) -> list[dict[str, Any]]:
+    """Each invitation with every answer the person gave to it (one query for the answers)."""
+    invitations = list(invitations)
+    history: dict[int, list[dict[str, Any]]] = {}
+    for answer in db.session.scalars(
+        sa.select(InvitationAnswer)
+        .where(InvitationAnswer.invitation_id.in_([i.id for i in invitations]))
+        .order_by(InvitationAnswer.received_at, InvitationAnswer.id)
+    ):
+        history.setdefault(answer.invitation_id, []).append(_answer_json(answer))
+    return [_invitation_json(i, history.get(i.id, [])) for i in invitations]
+
+
+def _answer_json(answer: InvitationAnswer) -> dict[str, Any]:
+    return {
+        "answer": str(answer.status),
+        "comment": answer.comment,
+        "via": str(answer.source),
+        "received_at": _iso(answer.received_at),
+        "for_version": answer.sequence,
+        "counted": answer.counted,
+        "substitute": answer.delegated_to_name or None,
+    }
+
+
+def _invitation_json(invitation: Invitation, answers: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "meeting": invitation.meeting.title,
         "start": _iso(invitation.meeting.start_at),
@@ -224,6 +250,7 @@ def _invitation_json(invitation: Invitation) -> dict[str, Any]:
         "responded_at": _iso(invitation.responded_at),
         "attendance": str(invitation.attendance) if invitation.attendance else None,
         "sent_at": _iso(invitation.sent_at),
+        "answers": answers,
     }
 
 
@@ -286,6 +313,7 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     person = identity(contact)  # before anything is blanked
     frozen = erasure_impact(contact)
     invitations = _forget_answers(contact, now)
+    _scrub_answer_history(contact, person.mentions)
     standing = db.session.execute(
         sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
     )
@@ -332,6 +360,29 @@ def _forget_answers(contact: Contact, now: datetime) -> int:
     ):
         db.session.delete(respondent)
     return len(invitations)
+
+
+def _scrub_answer_history(contact: Contact, mentions: Iterable[str]) -> None:
+    """The person's answers keep their choice but lose their comments; an answer that named the
+    person as substitute names "verwijderde persoon" instead."""
+    invitation_ids = sa.select(Invitation.id).where(Invitation.contact_id == contact.id)
+    db.session.execute(
+        sa.update(InvitationAnswer)
+        .where(InvitationAnswer.invitation_id.in_(invitation_ids))
+        .values(comment="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(InvitationAnswer)
+        .where(
+            sa.or_(
+                InvitationAnswer.delegated_to_id.in_(invitation_ids),
+                InvitationAnswer.delegated_to_name.in_(list(mentions)),
+            )
+        )
+        .values(delegated_to_name=ERASED_NAME)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _drop_unsent_mail(contact: Contact, person: Identity) -> int:

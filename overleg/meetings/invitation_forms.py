@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.form import BaseForm
 from wtforms.validators import (
     DataRequired,
@@ -14,7 +14,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from overleg.meetings.invitations import COMMENT_MAX, NAME_MAX
+from overleg.meetings.answers import COMMENT_MAX
+from overleg.meetings.invitations import NAME_MAX
 from overleg.models import RsvpStatus
 from overleg.web.forms import Form
 
@@ -46,6 +47,16 @@ class AnswerForm(Form):
             Length(max=COMMENT_MAX, message=_l("Maximaal %(max)d tekens.", max=COMMENT_MAX)),
         ],
     )
+    # The meeting's SEQUENCE when the page was shown: an answer chosen while looking at a time
+    # that has changed since is kept as an answer for that earlier time.
+    sequence = HiddenField()
+
+    def answered_sequence(self, current: int) -> int:
+        """The SEQUENCE the page showed (`current` when the form did not say, or said nonsense)."""
+        value = (self.sequence.data or "").strip()
+        if not value.isdecimal() or len(value) > 9:
+            return current
+        return min(int(value), current)
 
 
 class SubstituteForm(Form):

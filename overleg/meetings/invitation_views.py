@@ -18,15 +18,18 @@ from werkzeug.wrappers import Response
 
 from overleg.auth.permissions import Access, access, get_invitation, get_meeting
 from overleg.lib import ical
+from overleg.lib.dates import short_datetime
 from overleg.mail.links import opened, personal_page
 from overleg.mail.report import flash_not_mailed
 from overleg.mail.settings import MailSettings
+from overleg.meetings import answers as answering
 from overleg.meetings import invitation_forms, invitations, services
 from overleg.meetings.invitations import SubstituteData
 from overleg.meetings.views import bp
-from overleg.models import Invitation, Meeting, RsvpStatus
+from overleg.models import AnswerSource, Invitation, Meeting, RsvpStatus
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
+from overleg.web.i18n import current_locale
 from overleg.web.refusals import refusals_on
 from overleg.web.types import ViewResponse
 
@@ -89,7 +92,7 @@ def send(meeting_id: int) -> ViewResponse:
         meeting=meeting,
         form=form,
         preview=preview,
-        can_send=invitations.can_send(meeting, utcnow()),
+        can_send=answering.can_send(meeting, utcnow()),
     )
 
 
@@ -153,20 +156,24 @@ def _rsvp_page(
         meeting=invitation.meeting,
         answer_form=answer_form,
         substitute_form=substitute_form,
-        can_answer=invitations.can_answer(invitation, utcnow()),
+        can_answer=answering.can_answer(invitation, utcnow()),
         substitute=invitations.substitute_of(invitation),
+        earlier_answer=answering.answer_states(invitation.meeting, [invitation])
+        .get(invitation.id, answering.AnswerState())
+        .earlier,
         feed_url=invitations.contact_feed_url(invitation, _settings().base_url),
     )
 
 
 def _answer_form(invitation: Invitation) -> invitation_forms.AnswerForm:
     """The answer form, showing the answer given so far."""
-    answered = invitation.rsvp_status in invitations.ANSWERS
+    answered = invitation.rsvp_status in answering.ANSWERS
     return invitation_forms.AnswerForm(
         prefix="a",
         data={
             "answer": invitation.rsvp_status.value if answered else None,
             "comment": invitation.rsvp_comment,
+            "sequence": str(invitation.meeting.ical_sequence),
         },
     )
 
@@ -182,16 +189,31 @@ def rsvp(token: str) -> ViewResponse:
     if not answer_form.validate():
         return _rsvp_page(invitation, answer_form, substitute_form, 422)
     with refusals_on(answer_form) as outcome:
-        invitations.record_answer(
+        recorded = answering.record_answer(
             invitation,
             RsvpStatus(answer_form.answer.data),
-            answer_form.comment.data or "",
-            now=utcnow(),
+            source=AnswerSource.LINK,
+            sequence=answer_form.answered_sequence(invitation.meeting.ical_sequence),
+            comment=answer_form.comment.data or "",
+            at=utcnow(),
         )
     if not outcome.accepted:
         return _rsvp_page(invitation, answer_form, substitute_form, 422)
-    flash(_("Bedankt, uw antwoord is bewaard."), "success")
+    _flash_answered(recorded)
     return redirect(url_for("meetings.rsvp", token=token))
+
+
+def _flash_answered(recorded: answering.AnswerOutcome) -> None:
+    if recorded.not_counted is answering.NotCounted.EARLIER_VERSION:
+        flash(
+            _(
+                "De vergadering werd intussen gewijzigd. Uw antwoord is bewaard voor het vorige "
+                "tijdstip; laat opnieuw weten of u komt op het nieuwe."
+            ),
+            "warning",
+        )
+    else:
+        flash(_("Bedankt, uw antwoord is bewaard."), "success")
 
 
 @bp.route("/rsvp/<token>/vervanger", methods=["POST"])
@@ -258,12 +280,34 @@ def answer_summary(counts: dict[str, int]) -> str:
     )
 
 
+def source_labels() -> dict[AnswerSource, str]:
+    return {AnswerSource.LINK: _("via link"), AnswerSource.CALENDAR: _("via agenda")}
+
+
+def answer_notes(meeting: Meeting, meeting_invitations: list[Invitation]) -> dict[int, str]:
+    """Per invitation, where its answer came from and when ('via agenda · 3 mrt. 2026 10:00'),
+    or, until the person answers again, the answer given for the previous time or place."""
+    labels, sources, locale = answer_labels(), source_labels(), current_locale()
+    notes = {}
+    for invitation_id, state in answering.answer_states(meeting, meeting_invitations).items():
+        answer = state.current or state.earlier
+        if answer is None:
+            continue
+        prefix = ""
+        if state.current is None:
+            prefix = _("%(answer)s voor het vorige tijdstip", answer=labels[answer.status.value])
+        when = short_datetime(answer.received_at, locale)
+        notes[invitation_id] = " · ".join(filter(None, [prefix, sources[answer.source], when]))
+    return notes
+
+
 @dataclass(frozen=True)
 class PanelRow:
     invitation: Invitation
     answer_url: str
     substitute_for_name: str
     answer_label: str
+    answer_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -278,6 +322,7 @@ class Panel:
 def _panel(meeting: Meeting, meeting_invitations: list[Invitation]) -> Panel:
     by_id = {inv.id: inv for inv in meeting_invitations}
     labels = answer_labels()
+    notes = answer_notes(meeting, meeting_invitations)
     rows = []
     for inv in meeting_invitations:
         if inv.is_guest:
@@ -292,6 +337,7 @@ def _panel(meeting: Meeting, meeting_invitations: list[Invitation]) -> Panel:
                 link,
                 original.display_name if original else "",
                 labels[inv.rsvp_status.value],
+                notes.get(inv.id, ""),
             )
         )
     counts = {
@@ -302,7 +348,7 @@ def _panel(meeting: Meeting, meeting_invitations: list[Invitation]) -> Panel:
         counts,
         answer_summary(counts),
         preview.skipped,
-        invitations.can_send(meeting, utcnow()),
+        answering.can_send(meeting, utcnow()),
         rows,
     )
 
@@ -314,6 +360,7 @@ def answers(meeting_id: int) -> ViewResponse:
     get_meeting(current_user, meeting_id)
     meeting = services.load_meeting_page(meeting_id)
     labels = answer_labels()
+    notes = answer_notes(meeting, meeting.invitations)
     counts = {s.value: n for s, n in invitations.answers_summary(meeting.invitations).items()}
     return (
         {
@@ -325,6 +372,7 @@ def answers(meeting_id: int) -> ViewResponse:
                     "answer": inv.rsvp_status.value,
                     "label": labels[inv.rsvp_status.value],
                     "comment": inv.rsvp_comment,
+                    "note": notes.get(inv.id, ""),
                 }
                 for inv in meeting.invitations
                 if not inv.is_guest

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ from sqlalchemy.orm import selectinload
 from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib import ical, tokens
-from overleg.lib.dates import long_datetime, time_only
+from overleg.lib.dates import long_datetime, time_only, to_local
 from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
 from overleg.mail.links import LinkState
@@ -50,7 +50,9 @@ from overleg.mail.messages import (
 from overleg.mail.report import MailReport, Reason
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings import agenda_pdf
+from overleg.meetings.answers import COMMENT_MAX, actor_label, check_can_answer, record_answer
 from overleg.models import (
+    AnswerSource,
     Contact,
     Invitation,
     Meeting,
@@ -65,7 +67,6 @@ from overleg.models import (
 
 NAME_MAX = 100
 EMAIL_MAX = 254
-COMMENT_MAX = 2000
 # How many substitutes one personal link may name in a window (each one gets an invitation mail).
 SUBSTITUTE_LIMIT = 3
 SUBSTITUTE_WINDOW = timedelta(hours=24)
@@ -487,15 +488,47 @@ class _Change(Protocol):
     @property
     def old_start_at(self) -> datetime | None: ...
     @property
+    def old_end_at(self) -> datetime | None: ...
+    @property
     def old_location(self) -> str | None: ...
 
 
-def _change_note(change: _Change) -> str:
+def _span(start: datetime, end: datetime, locale: str) -> str:
+    """'woensdag 14 januari 2027 om 14:00 - 16:00' (an en dash), in Brussels time."""
+    if to_local(start).date() == to_local(end).date():
+        return f"{long_datetime(start, locale)} \u2013 {time_only(end)}"
+    return f"{long_datetime(start, locale)} \u2013 {long_datetime(end, locale)}"
+
+
+def change_note(meeting: Meeting, change: _Change, locale: str = "nl") -> str:
+    """What a change of date, time or place changed, old and new, in words, and the request to
+    answer again ('' for any other change). In the mail's language (Dutch, as every mail)."""
     notes = []
-    if change.time_changed and change.old_start_at is not None:
-        notes.append(f"Vroeger gepland op {long_datetime(change.old_start_at, 'nl')}.")
-    if change.place_changed:
-        notes.append(f"Vroegere plaats: {change.old_location or '-'}.")
+    with force_locale(locale):
+        if change.time_changed and change.old_start_at is not None:
+            old_end = change.old_end_at or change.old_start_at
+            notes.append(
+                gettext(
+                    "Vroeger gepland op %(old)s, nu op %(new)s.",
+                    old=_span(change.old_start_at, old_end, locale),
+                    new=_span(meeting.start_at, meeting.end_at, locale),
+                )
+            )
+        if change.place_changed:
+            notes.append(
+                gettext(
+                    "Vroegere plaats: %(old)s; nieuwe plaats: %(new)s.",
+                    old=change.old_location or "-",
+                    new=meeting.location or "-",
+                )
+            )
+        if notes:
+            notes.append(
+                gettext(
+                    "Een antwoord dat u eerder gaf, gold voor het vorige tijdstip of de vorige "
+                    "plaats: laat opnieuw weten of u komt."
+                )
+            )
     return " ".join(notes)
 
 
@@ -522,7 +555,7 @@ def queue_meeting_update(
     kind = MailKind.CANCEL if cancelled else MailKind.UPDATE
     targets = [inv for inv in _invitees(meeting.invitations) if inv.sent_at is not None]
     agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
-    note = _change_note(change) if change is not None else ""
+    note = change_note(meeting, change) if change is not None else ""
     batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
     for invitation in targets:
         batch.queue(invitation)
@@ -560,16 +593,7 @@ def queue_invitee_removed(
     return batch.report
 
 
-def can_send(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and (
-        meeting.end_at > now
-    )
-
-
 # --- answers without an account -------------------------------------------------------------
-
-
-ANSWERS = (RsvpStatus.ACCEPTED, RsvpStatus.TENTATIVE, RsvpStatus.DECLINED)
 
 
 def substitute_of(invitation: Invitation) -> Invitation | None:
@@ -612,49 +636,6 @@ def personal_calendar(
     return data, method
 
 
-def can_answer(invitation: Invitation, now: datetime) -> bool:
-    """Whether the invitee can still answer: as long as invitations can be sent."""
-    return can_send(invitation.meeting, now)
-
-
-def _check_can_answer(invitation: Invitation, now: datetime) -> None:
-    if not can_answer(invitation, now):
-        raise Refusal(_l("Op deze vergadering kan niet meer geantwoord worden."))
-
-
-def _actor(invitation: Invitation) -> str:
-    return f"{invitation.display_name} (persoonlijke link)"
-
-
-def record_answer(
-    invitation: Invitation, status: RsvpStatus, comment: str, *, now: datetime
-) -> None:
-    """Store an invitee's answer and comment. Does not commit."""
-    if status not in ANSWERS:
-        raise Refusal(_l("Kies een antwoord."), field="answer")
-    _check_can_answer(invitation, now)
-    comment = comment.strip()
-    if len(comment) > COMMENT_MAX:
-        raise Refusal(
-            _l("De opmerking mag hoogstens %(max)d tekens lang zijn.", max=COMMENT_MAX),
-            field="comment",
-        )
-    old = invitation.rsvp_status
-    invitation.rsvp_status = status
-    invitation.rsvp_comment = comment
-    invitation.responded_at = now
-    meeting = invitation.meeting
-    audit.record(
-        None,
-        "invitation.answer",
-        invitation,
-        municipality_id=meeting.municipality_id,
-        summary=f"{meeting.title}: {invitation.display_name} antwoordde {status.value}",
-        details={"old": old.value, "new": status.value},
-        actor_label=_actor(invitation),
-    )
-
-
 @dataclass(frozen=True)
 class SubstituteData:
     first_name: str
@@ -669,16 +650,19 @@ def name_substitute(
     *,
     now: datetime,
     settings: MailSettings | None = None,
+    source: AnswerSource = AnswerSource.LINK,
+    sequence: int | None = None,
 ) -> Invitation:
     """The invitee sends a colleague instead; the colleague gets their own invitation.
 
     The colleague becomes a contact of the same organisation (or the existing contact with that
-    address is reused) and is invited with the same role; the original answer becomes DELEGATED.
-    An invitation has one substitute: naming another withdraws the previous one, who gets a
-    cancellation. A link names at most SUBSTITUTE_LIMIT substitutes per SUBSTITUTE_WINDOW.
-    Does not commit.
+    address is reused) and is invited with the same role; the original answer becomes DELEGATED,
+    kept in the answer history as given through `source` for the meeting's SEQUENCE `sequence`
+    (default: the current one). An invitation has one substitute: naming another withdraws the
+    previous one, who gets a cancellation. A link names at most SUBSTITUTE_LIMIT substitutes per
+    SUBSTITUTE_WINDOW. Does not commit.
     """
-    _check_can_answer(invitation, now)
+    check_can_answer(invitation, now)
     if invitation.contact is None:
         raise Refusal(_l("Deze uitnodiging kan geen vervanger aanduiden."))
     first, last = _substitute_name(data)
@@ -691,10 +675,21 @@ def name_substitute(
         raise Refusal(_l("%(name)s is al uitgenodigd.", name=contact.full_name), field="email")
     settings = _settings(settings)
     if previous is not None:
-        _withdraw(previous, replaced_by=contact, now=now, settings=settings)
-    substitute = _delegate(invitation, contact, comment=data.comment, now=now)
+        _withdraw(previous, replaced_by=contact, now=now, settings=settings, source=source)
+    substitute = _delegate(invitation, contact)
+    sequence = sequence if sequence is not None else invitation.meeting.ical_sequence
+    comment = data.comment.strip()[:COMMENT_MAX]
+    record_answer(
+        invitation,
+        RsvpStatus.DELEGATED,
+        source=source,
+        sequence=sequence,
+        comment=comment,
+        at=now,
+        delegate=substitute,
+    )
     db.session.add(SubstituteNaming(invitation_id=invitation.id, at=now))
-    _invite_substitute(invitation, substitute, now=now, settings=settings)
+    _invite_substitute(invitation, substitute, now=now, settings=settings, source=source)
     return substitute
 
 
@@ -757,7 +752,12 @@ def _is_invited(meeting: Meeting, contact: Contact) -> bool:
 
 
 def _withdraw(
-    substitute: Invitation, *, replaced_by: Contact, now: datetime, settings: MailSettings
+    substitute: Invitation,
+    *,
+    replaced_by: Contact,
+    now: datetime,
+    settings: MailSettings,
+    source: AnswerSource,
 ) -> None:
     """The previous substitute (and whoever they named in turn) is no longer invited."""
     if substitute.attendance is not None:
@@ -768,7 +768,7 @@ def _withdraw(
             )
         )
     if (nested := current_substitute(substitute)) is not None:
-        _withdraw(nested, replaced_by=replaced_by, now=now, settings=settings)
+        _withdraw(nested, replaced_by=replaced_by, now=now, settings=settings, source=source)
     meeting = substitute.meeting
     mail = queue_invitee_removed(substitute, now=now, settings=settings)
     audit.record(
@@ -780,7 +780,7 @@ def _withdraw(
         f"(vervangen door {replaced_by.full_name}); {mail.count} annulering(en) in de wachtrij"
         + mail.audit_note(),
         details={"invitation_id": substitute.id, **mail.audit_details()},
-        actor_label=_actor(substitute.substitute_for or substitute),
+        actor_label=actor_label(substitute.substitute_for or substitute, source),
     )
     if substitute in meeting.invitations:
         meeting.invitations.remove(substitute)
@@ -790,7 +790,12 @@ def _withdraw(
 
 
 def _invite_substitute(
-    invitation: Invitation, substitute: Invitation, *, now: datetime, settings: MailSettings
+    invitation: Invitation,
+    substitute: Invitation,
+    *,
+    now: datetime,
+    settings: MailSettings,
+    source: AnswerSource,
 ) -> None:
     """The substitute's own invitation, in the outbox; recorded in the audit trail."""
     meeting = invitation.meeting
@@ -812,7 +817,7 @@ def _invite_substitute(
         municipality_id=meeting.municipality_id,
         summary=f"{meeting.title}: {invitation.display_name} laat zich vervangen door "
         f"{substitute.display_name}; 1 uitnodiging in de wachtrij",
-        actor_label=_actor(invitation),
+        actor_label=actor_label(invitation, source),
     )
 
 
@@ -860,9 +865,7 @@ def _colleague(organisation: Organisation, first: str, last: str, email: str) ->
     return contact
 
 
-def _delegate(
-    invitation: Invitation, contact: Contact, *, comment: str, now: datetime
-) -> Invitation:
+def _delegate(invitation: Invitation, contact: Contact) -> Invitation:
     """Invite `contact` in the place of `invitation`'s invitee, with the same role.
 
     Two requests that got past the lock at once (never, but the index is the backstop) meet the
@@ -870,9 +873,6 @@ def _delegate(
     """
     substitute = Invitation(contact=contact, role=invitation.role, substitute_for=invitation)
     invitation.meeting.invitations.append(substitute)
-    invitation.rsvp_status = RsvpStatus.DELEGATED
-    invitation.rsvp_comment = comment.strip()[:COMMENT_MAX]
-    invitation.responded_at = now
     try:
         db.session.flush()
     except IntegrityError as error:

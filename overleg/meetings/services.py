@@ -34,6 +34,7 @@ from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avo
 from overleg.lib.dates import BRUSSELS, check_instant, year_bounds
 from overleg.lib.refusal import Refusal
 from overleg.mail.report import MailReport
+from overleg.meetings import answers
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -216,12 +217,19 @@ class MeetingChange:
     old_end_at: datetime | None = None
     old_location: str | None = None
     old_status: MeetingStatus | None = None
+    # How many invitees' answers no longer count (a significant change asks everyone again).
+    answers_reset: int = 0
     # The updates or cancellations this change put in the outbox, and who could not be mailed.
     mail: MailReport = field(default_factory=MailReport)
 
     @property
     def needs_new_sequence(self) -> bool:
         return self.time_changed or self.place_changed or self.status_changed
+
+    @property
+    def asks_again(self) -> bool:
+        """A change of date, time or place (RFC 5546 2.1.4): every invitee answers again."""
+        return self.time_changed or self.place_changed
 
     @property
     def changed(self) -> bool:
@@ -284,6 +292,8 @@ def _change_meeting(
         meeting.location = location
     if change.needs_new_sequence:
         meeting.ical_sequence += 1
+    if change.asks_again:
+        change = replace(change, answers_reset=answers.ask_again(meeting))
     return change
 
 
@@ -317,13 +327,20 @@ def _record_updated(user: User, meeting: Meeting, change: MeetingChange) -> None
         parts.append(f"plaats: {change.old_location or '-'} → {meeting.location or '-'}")
     if change.title_changed:
         parts.append(f"titel: {meeting.title}")
+    if change.asks_again:
+        parts.append(f"antwoorden opnieuw gevraagd ({change.answers_reset} vervallen)")
     audit.record(
         user,
         "meeting.update",
         meeting,
         municipality_id=meeting.municipality_id,
         summary="; ".join(parts) + _mail_note(change.mail, "bijgewerkte uitnodiging(en)"),
-        details={"sequence": meeting.ical_sequence, **change.mail.audit_details()},
+        details={
+            "sequence": meeting.ical_sequence,
+            "significant_sequence": meeting.significant_sequence,
+            "answers_reset": change.answers_reset,
+            **change.mail.audit_details(),
+        },
     )
 
 

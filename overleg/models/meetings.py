@@ -40,6 +40,13 @@ class RsvpStatus(enum.StrEnum):
     DELEGATED = "delegated"
 
 
+class AnswerSource(enum.StrEnum):
+    """Where an invitee's answer came from."""
+
+    LINK = "link"  # the personal answer page
+    CALENDAR = "calendar"  # an iTIP REPLY from the invitee's calendar, by mail (iMIP)
+
+
 class Attendance(enum.StrEnum):
     PRESENT = "present"
     EXCUSED = "excused"
@@ -63,6 +70,9 @@ class Meeting(Versioned, Model):
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     ical_uid: Mapped[str] = mapped_column(sa.String(120), unique=True, default=new_ical_uid)
     ical_sequence: Mapped[int] = mapped_column(default=0)
+    # The SEQUENCE of the last significant change (date, time or place; RFC 5546 2.1.4): an answer
+    # given for an older SEQUENCE stays in the history but no longer counts.
+    significant_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     invitations_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -141,6 +151,15 @@ class Invitation(Versioned, Model):
     meeting: Mapped[Meeting] = relationship(back_populates="invitations")
     contact: Mapped[Contact | None] = relationship()
     substitute_for: Mapped[Invitation | None] = relationship(remote_side="Invitation.id")
+    # Every answer given, oldest first (overleg.meetings.answers); the database deletes them with
+    # the invitation.
+    answers: Mapped[list[InvitationAnswer]] = relationship(
+        back_populates="invitation",
+        foreign_keys="InvitationAnswer.invitation_id",
+        order_by="(InvitationAnswer.received_at, InvitationAnswer.id)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "contact_id"),
@@ -175,3 +194,37 @@ class SubstituteNaming(Model):
         sa.ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvitationAnswer(Model):
+    """One answer an invitee gave, kept for good: the history behind `Invitation.rsvp_status`.
+
+    The invitation's current answer is the latest one given for the meeting's current significant
+    version (`Meeting.significant_sequence`); an answer to an earlier version stays here only.
+    Written by `overleg.meetings.answers.record_answer`, whatever the answer came through.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitation.id", ondelete="CASCADE"))
+    status: Mapped[RsvpStatus] = mapped_column(enum_type(RsvpStatus, "answer_status"))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The meeting's SEQUENCE this answer was given for.
+    sequence: Mapped[int] = mapped_column(default=0)
+    source: Mapped[AnswerSource] = mapped_column(enum_type(AnswerSource, "answer_source"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether it became the invitation's current answer when it came in.
+    counted: Mapped[bool] = mapped_column(default=True)
+    # A DELEGATED answer names the substitute: their invitation while it exists, and their name.
+    delegated_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="SET NULL"), index=True
+    )
+    delegated_to_name: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    invitation: Mapped[Invitation] = relationship(
+        back_populates="answers", foreign_keys=[invitation_id]
+    )
+    delegated_to: Mapped[Invitation | None] = relationship(foreign_keys=[delegated_to_id])
+
+    __table_args__ = (
+        sa.Index("ix_invitation_answer_invitation_received", "invitation_id", "received_at"),
+    )

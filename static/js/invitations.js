@@ -31,6 +31,7 @@
       setText("[data-answer-summary]", data.summary);
       for (const invitation of data.invitations) {
         setText(`[data-answer-for="${invitation.id}"]`, invitation.label);
+        setText(`[data-answer-note-for="${invitation.id}"]`, invitation.note || "");
         setText(`[data-comment-for="${invitation.id}"]`, invitation.comment || "–");
       }
     } catch (error) {

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.lib import ical
-from overleg.meetings import invitations
+from overleg.meetings import answers, invitations
 from overleg.models import (
+    AnswerSource,
     AuditEntry,
     Invitation,
     MeetingStatus,
@@ -216,10 +217,18 @@ def test_answers_json_follows_the_answers(client, world):
     assert "js/invitations.js" in page
     before = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
     assert before["counts"]["accepted"] == 0
-    invitations.record_answer(invitation, RsvpStatus.ACCEPTED, "tot dan", now=utcnow())
+    answers.record_answer(
+        invitation,
+        RsvpStatus.ACCEPTED,
+        source=AnswerSource.LINK,
+        sequence=meeting.ical_sequence,
+        comment="tot dan",
+    )
     db.session.commit()
     after = client.get(f"/meetings/{meeting.id}/answers.json").get_json()
     assert after["counts"]["accepted"] == 1
     assert "Komen: 1" in after["summary"]
     row = next(r for r in after["invitations"] if r["id"] == invitation.id)
+    note = row.pop("note")
     assert row == {"id": invitation.id, "answer": "accepted", "label": "Komt", "comment": "tot dan"}
+    assert note.startswith("via link · ")

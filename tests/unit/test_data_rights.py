@@ -16,11 +16,13 @@ from overleg.directory.services import ContactFields
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.lib.tokens import new_token
-from overleg.meetings.invitations import record_answer
+from overleg.meetings.answers import record_answer
 from overleg.models import (
+    AnswerSource,
     AuditEntry,
     Contact,
     Invitation,
+    InvitationAnswer,
     OutboxMessage,
     OutboxStatus,
     PollAnswer,
@@ -268,7 +270,14 @@ def _renamed_person_with_history(world):  # type: ignore[no-untyped-def]
     )
     meeting = factories.MeetingFactory(municipality=world.north)
     invitation = factories.invitation_with_link(meeting=meeting, contact=contact)
-    record_answer(invitation, RsvpStatus.ACCEPTED, "Tot dan", now=utcnow())
+    record_answer(
+        invitation,
+        RsvpStatus.ACCEPTED,
+        source=AnswerSource.LINK,
+        sequence=meeting.ical_sequence,
+        comment="Tot dan",
+        at=utcnow(),
+    )
     factories.outbox_message(meeting, to_address="zoe.peeters@example.be")
     colleague = factories.outbox_message(meeting, to_address="collega@example.be")
     colleague.subject = "Vervanging van Zoë Peeters"
@@ -300,7 +309,48 @@ def _every_text_kept() -> list[str]:
         texts += [entry.summary, entry.actor_label, json.dumps(entry.details, ensure_ascii=False)]
     for message in db.session.scalars(sa.select(OutboxMessage)):
         texts += [message.to_address, message.to_name, message.subject]
+    for answer in db.session.scalars(sa.select(InvitationAnswer)):
+        texts += [answer.comment, answer.delegated_to_name]
     return texts
+
+
+def test_erasure_scrubs_the_answer_history(world):
+    """Her own answers lose their comments; a colleague's answer that named her as substitute
+    names "verwijderde persoon" (also once her invitation is gone); the export lists them."""
+    contact = _renamed_person_with_history(world)
+    [own] = db.session.scalars(sa.select(Invitation).where(Invitation.contact_id == contact.id))
+    record_answer(
+        own,
+        RsvpStatus.DECLINED,
+        source=AnswerSource.CALENDAR,
+        sequence=0,
+        comment="Groeten, Zoë Peeters",
+        at=utcnow(),
+    )
+    colleague = factories.invitation_with_link(meeting=own.meeting)
+    for delegate in (own, None):
+        db.session.add(
+            InvitationAnswer(
+                invitation_id=colleague.id,
+                status=RsvpStatus.DELEGATED,
+                source=AnswerSource.LINK,
+                delegated_to=delegate,
+                delegated_to_name="Zoë Çelik" if delegate else "Zoë Peeters",
+            )
+        )
+    db.session.commit()
+    history = data_rights.personal_data(world.coordinator, contact)["invitations"][0]["answers"]
+    assert [(a["answer"], a["via"], a["comment"]) for a in history] == [
+        ("accepted", "link", "Tot dan"),
+        ("declined", "calendar", "Groeten, Zoë Peeters"),
+    ]
+    data_rights.erase_contact(world.coordinator, contact, NOW)
+    db.session.commit()
+    rows = db.session.scalars(sa.select(InvitationAnswer).order_by(InvitationAnswer.id)).all()
+    assert [row.comment for row in rows] == ["", "", "", ""]
+    assert [row.delegated_to_name for row in rows[2:]] == [data_rights.ERASED_NAME] * 2
+    texts = _every_text_kept()
+    assert not [t for t in texts for name in ("Zoë", "Çelik", "Peeters") if name in t]
 
 
 def test_erasure_after_a_rename_leaves_no_old_name_anywhere(world):

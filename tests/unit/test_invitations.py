@@ -15,8 +15,9 @@ from overleg.mail import outbox
 from overleg.mail.links import LinkState
 from overleg.mail.messages import parts_by_type
 from overleg.mail.settings import MailSettings
-from overleg.meetings import invitations
+from overleg.meetings import answers, invitations
 from overleg.models import (
+    AnswerSource,
     AuditEntry,
     Contact,
     Invitation,
@@ -106,6 +107,8 @@ def test_update_goes_to_those_invited_with_higher_sequence(meeting):
         time_changed = True
         place_changed = False
         old_start_at = NOW
+        old_end_at = None
+        old_location = None
 
     rows = invitations.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS).rows
     db.session.commit()
@@ -153,7 +156,14 @@ def test_answer_and_substitute(meeting, world):
     invitation = meeting.invitations[1]
     state, found = invitations.find_by_token(invitation.token)
     assert state is LinkState.VALID and found.id == invitation.id
-    invitations.record_answer(invitation, RsvpStatus.TENTATIVE, " misschien ", now=NOW)
+    answers.record_answer(
+        invitation,
+        RsvpStatus.TENTATIVE,
+        source=AnswerSource.LINK,
+        sequence=meeting.ical_sequence,
+        comment=" misschien ",
+        at=NOW,
+    )
     db.session.commit()
     assert invitation.rsvp_status is RsvpStatus.TENTATIVE
     assert invitation.rsvp_comment == "misschien"
