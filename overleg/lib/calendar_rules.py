@@ -6,6 +6,7 @@ Built on the `holidays` package; 11 July (Feest van de Vlaamse Gemeenschap) is a
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -63,10 +64,26 @@ def _enabled(kind: DayKind, rules: CalendarRules) -> bool:
     }[kind]
 
 
+def _kept(entries: Iterable[BlockedDay], rules: CalendarRules) -> list[BlockedDay]:
+    """The entries `rules` avoid, each name once.
+
+    The school calendar lists the public holidays schools are closed on under the same name
+    (1 May, Ascension, Whit Monday, 11 November): one day, one holiday, named once. The first
+    entry (the public holiday) is kept, so switching school holidays off leaves it blocked and
+    switching public holidays off still avoids the school's day off.
+    """
+    kept: list[BlockedDay] = []
+    names: set[str] = set()
+    for entry in entries:
+        if _enabled(entry.kind, rules) and entry.name not in names:
+            names.add(entry.name)
+            kept.append(entry)
+    return kept
+
+
 def reasons_to_avoid(day: date, rules: CalendarRules | None = None) -> list[BlockedDay]:
     """Why `day` should be avoided under `rules` (empty when it is a normal day)."""
-    rules = rules or CalendarRules()
-    return [entry for entry in _year_table(day.year).get(day, ()) if _enabled(entry.kind, rules)]
+    return _kept(_year_table(day.year).get(day, ()), rules or CalendarRules())
 
 
 def is_blocked(day: date, rules: CalendarRules | None = None) -> bool:
@@ -82,7 +99,7 @@ def blocked_days(
     for year in range(start.year, end.year + 1):
         for day, entries in _year_table(year).items():
             if start <= day <= end:
-                kept = [e for e in entries if _enabled(e.kind, rules)]
+                kept = _kept(entries, rules)
                 if kept:
                     result[day] = kept
     return dict(sorted(result.items()))
