@@ -395,9 +395,37 @@ class CalendarDay:
 
 
 @dataclass(frozen=True)
+class FreeDays:
+    """A run of days in one month that one holiday or school holiday blocks."""
+
+    first: date
+    last: date
+    name: str
+
+
+@dataclass(frozen=True)
 class CalendarMonth:
     first: date
     weeks: tuple[tuple[CalendarDay | None, ...], ...]  # Monday to Sunday; None outside the month
+    # The blocked days of the month by name, listed under it: a name does not fit a day's cell.
+    free_days: tuple[FreeDays, ...] = ()
+
+
+def free_days(days: Sequence[CalendarDay]) -> tuple[FreeDays, ...]:
+    """The blocked days among `days` (consecutive), as runs of consecutive days per name."""
+    runs: list[FreeDays] = []
+    open_runs: dict[str, FreeDays] = {}
+    for day in days:
+        for name in day.blocked:
+            run = open_runs.get(name)
+            if run is not None and run.last + timedelta(days=1) == day.day:
+                open_runs[name] = FreeDays(run.first, day.day, name)
+            else:
+                if run is not None:
+                    runs.append(run)
+                open_runs[name] = FreeDays(day.day, day.day, name)
+    runs.extend(open_runs.values())
+    return tuple(sorted(runs, key=lambda run: (run.first, run.last, run.name)))
 
 
 def month_calendar(
@@ -434,6 +462,7 @@ def month_calendar(
             day += timedelta(days=1)
         if week:
             weeks.append(tuple(week + [None] * (7 - len(week))))
-        months.append(CalendarMonth(first, tuple(weeks)))
+        days = [d for w in weeks for d in w if d is not None]
+        months.append(CalendarMonth(first, tuple(weeks), free_days(days)))
         first = next_first
     return months

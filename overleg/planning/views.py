@@ -60,6 +60,11 @@ def month_label(day: date) -> str:
     return format_date(day, "LLLL y", locale=current_locale())
 
 
+def day_label(day: date) -> str:
+    """'11 november' in the user's language (the calendar's list of blocked days)."""
+    return format_date(day, "d MMMM", locale=current_locale())
+
+
 @dataclass
 class Row:
     """One proposal as the page shows it."""
@@ -98,6 +103,7 @@ class PlannerPage:
                 checked=self.checked,
                 conflicts=sum(1 for r in self.rows if r.violations),
                 month_label=month_label,
+                day_label=day_label,
                 poll=self.poll,
                 open_polls=[p for p in polls.polls_of(current_account().platform_id) if p.is_open],
                 poll_period=polls.period_label,
