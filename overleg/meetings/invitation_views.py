@@ -107,6 +107,37 @@ def _flash_sent(result: invitations.SendResult) -> None:
     flash_not_mailed(result.report, no_address=_not_invited)
 
 
+@bp.route("/meetings/<int:meeting_id>/reminders/send", methods=["GET", "POST"])
+@access(Access.COORDINATOR)
+def send_reminders(meeting_id: int) -> ViewResponse:
+    """ "Herinnering sturen": who has not answered, then, after confirming, a reminder to them."""
+    get_meeting(current_user, meeting_id, edit=True)
+    meeting = services.load_meeting_page(meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with refusals_on() as outcome:
+            report = invitations.send_reminders(
+                meeting, user=current_user, now=utcnow(), settings=_settings()
+            )
+        if outcome.accepted:
+            flash(
+                _(
+                    "%(count)d herinnering(en) staan klaar om verstuurd te worden.",
+                    count=report.count,
+                ),
+                "success",
+            )
+            flash_not_mailed(report)
+        return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#invitation-mail")
+    return render_template(
+        "meetings/send_reminders.html",
+        meeting=meeting,
+        form=form,
+        recipients=invitations.unanswered(meeting),
+        can_remind=invitations.can_remind(meeting, utcnow()),
+    )
+
+
 def _not_invited(names: str) -> LazyString:
     return _l("Zonder e-mailadres, dus niet uitgenodigd per mail: %(names)s.", names=names)
 

@@ -893,7 +893,8 @@ def queue_reminders(
 ) -> MailReport:
     """Remind, once, every invitee who has not answered a meeting within `days_before` days.
 
-    Safe to run every hour: an invitation gets at most one reminder (reminded_at), and only
+    Safe to run every hour: an invitation gets at most one reminder per version of the meeting
+    (reminded_at, cleared when a change of date, time or place asks everyone again), and only
     invitations that were sent, whose link still works and whose meeting goes ahead. Whoever
     cannot be mailed (their address was removed since) is named once, in the report and in the
     audit trail of their meeting. Does not commit.
@@ -901,50 +902,101 @@ def queue_reminders(
     settings = _settings(settings)
     report = MailReport()
     for meeting, due in groupby(_due_reminders(now, days_before), key=lambda inv: inv.meeting):
-        batch = _Batch(MailKind.REMINDER, now=now, settings=settings)
-        for invitation in due:
-            batch.queue(invitation)
-            invitation.reminded_at = now
-        _record_reminders(meeting, batch.report)
-        report.extend(batch.report)
+        report.extend(_remind(meeting, due, now=now, settings=settings, user=None))
     return report
 
 
-def _record_reminders(meeting: Meeting, report: MailReport) -> None:
+def can_remind(meeting: Meeting, now: datetime) -> bool:
+    """Whether a reminder by hand makes sense: invitations went out and the meeting is ahead."""
+    return meeting.status is MeetingStatus.INVITED and meeting.start_at > now
+
+
+def unanswered(meeting: Meeting) -> list[Invitation]:
+    """Who a reminder would go to: invitees who got the invitation, whose link still works and
+    who have not answered for the current time and place, by name."""
+    invitees = db.session.scalars(_awaiting_answer().where(Invitation.meeting_id == meeting.id))
+    return sorted(invitees, key=lambda inv: inv.display_name.lower())
+
+
+def send_reminders(
+    meeting: Meeting, *, user: User, now: datetime, settings: MailSettings | None = None
+) -> MailReport:
+    """ "Herinnering sturen": a reminder now to everyone `unanswered(meeting)` lists, through the
+    same mail as the daily reminders; audited. Does not commit."""
+    if not can_remind(meeting, now):
+        raise Refusal(
+            _l(
+                "Herinneringen kunnen alleen verstuurd worden voor een vergadering die nog moet "
+                "plaatsvinden en waarvoor de uitnodigingen verstuurd zijn."
+            )
+        )
+    targets = unanswered(meeting)
+    if not targets:
+        raise Refusal(_l("Iedereen die een uitnodiging kreeg, heeft al geantwoord."))
+    return _remind(meeting, targets, now=now, settings=_settings(settings), user=user)
+
+
+def _remind(
+    meeting: Meeting,
+    targets: Iterable[Invitation],
+    *,
+    now: datetime,
+    settings: MailSettings,
+    user: User | None,
+) -> MailReport:
+    batch = _Batch(MailKind.REMINDER, now=now, settings=settings)
+    for invitation in targets:
+        batch.queue(invitation)
+        invitation.reminded_at = now
+    _record_reminders(meeting, batch.report, user)
+    return batch.report
+
+
+def _record_reminders(meeting: Meeting, report: MailReport, user: User | None) -> None:
     audit.record(
-        None,
+        user,
         "meeting.send_reminders",
         meeting,
         municipality_id=meeting.municipality_id,
         summary=f"{meeting.title}: {report.count} herinnering(en) in de wachtrij"
+        + ("" if user is None else " (met de hand verstuurd)")
         + report.audit_note(),
-        details=report.audit_details(),
-        actor_label="herinneringen",
+        details={**report.audit_details(), "by_hand": user is not None},
+        actor_label="herinneringen" if user is None else "",
+    )
+
+
+def _awaiting_answer() -> sa.Select[Invitation]:
+    """Invitations that were sent, whose link still works and that have no answer for the
+    meeting's current version (a change of date, time or place set them back to NEEDS-ACTION)."""
+    return (
+        sa.select(Invitation)
+        .join(Meeting, Invitation.meeting_id == Meeting.id)
+        .where(
+            Invitation.rsvp_status == RsvpStatus.NEEDS_ACTION,
+            Invitation.sent_at.is_not(None),
+            Invitation.token_revoked_at.is_(None),
+            Invitation.is_guest.is_(False),
+        )
+        .options(
+            selectinload(Invitation.contact),
+            selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
+        )
+        .order_by(Invitation.meeting_id, Invitation.id)
     )
 
 
 def _due_reminders(now: datetime, days_before: int) -> list[Invitation]:
-    """The sent, unanswered, not yet reminded invitations of meetings within `days_before` days."""
+    """The unanswered, not yet reminded invitations of meetings within `days_before` days."""
     horizon = now + timedelta(days=days_before)
     return list(
         db.session.scalars(
-            sa.select(Invitation)
-            .join(Meeting, Invitation.meeting_id == Meeting.id)
-            .where(
+            _awaiting_answer().where(
                 Meeting.status == MeetingStatus.INVITED,
                 Meeting.start_at > now,
                 Meeting.start_at <= horizon,
-                Invitation.rsvp_status == RsvpStatus.NEEDS_ACTION,
-                Invitation.sent_at.is_not(None),
                 Invitation.reminded_at.is_(None),
-                Invitation.token_revoked_at.is_(None),
-                Invitation.is_guest.is_(False),
             )
-            .options(
-                selectinload(Invitation.contact),
-                selectinload(Invitation.meeting).selectinload(Meeting.agenda_items),
-            )
-            .order_by(Invitation.meeting_id, Invitation.id)
         )
     )
 

@@ -214,6 +214,7 @@ CASES: dict[str, Case] = {
     "meetings.meeting_ics": Case(_meeting("/invitation.ics"), scoped=True),
     "meetings.answers": Case(_meeting("/answers.json"), scoped=True),
     "meetings.send": Case(_meeting("/invitations/send"), scoped=True, edit=True),
+    "meetings.send_reminders": Case(_meeting("/reminders/send"), scoped=True, edit=True),
     "meetings.revoke_link": Case(
         _link("linked_invitation", "revoke"), method="POST", scoped=True, edit=True
     ),
