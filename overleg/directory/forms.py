@@ -13,8 +13,6 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
-    SelectMultipleField,
-    StringField,
     TelField,
     TextAreaField,
     TimeField,
@@ -34,10 +32,15 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from overleg.models import InviteeRole
-from overleg.web.forms import Form, SelectChoice, field_messages
+from overleg.web.forms import (
+    Form,
+    MultiCheckboxField,
+    SelectChoice,
+    StrippedStringField,
+    field_messages,
+)
 from overleg.web.versions import VersionedForm
 
 WEEKDAYS = [
@@ -93,20 +96,6 @@ def _id_field(label: Any) -> SelectField:
         coerce=int,
         **_bad_choice(INVALID_CHOICE),
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (the WTForms documentation's pattern)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class StrippedStringField(StringField):
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        if isinstance(self.data, str):
-            self.data = self.data.strip()
 
 
 class MunicipalityForm(VersionedForm):

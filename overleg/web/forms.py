@@ -28,7 +28,7 @@ from flask import flash
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, IntegerField, TimeField
+from wtforms import DateField, Field, IntegerField, SelectMultipleField, TimeField
 from wtforms import Form as PlainForm
 from wtforms.fields import HiddenField, StringField, TextAreaField
 
@@ -39,6 +39,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from overleg.lib.dates import (
     FIRST_DAY,
@@ -59,8 +60,10 @@ __all__ = [
     "ConfirmForm",
     "DayField",
     "Form",
+    "MultiCheckboxField",
     "MultilineHiddenField",
     "SelectChoice",
+    "StrippedStringField",
     "SubForm",
     "WallTimeField",
     "YearField",
@@ -138,6 +141,22 @@ class SubForm(PlainForm):
     """The base of every form without CSRF: rows of a FieldList, filters of a query string."""
 
     Meta = SingleLineMeta
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (the WTForms documentation's pattern)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StrippedStringField(StringField):
+    """A single-line text field whose value is kept without leading and trailing spaces."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
 
 
 class ConfirmForm(Form):
