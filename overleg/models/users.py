@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from overleg.extensions import Model, db
 from overleg.models.directory import Municipality, Platform
 from overleg.models.types import UTCDateTime, enum_type, utcnow
+from overleg.models.versioning import Versioned
 
 
 class Role(enum.StrEnum):
@@ -33,7 +34,10 @@ user_municipality = sa.Table(
 )
 
 
-class User(Model):
+class User(Versioned, Model):
+    """An account. Versioned: the coordinators' page that changes its role and municipalities is
+    an edit form (no lost updates); every UPDATE of the row raises the version, a login too."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
