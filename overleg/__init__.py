@@ -120,10 +120,12 @@ def _register_blueprints(app: Flask) -> None:
         minutes,
         planning,
     )
+    from overleg.auth import user_views
 
     for feature in (
         dashboard,
         auth,
+        user_views,
         audit,
         directory,
         meetings,

@@ -45,6 +45,7 @@ OBJECT_LINKS = {
     "Contact": ("directory.contact", "contact_id"),
     "Theme": ("directory.theme", "theme_id"),
     "Meeting": ("meetings.detail", "meeting_id"),
+    "User": ("users.edit", "user_id"),
 }
 
 # Readable Dutch names of what happened (the second part of the action).
@@ -57,6 +58,7 @@ VERB_LABELS = {
     "activate": _l("geactiveerd"),
     "deactivate": _l("gedeactiveerd"),
     "reactivate": _l("opnieuw geactiveerd"),
+    "reinvite": _l("opnieuw uitgenodigd"),
     "password_set": _l("wachtwoord ingesteld"),
     "password_reset_mail": _l("link voor een nieuw wachtwoord gemaild"),
     "cancel": _l("geannuleerd"),

@@ -244,6 +244,12 @@ def can_view_outbox(user: User) -> bool:
     return user.role is Role.COORDINATOR
 
 
+def can_manage_accounts(user: User) -> bool:
+    """Inviting users, changing their role and municipalities, switching them off: the
+    coordinators', for the users of their own platform."""
+    return user.role is Role.COORDINATOR
+
+
 def visible_organisations_filter(user: User) -> ColumnElement[bool]:
     """Organisations of the platform that serve at least one municipality the user sees.
 
@@ -371,6 +377,23 @@ def get_poll(user: User, poll_id: int) -> AvailabilityPoll:
         abort(404)
     _require(True, can_plan(user))
     return poll
+
+
+def managed_accounts_filter(user: User) -> ColumnElement[bool]:
+    """The users whose accounts `user` manages: a coordinator's, those of their own platform."""
+    if not can_manage_accounts(user):
+        return sa.false()
+    return User.platform_id == user.platform_id
+
+
+def get_account(user: User, account_id: int) -> User:
+    """A user whose account `user` manages; 404 for a user of another platform (or none)."""
+    account = db.session.scalar(
+        sa.select(User).where(User.id == _row_id(account_id), managed_accounts_filter(user))
+    )
+    if account is None:
+        abort(404)
+    return account
 
 
 def visible_contacts_filter(user: User) -> ColumnElement[bool]:

@@ -108,6 +108,22 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "feed_user": lambda world, municipality: factories.UserFactory(
         platform=municipality.platform, feed_token=new_token()
     ),
+    # accounts page (issue 12): users of the platform, managed by its coordinators
+    "account": lambda world, municipality: factories.UserFactory(
+        platform=municipality.platform, role=Role.SECRETARY, municipalities=[municipality]
+    ),
+    "invited_account": lambda world, municipality: factories.UserFactory(
+        platform=municipality.platform,
+        role=Role.READER,
+        municipalities=[municipality],
+        password_hash=None,
+    ),
+    "deactivated_account": lambda world, municipality: factories.UserFactory(
+        platform=municipality.platform,
+        role=Role.READER,
+        municipalities=[municipality],
+        active=False,
+    ),
     # availability poll (issue 5): polls belong to the platform, not to one municipality
     "poll": lambda world, municipality: factories.availability_poll(municipality),
 }
@@ -330,6 +346,18 @@ CASES: dict[str, Case] = {
     ),
     "directory.theme_activate": Case(_directory("theme", "/themes/{o.id}/activate"), method="POST"),
     "audit.index": Case(_static("/audit")),
+    # accounts page (issue 12): coordinators only, users of their own platform (the outsider,
+    # a coordinator of another platform, gets 404)
+    "users.index": Case(_static("/users")),
+    "users.edit": Case(_directory("account", "/users/{o.id}/edit"), scoped=True),
+    "users.invite": Case(_static("/users/invite")),
+    "users.deactivate": Case(_directory("account", "/users/{o.id}/deactivate"), scoped=True),
+    "users.reactivate": Case(
+        _directory("deactivated_account", "/users/{o.id}/reactivate"), method="POST", scoped=True
+    ),
+    "users.resend": Case(
+        _directory("invited_account", "/users/{o.id}/resend"), method="POST", scoped=True
+    ),
     # data in and out (issue 6)
     "dataio.import_directory": Case(_static("/organisations/import")),
     "dataio.export_directory": Case(_static("/organisations/export.csv")),

@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 
 from overleg.extensions import db
+from overleg.models import Role
 from overleg.web.versions import VersionedForm
 from tests import factories
 from tests.conftest import World, login
@@ -134,6 +135,19 @@ EDIT_FORMS: dict[str, EditForm] = {
         second={"sort_order": "7"},
         shows="Omschrijving van de eerste",
         read=lambda t: (t.description, t.sort_order, t.name, t.is_mandatory, t.active),
+    ),
+    "users.edit": EditForm(
+        form="AssignmentForm",
+        build=lambda world: factories.UserFactory(
+            platform=world.platform, role=Role.SECRETARY, municipalities=[world.north]
+        ),
+        page=lambda u: f"/users/{u.id}/edit",
+        action=lambda u: f"/users/{u.id}/edit",
+        # Only the many-to-many links change: the row's version rises all the same.
+        first=lambda world: {"municipalities": [str(world.north.id), str(world.south.id)]},
+        second={"role": "reader"},
+        shows="Noorderdorp, Zuiderdorp",
+        read=lambda u: (u.role, sorted(m.slug for m in u.municipalities)),
     ),
 }
 

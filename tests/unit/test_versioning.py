@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from overleg.auth import user_admin
 from overleg.directory import services as directory
 from overleg.extensions import db
 from overleg.lib.refusal import EditConflict
 from overleg.meetings import services as meetings
-from overleg.models import InviteeRole
+from overleg.models import InviteeRole, Role
 from overleg.models.types import utcnow
 from overleg.models.versioning import Versioned
 from tests import factories
@@ -111,6 +112,13 @@ def _update_theme(world: World, theme: Any, version: int | None) -> object:
     return directory.update_theme(world.coordinator, theme, fields, expected_version=version)
 
 
+def _make_reader(world: World, user: Any, version: int | None) -> object:
+    assignment = user_admin.Assignment(Role.READER, frozenset({world.south.id}))
+    return user_admin.change_assignment(
+        world.coordinator, user, assignment, expected_version=version
+    )
+
+
 SERVICES: dict[str, EditService] = {
     "update_meeting": EditService(
         _meeting, _update_meeting, lambda m: (m.title, m.start_at, m.ical_sequence)
@@ -147,6 +155,11 @@ SERVICES: dict[str, EditService] = {
     ),
     "update_theme": EditService(
         lambda world: factories.ThemeFactory(), _update_theme, lambda theme: theme.description
+    ),
+    "change_assignment": EditService(
+        lambda world: world.secretary,
+        _make_reader,
+        lambda user: (user.role, [m.slug for m in user.municipalities]),
     ),
 }
 
@@ -238,6 +251,7 @@ def test_every_edited_model_is_versioned():
         "Organisation",
         "StandingInvitee",
         "Theme",
+        "User",
     }
     versioned = {
         mapper.class_.__name__
