@@ -20,11 +20,12 @@ from flask import Flask
 from overleg.auth import accounts
 from overleg.extensions import db
 from overleg.mail import outbox
-from overleg.models import AuditEntry, OutboxMessage, Role, User
+from overleg.models import OutboxMessage, Role, User
 from tests import factories
 from tests.conftest import World, build_world, login, post_form
 from tests.functional.test_english import english_app  # noqa: F401 (a fixture)
 from tests.support.html_forms import form_on
+from tests.unit.test_user_admin import _last_audit, _reread
 
 LINK_RE = re.compile(r"https?://\S+/password/\S+")
 
@@ -32,21 +33,6 @@ LINK_RE = re.compile(r"https?://\S+/password/\S+")
 def _user(email_address: str) -> User | None:
     db.session.expire_all()
     return db.session.scalar(sa.select(User).where(User.email == email_address))
-
-
-def _reread(user: User) -> User:
-    db.session.expire_all()
-    found = db.session.get(User, user.id)
-    assert found is not None
-    return found
-
-
-def _audit(action: str) -> AuditEntry:
-    entry = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
-    ).first()
-    assert entry is not None, action
-    return entry
 
 
 def _outbox() -> list[OutboxMessage]:
@@ -118,7 +104,7 @@ def test_an_invited_user_gets_a_mail_with_a_link_to_set_a_password(
     )
     assert [m.slug for m in invited.municipalities] == ["zuiderdorp"]
     assert invited.platform_id == world.platform.id
-    entry = _audit("user.create")
+    entry = _last_audit("user.create")
     assert (entry.user_id, entry.object_id) == (world.coordinator.id, invited.id)
     listed = client.get("/users").get_data(as_text=True)
     assert "Sara Peeters" in listed and "uitnodiging nog niet aanvaard" in listed
@@ -217,7 +203,7 @@ def test_the_invitation_is_sent_again_while_no_password_is_set(client, world: Wo
     assert "Nieuwe uitnodiging" in response.get_data(as_text=True)
     (mail,) = _outbox()
     assert mail.to_address == invited.email
-    assert _audit("user.reinvite").object_id == invited.id
+    assert _last_audit("user.reinvite").object_id == invited.id
 
 
 def test_no_invitation_for_a_user_who_has_a_password(client, world: World):
@@ -234,6 +220,13 @@ def test_no_invitation_for_a_user_who_has_a_password(client, world: World):
 # --- role and municipalities -----------------------------------------------------------------
 
 
+def _save_assignment(client, user: User, role: str, municipalities: list[str]):  # type: ignore[no-untyped-def]
+    """Open the user's page as the logged-in coordinator, choose and save; the answer."""
+    path = f"/users/{user.id}/edit"
+    form = form_on(client.get(path).get_data(as_text=True), path, path)
+    return client.post(path, data={**form.data(), "role": role, "municipalities": municipalities})
+
+
 def test_role_and_municipalities_are_changed(client, world: World):
     login(client, world.coordinator)
     path = f"/users/{world.reader.id}/edit"
@@ -241,25 +234,22 @@ def test_role_and_municipalities_are_changed(client, world: World):
     assert form.value("role") == "reader"
     assert form.values["municipalities"] == [str(world.north.id)]
 
-    data = {**form.data(), "role": "secretary", "municipalities": [str(world.south.id)]}
-    response = client.post(path, data=data)
+    response = _save_assignment(client, world.reader, "secretary", [str(world.south.id)])
 
     assert response.status_code == 302
     reader = _reread(world.reader)
     assert reader.role is Role.SECRETARY
     assert [m.slug for m in reader.municipalities] == ["zuiderdorp"]
-    assert _audit("user.update").details["changes"]["role"] == ["reader", "secretary"]
+    assert _last_audit("user.update").details["changes"]["role"] == ["reader", "secretary"]
 
 
 def test_a_secretary_without_municipalities_is_refused_and_kept(client, world: World):
     login(client, world.coordinator)
-    path = f"/users/{world.secretary.id}/edit"
-    form = form_on(client.get(path).get_data(as_text=True), path, path)
 
-    data = {**form.data(), "role": "reader", "municipalities": []}
-    response = client.post(path, data=data)
+    response = _save_assignment(client, world.secretary, "reader", [])
 
     html = response.get_data(as_text=True)
+    path = f"/users/{world.secretary.id}/edit"
     assert response.status_code == 422
     assert "Kies minstens één gemeente voor een secretaris of een lezer." in html
     assert form_on(html, path, path).value("role") == "reader"  # what was chosen is kept
@@ -272,11 +262,8 @@ def test_a_secretary_without_municipalities_is_refused_and_kept(client, world: W
 
 def test_the_last_coordinator_cannot_demote_themselves(client, world: World):
     login(client, world.coordinator)
-    path = f"/users/{world.coordinator.id}/edit"
-    form = form_on(client.get(path).get_data(as_text=True), path, path)
 
-    data = {**form.data(), "role": "secretary", "municipalities": [str(world.north.id)]}
-    response = client.post(path, data=data)
+    response = _save_assignment(client, world.coordinator, "secretary", [str(world.north.id)])
 
     assert response.status_code == 422
     assert "laatste actieve coördinator" in response.get_data(as_text=True)
@@ -287,11 +274,8 @@ def test_a_coordinator_who_steps_down_lands_on_the_start_page(client, world: Wor
     factories.UserFactory(platform=world.platform, role=Role.COORDINATOR)
     db.session.commit()
     login(client, world.coordinator)
-    path = f"/users/{world.coordinator.id}/edit"
-    form = form_on(client.get(path).get_data(as_text=True), path, path)
 
-    data = {**form.data(), "role": "secretary", "municipalities": [str(world.north.id)]}
-    response = client.post(path, data=data)
+    response = _save_assignment(client, world.coordinator, "secretary", [str(world.north.id)])
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -316,7 +300,7 @@ def test_deactivation_asks_first_then_ends_every_session(app: Flask, client, wor
 
     assert response.status_code == 302
     assert not _reread(world.secretary).active
-    assert _audit("user.deactivate").user_id == world.coordinator.id
+    assert _last_audit("user.deactivate").user_id == world.coordinator.id
     # the secretary's old cookie is refused on the very next request
     refused = their_browser.get("/meetings")
     assert refused.status_code == 302
@@ -349,7 +333,7 @@ def test_a_deactivated_user_is_reactivated(client, world: World):
 
     assert response.status_code == 302
     assert _reread(world.secretary).active
-    assert _audit("user.reactivate").object_id == world.secretary.id
+    assert _last_audit("user.reactivate").object_id == world.secretary.id
     client.delete_cookie("session")
     login(client, world.secretary)  # the secretary's password works again
 

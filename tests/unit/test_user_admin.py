@@ -172,51 +172,46 @@ def test_a_change_from_a_stale_form_is_a_conflict(world: World):
 # --- the last coordinator -----------------------------------------------------------------------
 
 
-def test_the_last_active_coordinator_cannot_be_demoted(world: World):
+def _step_down(world: World, role: Role = Role.READER) -> bool:
+    """The coordinator makes themselves a secretary or a reader of Noorderdorp."""
+    return user_admin.change_assignment(
+        world.coordinator,
+        world.coordinator,
+        Assignment(role, frozenset({world.north.id})),
+        expected_version=world.coordinator.version,
+    )
+
+
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.READER])
+def test_the_last_active_coordinator_cannot_be_demoted(world: World, role: Role):
     with pytest.raises(Refusal) as refused:
-        user_admin.change_assignment(
-            world.coordinator,
-            world.coordinator,
-            Assignment(Role.SECRETARY, frozenset({world.north.id})),
-            expected_version=world.coordinator.version,
-        )
+        _step_down(world, role)
     assert "laatste actieve coördinator" in str(refused.value)
     db.session.rollback()
     assert _reread(world.coordinator).role is Role.COORDINATOR
 
 
-def test_a_deactivated_coordinator_does_not_count(world: World):
-    factories.UserFactory(platform=world.platform, role=Role.COORDINATOR, active=False)
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"active": False},  # a deactivated coordinator does not count
+        {"platform": None},  # nor does one of another platform (a new one here)
+    ],
+)
+def test_only_an_active_coordinator_of_the_platform_counts(world: World, other: dict):
+    settings = {"platform": world.platform, "role": Role.COORDINATOR, **other}
+    if settings["platform"] is None:
+        del settings["platform"]  # the factory makes a platform of its own
+    factories.UserFactory(**settings)
     db.session.commit()
     with pytest.raises(Refusal):
-        user_admin.change_assignment(
-            world.coordinator,
-            world.coordinator,
-            Assignment(Role.READER, frozenset({world.north.id})),
-            expected_version=world.coordinator.version,
-        )
-
-
-def test_a_coordinator_of_another_platform_does_not_count(world: World):
-    """world.outsider is a coordinator, of the other platform."""
-    with pytest.raises(Refusal):
-        user_admin.change_assignment(
-            world.coordinator,
-            world.coordinator,
-            Assignment(Role.READER, frozenset({world.north.id})),
-            expected_version=world.coordinator.version,
-        )
+        _step_down(world)
 
 
 def test_with_a_second_coordinator_one_may_step_down(world: World):
     factories.UserFactory(platform=world.platform, role=Role.COORDINATOR)
     db.session.commit()
-    assert user_admin.change_assignment(
-        world.coordinator,
-        world.coordinator,
-        Assignment(Role.READER, frozenset({world.south.id})),
-        expected_version=world.coordinator.version,
-    )
+    assert _step_down(world)
     db.session.commit()
     assert _reread(world.coordinator).role is Role.READER
 
