@@ -339,6 +339,20 @@ def test_without_javascript_the_menu_is_shown_and_pages_still_fit(
     assert not problems, "\n".join(problems)
 
 
+def test_signed_out_pages_show_the_language_without_a_menu(
+    new_page: Callable[..., Page], live: LiveServer, live_world: World
+):
+    """The login page and a housing actor's pages: nothing to fold but the language."""
+    poll = factories.availability_poll(live_world.north)
+    page = new_page(viewport=NARROW)
+    for path in ("/login", f"/poll/{poll.respondents[0].token}"):
+        page.goto(live(path))
+        nav = _nav(page)
+        assert nav.get_by_role("button", name="English").is_visible(), path
+        assert nav.get_by_role("button", name="Menu").count() == 0, path
+        assert not _too_wide(page, path)
+
+
 def _add_style(page: Page, css: str) -> None:
     page.evaluate(_ADD_STYLE, css)
 
@@ -400,6 +414,7 @@ def test_the_planner_calendar_names_days_off_whole_and_once(
     july = page.get_by_role("list", name="Vrije dagen in juli 2027")
     assert july.get_by_text("Zomervakantie").is_visible()
     assert page.evaluate(_SPLIT_WORDS, ".month-free li, table.month .day-entry") == []
+    assert_accessible(page)
 
 
 def test_meeting_minutes_and_compliance_print_without_controls(
