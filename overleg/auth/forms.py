@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from overleg.web.forms import Form
 
@@ -17,4 +17,32 @@ class LoginForm(Form):
         _l("Wachtwoord"),
         validators=[DataRequired(_l("Vul je wachtwoord in.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[
+            DataRequired(_l("Vul je e-mailadres in.")),
+            Length(max=254),
+            Email(_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class SetPasswordForm(Form):
+    password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[DataRequired(_l("Kies een wachtwoord.")), Length(max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Herhaal het nieuwe wachtwoord"),
+        validators=[
+            DataRequired(_l("Herhaal het wachtwoord.")),
+            EqualTo("password", _l("De twee wachtwoorden komen niet overeen.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
     )

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from overleg.auth import accounts
 from overleg.auth.permissions import ROLES_FOR, Access, endpoint_access
+from overleg.extensions import db
 from overleg.lib.tokens import new_token
 from overleg.models import Role
 from tests import factories
@@ -126,7 +129,16 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     ),
     # availability poll (issue 5): polls belong to the platform, not to one municipality
     "poll": lambda world, municipality: factories.availability_poll(municipality),
+    # accounts (issue 12): a one-time link to set a password
+    "account_link": lambda world, municipality: _account_link(world),
 }
+
+
+def _account_link(world: World) -> Any:
+    """A working reset link of the reader's (accounts, issue 12): its path."""
+    url = accounts.issue_password_link(world.reader, "reset_password")
+    db.session.commit()
+    return SimpleNamespace(path=url.removeprefix("http://localhost"))
 
 
 def _minutes_url(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
@@ -200,6 +212,8 @@ CASES: dict[str, Case] = {
     "dashboard.set_language": Case(_static("/taal"), method="POST", data={"language": "en"}),
     "auth.login": Case(_static("/login")),
     "auth.logout": Case(_static("/logout"), method="POST"),
+    "auth.forgot_password": Case(_static("/password/forgot")),
+    "auth.set_password": Case(lambda objects, side: objects["account_link"][side].path),
     # meetings
     "meetings.index": Case(_static("/meetings")),
     "meetings.create": Case(_static("/meetings/new")),
