@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """A new command (group) adds its line here."""
+    from overleg.auth.commands import users_group
     from overleg.dataio.commands import backup_command
     from overleg.demo.platform import demo_data_command
     from overleg.directory.commands import seed_command
@@ -21,5 +22,6 @@ def init_app(app: Flask) -> None:
         outbox_group,
         reminders_group,
         backup_command,
+        users_group,
     ):
         app.cli.add_command(command)
