@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -7,12 +9,17 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from overleg.web.forms import Form
 
 
-class LoginForm(Form):
-    email = EmailField(
+def account_email(*checks: Any) -> Any:
+    """The address of an account (the login's user name), with any further checks."""
+    return EmailField(
         _l("E-mailadres"),
-        validators=[DataRequired(_l("Vul je e-mailadres in.")), Length(max=254)],
+        validators=[DataRequired(_l("Vul je e-mailadres in.")), Length(max=254), *checks],
         render_kw={"autocomplete": "username"},
     )
+
+
+class LoginForm(Form):
+    email = account_email()
     password = PasswordField(
         _l("Wachtwoord"),
         validators=[DataRequired(_l("Vul je wachtwoord in.")), Length(max=1000)],
@@ -21,15 +28,7 @@ class LoginForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(
-        _l("E-mailadres"),
-        validators=[
-            DataRequired(_l("Vul je e-mailadres in.")),
-            Length(max=254),
-            Email(_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
-        ],
-        render_kw={"autocomplete": "username"},
-    )
+    email = account_email(Email(_l("Dit is geen geldig e-mailadres."), check_deliverability=False))
 
 
 class SetPasswordForm(Form):
