@@ -146,7 +146,9 @@ def _description(meeting: Meeting, agenda: str, links: Links) -> str:
     return "\n\n".join(parts)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and U+FEFF: a byte-order mark is no text, and icalendar drops one that
+# starts a value when it reads its own bytes, so the fast path below would write what it does not.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufeff]")
 
 
 def clean_text(value: str) -> str:

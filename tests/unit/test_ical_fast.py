@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from icalendar import Alarm, vCalAddress
 from icalendar.parser import Contentline
@@ -123,6 +123,7 @@ def _invitation(first, last, role, status, email="an.peeters@example.be"):  # ty
 
 @settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE)
 @given(title=_TEXT, place=_TEXT, notes=_TEXT, cancelled=st.booleans(), minute=st.integers(0, 59))
+@example(title="", place="\ufeff", notes="", cancelled=False, minute=0)  # a byte-order mark
 def test_the_feed_writes_what_icalendar_writes(app, title, place, notes, cancelled, minute):
     status = MeetingStatus.CANCELLED if cancelled else MeetingStatus.INVITED
     meeting = _meeting(title, place, notes, status, minute)
