@@ -20,6 +20,7 @@ from overleg.audit import services as audit
 from overleg.auth.accounts import issue_password_link, queue_password_mail
 from overleg.auth.services import normalise_email
 from overleg.extensions import db
+from overleg.mail import outbox
 from overleg.models import AccountLinkPurpose, PasswordResetRequest, User
 from overleg.models.types import utcnow
 
@@ -93,3 +94,8 @@ def process_reset_requests(*, now: datetime | None = None, limit: int = 200) -> 
         .execution_options(synchronize_session=False)
     )
     return queued
+
+
+@outbox.register_producer
+def _before_delivery(now: datetime) -> None:
+    process_reset_requests(now=now)

@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from overleg.auth import resets
 from overleg.extensions import db
 from overleg.mail import outbox
 from overleg.models.types import utcnow
@@ -23,9 +22,8 @@ def outbox_group() -> None:
 
 
 def _deliver_once(limit: int) -> outbox.DeliveryReport | None:
-    # Forgotten-password requests become mails here, not in the request (overleg.auth.resets).
-    resets.process_reset_requests(now=utcnow(), limit=limit)
-    db.session.commit()
+    # Also without a mail server: requests become queued mail all the same.
+    outbox.produce_queued_mail(utcnow())
     settings = outbox.SmtpSettings.from_config(current_app.config)
     if settings is None:
         return None

@@ -311,6 +311,27 @@ def _describe(error: BaseException) -> str:
 _NETWORK_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
 
 
+# Steps that turn pending requests into queued mail, run by every sender before it delivers
+# (`outbox send` and the worker alike). overleg.auth.resets registers the forgotten-password
+# requests: the page that takes such a request never looks the account up, the sender does.
+Producer = Callable[[datetime], object]
+_PRODUCERS: list[Producer] = []
+
+
+def register_producer(producer: Producer) -> Producer:
+    """Run `producer(now)` before every delivery (once per producer, however often imported)."""
+    if producer not in _PRODUCERS:
+        _PRODUCERS.append(producer)
+    return producer
+
+
+def produce_queued_mail(now: datetime) -> None:
+    """Let every registered producer queue its mail, and commit it."""
+    for producer in _PRODUCERS:
+        producer(now)
+    db.session.commit()
+
+
 def deliver_due(
     settings: SmtpSettings,
     *,
@@ -319,7 +340,8 @@ def deliver_due(
     connect: Connect = smtp_connect,
 ) -> DeliveryReport:
     """Deliver the due rows over one SMTP connection; see the module docstring. Commits."""
-    now = now or utcnow()
+    produce_queued_mail(now or utcnow())
+    now = now or utcnow()  # after producing: what was just queued is due in this run
     report = DeliveryReport(interrupted=recover_interrupted(now))
     ids = due_ids(now, limit)
     if not ids:

@@ -115,3 +115,17 @@ def test_the_mail_sender_turns_requests_into_mail(app, world, runner):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(OutboxMessage.to_address)) == "secretaris@example.be"
+
+
+def test_every_sender_turns_requests_into_mail_before_it_delivers(app, world, smtp):
+    """The worker calls outbox.deliver_due itself: the requests must not wait for
+    `outbox send`."""
+    from overleg.mail import outbox
+
+    _ask("secretaris@example.be")
+    settings = outbox.SmtpSettings(
+        host="127.0.0.1", port=smtp.port, timeout=5.0, mail_from="bounce@example.be"
+    )
+    report = outbox.deliver_due(settings)
+    assert len(report.sent) == 1
+    assert [m.rcpt_tos for m in smtp.messages] == [["secretaris@example.be"]]
