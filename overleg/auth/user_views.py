@@ -17,9 +17,10 @@ from overleg.auth.user_forms import (
     InviteUserForm,
     municipality_choices,
 )
-from overleg.models import Role, User
+from overleg.lib.refusal import Refusal
+from overleg.models import Platform, Role, User
 from overleg.web.forms import ConfirmForm
-from overleg.web.refusals import refusals_on
+from overleg.web.refusals import put_on_form, refusals_on
 from overleg.web.types import ViewResponse
 from overleg.web.versions import conflict_shown
 
@@ -119,8 +120,21 @@ def invite() -> ViewResponse:
                 "success",
             )
             return redirect(url_for("users.index"))
+    else:
+        _check_municipalities(form, actor.platform)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("users/invite.html", form=form), status
+
+
+def _check_municipalities(form: InviteUserForm, platform: Platform) -> None:
+    """An invitation that failed its own checks (a malformed address) also shows the
+    municipality rule of its role, so that every error comes at once, not one per attempt."""
+    if not form.is_submitted() or form.role.errors or form.municipalities.errors:
+        return
+    try:
+        user_admin.chosen_municipalities(platform, _assignment(form))
+    except Refusal as refusal:
+        put_on_form(form, refusal)
 
 
 def _account_url(account_id: int) -> str:

@@ -162,6 +162,14 @@ def test_bad_input_on_the_invitation_is_refused_and_kept(
     assert _user("sara.peeters@example.be") is None
 
 
+def test_every_error_of_the_invitation_comes_at_once(client, world: World):
+    login(client, world.coordinator)
+    data = _invite_data(world, email="geen-adres", municipalities=[])
+    html = post_form(client, "/users/invite", data).get_data(as_text=True)
+    assert "Dit is geen geldig e-mailadres." in html
+    assert "Kies minstens één gemeente voor een secretaris of een lezer." in html
+
+
 def test_a_municipality_of_another_platform_cannot_be_given(client, world: World):
     login(client, world.coordinator)
     data = _invite_data(world, municipalities=[str(world.elsewhere.id)])
