@@ -302,6 +302,24 @@ def issue_password_link(
     return password_link_url(token)
 
 
+def revoke_links(
+    user: User, purpose: AccountLinkPurpose | str, *, now: datetime | None = None
+) -> int:
+    """Spend every unused link of the user for this purpose (a new invitation replaces the
+    older ones); how many were spent."""
+    spent = db.session.execute(
+        sa.update(AccountLink)
+        .where(
+            AccountLink.user_id == user.id,
+            AccountLink.purpose == AccountLinkPurpose(purpose),
+            AccountLink.used_at.is_(None),
+        )
+        .values(used_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(spent, "rowcount", 0) or 0)
+
+
 def find_link(token: str, *, now: datetime | None = None) -> tuple[LinkState, AccountLink | None]:
     """The link behind a token and whether it still works."""
     if not tokens.well_formed(token):

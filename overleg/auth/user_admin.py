@@ -160,7 +160,8 @@ def _send_invitation(user: User) -> None:
 
 
 def resend_invitation(actor: User, account: User) -> None:
-    """A new mail with a new link, for a user who has not set a password yet."""
+    """A new mail with a new link, for a user who has not set a password yet; the links of the
+    earlier invitations stop working."""
     if not account.active:
         raise Refusal(
             _l("%(name)s is gedeactiveerd. Heractiveer het account eerst.", name=account.name)
@@ -173,5 +174,12 @@ def resend_invitation(actor: User, account: User) -> None:
                 name=account.name,
             )
         )
+    revoked = accounts.revoke_links(account, AccountLinkPurpose.SET_PASSWORD)
     _send_invitation(account)
-    audit.record(actor, "user.reinvite", account, summary=f"{account.name} <{account.email}>")
+    audit.record(
+        actor,
+        "user.reinvite",
+        account,
+        summary=f"{account.name} <{account.email}>",
+        details={"links_revoked": revoked},
+    )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from overleg.auth import user_admin
+from overleg.auth import accounts, user_admin
 from overleg.auth.user_admin import AccountStatus, Assignment
 from overleg.extensions import db
 from overleg.lib.refusal import EditConflict, Refusal
-from overleg.models import AuditEntry, Role, User
+from overleg.models import AuditEntry, OutboxMessage, Role, User
 from tests import factories
 from tests.conftest import World
 
@@ -225,3 +228,82 @@ def test_a_login_is_recorded_in_brussels_time_on_the_list(world: World):
     db.session.commit()
     listed = {u.id: u for u in user_admin.platform_accounts(world.coordinator)}
     assert short_datetime(listed[world.secretary.id].last_login_at) == "1 apr 2026 01:30"
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+def _queued_links(address: str) -> list[str]:
+    """The set-password links of the mails queued for `address`, oldest first."""
+    rows = db.session.scalars(
+        sa.select(OutboxMessage.raw)
+        .where(OutboxMessage.to_address == address)
+        .order_by(OutboxMessage.id)
+    )
+    links = []
+    for raw in rows:
+        body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
+        assert body is not None
+        found = re.search(r"/password/([A-Za-z0-9_-]{43})", body.get_content())
+        assert found, body.get_content()
+        links.append(found.group(1))
+    return links
+
+
+def test_an_invitation_creates_the_user_and_queues_the_link(world: World):
+    invitation = user_admin.Invitation(
+        name="Sara Peeters",
+        email=" Sara.Peeters@Example.be ",
+        assignment=Assignment(Role.READER, frozenset({world.south.id})),
+    )
+    invited = user_admin.invite_user(world.coordinator, invitation)
+    db.session.commit()
+    invited = _reread(invited)
+    assert (invited.email, invited.platform_id, invited.password_hash) == (
+        "sara.peeters@example.be",
+        world.platform.id,
+        None,
+    )
+    assert user_admin.account_status(invited) is AccountStatus.INVITED
+    (token,) = _queued_links(invited.email)
+    assert accounts.find_link(token)[0] is accounts.LinkState.VALID
+    assert _last_audit("user.create").user_id == world.coordinator.id
+
+
+def test_an_invitation_is_refused_for_a_taken_address(world: World):
+    invitation = user_admin.Invitation(
+        name="Nog een secretaris",
+        email=world.secretary.email.upper(),
+        assignment=Assignment(Role.SECRETARY, frozenset({world.north.id})),
+    )
+    with pytest.raises(Refusal) as refused:
+        user_admin.invite_user(world.coordinator, invitation)
+    assert refused.value.field == "email"
+
+
+def test_sending_the_invitation_again_replaces_the_earlier_link(world: World):
+    invited = factories.UserFactory(
+        platform=world.platform, role=Role.READER, municipalities=[world.north], password_hash=None
+    )
+    user_admin.resend_invitation(world.coordinator, invited)
+    db.session.commit()
+    user_admin.resend_invitation(world.coordinator, invited)
+    db.session.commit()
+    first, second = _queued_links(invited.email)
+    assert accounts.find_link(first)[0] is accounts.LinkState.USED
+    assert accounts.find_link(second)[0] is accounts.LinkState.VALID
+    entry = _last_audit("user.reinvite")
+    assert (entry.user_id, entry.object_id, entry.details) == (
+        world.coordinator.id,
+        invited.id,
+        {"links_revoked": 1},
+    )
+
+
+def test_no_invitation_again_once_a_password_is_set_or_for_a_deactivated_user(world: World):
+    gone = factories.UserFactory(platform=world.platform, password_hash=None, active=False)
+    for account, words in ((world.secretary, "heeft al een wachtwoord"), (gone, "gedeactiveerd")):
+        with pytest.raises(Refusal) as refused:
+            user_admin.resend_invitation(world.coordinator, account)
+        assert words in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
