@@ -82,6 +82,26 @@ class Config:
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_TIMEOUT_SECONDS = _int("SMTP_TIMEOUT_SECONDS", 30)
     REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 7)
+    # The hour (Europe/Brussels) at which `flask worker` runs the daily jobs (the reminders).
+    DAILY_JOBS_HOUR = _int("DAILY_JOBS_HOUR", 8)
+    # How often `flask worker` delivers the outbox and reads the reply mailbox.
+    OUTBOX_INTERVAL_SECONDS = _int("OUTBOX_INTERVAL_SECONDS", 10)
+    MAILBOX_INTERVAL_SECONDS = _int("MAILBOX_INTERVAL_SECONDS", 60)
+
+    # The reply mailbox, read over IMAP by `flask worker`; without IMAP_HOST it is not read.
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = _int("IMAP_PORT", 0)  # 0: 993 with IMAP_TLS=on, 143 otherwise
+    IMAP_TLS = os.environ.get("IMAP_TLS", "on")  # on (implicit TLS), starttls, off
+    IMAP_CA_FILE = os.environ.get("IMAP_CA_FILE", "")
+    IMAP_USERNAME = os.environ.get("IMAP_USERNAME", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+    # XOAUTH2 instead of the password (Microsoft 365, Google): the token, or a file holding it.
+    IMAP_ACCESS_TOKEN = os.environ.get("IMAP_ACCESS_TOKEN", "")
+    IMAP_ACCESS_TOKEN_FILE = os.environ.get("IMAP_ACCESS_TOKEN_FILE", "")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "processed")
+    IMAP_REJECTED_FOLDER = os.environ.get("IMAP_REJECTED_FOLDER", "rejected")
+    IMAP_TIMEOUT_SECONDS = _int("IMAP_TIMEOUT_SECONDS", 30)
     # Attach the agenda PDF to invitation mails (rendered once per meeting and send).
     ATTACH_AGENDA_PDF = _bool("ATTACH_AGENDA_PDF", True)
 
@@ -110,6 +130,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SMTP_HOST = ""
+    IMAP_HOST = ""
     BASE_URL = "http://localhost"
     SERVER_NAME = None
 

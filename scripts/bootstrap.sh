@@ -13,9 +13,9 @@ PYTHON="${PYTHON:-python3}"
 # WeasyPrint needs Pango; libharfbuzz-subset0 makes its font subsetting about three times faster.
 run_packages=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # Tests: Debian's Chromium for the browser journeys, poppler for PDF checks, PostgreSQL for the
-# second database, Dovecot as the IMAP server the reply reader is tested against, node and npm
-# for ical.js and axe-core.
-test_packages=(chromium poppler-utils postgresql dovecot-imapd nodejs npm)
+# second database, Dovecot as the IMAP server the reply reader is tested against (openssl makes its
+# certificate), node and npm for ical.js and axe-core.
+test_packages=(chromium poppler-utils postgresql dovecot-imapd openssl nodejs npm)
 load_packages=(wrk)
 
 wanted=("${run_packages[@]}")

@@ -23,6 +23,7 @@ from overleg.models import InviteeRole, Municipality, Platform, Role, User
 from tests import factories
 from tests.smtp_server import SmtpServer
 from tests.support import databases
+from tests.support.dovecot import ImapAccount, TemporaryDovecot
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -90,6 +91,21 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[TemporaryDovecot]:
+    """A real IMAP server (Debian's Dovecot) on 127.0.0.1, one for the session."""
+    server = TemporaryDovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_account(dovecot: TemporaryDovecot) -> ImapAccount:
+    """A new user with an empty mailbox on the session's Dovecot."""
+    username, password = dovecot.add_user()
+    return ImapAccount(dovecot, username, password)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from overleg.models.users import (
     User,
     user_municipality,
 )
+from overleg.models.worker import InboundMessage, InboundOutcome, WorkerJob
 
 __all__ = [
     "AccountLink",
@@ -58,6 +59,8 @@ __all__ = [
     "AuditEntry",
     "AvailabilityPoll",
     "Contact",
+    "InboundMessage",
+    "InboundOutcome",
     "Invitation",
     "InvitationAnswer",
     "InviteeRole",
@@ -84,6 +87,7 @@ __all__ = [
     "SubstituteNaming",
     "Theme",
     "User",
+    "WorkerJob",
     "organisation_municipality",
     "user_municipality",
 ]
