@@ -2,6 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+export PORT
 FLASK := $(BIN)/flask --app overleg
 
 .PHONY: run test lint format bench load migration translations clean
@@ -11,9 +12,10 @@ run:
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo-data --if-empty
-	@# The outbox sender runs beside the web server and stops with it.
-	$(FLASK) outbox send --loop & sender=$$!; \
-	trap 'kill $$sender 2>/dev/null; wait $$sender 2>/dev/null' EXIT INT TERM; \
+	@# The worker (outbox, reply mailbox, daily reminders) runs beside the web server and stops
+	@# with it. Both read PORT: links in mail follow it unless BASE_URL is set (config.py).
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Lint, the type checker (mypy, strict), then the whole suite twice: on SQLite, then on a temporary PostgreSQL cluster that the test setup

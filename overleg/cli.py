@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from overleg.mail.commands import outbox_group
     from overleg.meetings.commands import reminders_group
     from overleg.planning.commands import plan_command
+    from overleg.worker.commands import worker_command
 
     for command in (
         seed_command,
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
         reminders_group,
         backup_command,
         users_group,
+        worker_command,
     ):
         app.cli.add_command(command)

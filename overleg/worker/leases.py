@@ -1,0 +1,81 @@
+"""A lease per job: a row of `worker_job` that one worker holds until a given time.
+
+It works the same on SQLite and on PostgreSQL, for any number of workers on any number of machines
+sharing the database. Taking a lease is one conditional UPDATE (`lease_until` empty or past),
+committed at once: of two workers only one sees its row changed; PostgreSQL makes the second wait
+for the first's commit and then re-checks the condition, SQLite lets one writer at a time. A worker
+that dies holding a lease only delays the job until the lease runs out, so a lease is longer than
+the job ever takes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from overleg.extensions import db
+from overleg.models import WorkerJob
+
+RESULT_LENGTH = 500
+
+
+def new_holder() -> str:
+    """Who holds a lease: the machine, the process and a random part (pids are reused)."""
+    return f"{socket.gethostname()[:120]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _ensure_row(name: str) -> None:
+    if db.session.get(WorkerJob, name) is not None:
+        return
+    db.session.add(WorkerJob(name=name, holder="", last_result=""))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # another worker made it at the same moment
+
+
+def acquire(name: str, holder: str, *, now: datetime, lease: timedelta) -> bool:
+    """Take the lease of a job until now + lease; False when another worker holds it. Commits."""
+    _ensure_row(name)
+    statement = (
+        sa.update(WorkerJob)
+        .where(
+            WorkerJob.name == name,
+            sa.or_(WorkerJob.lease_until.is_(None), WorkerJob.lease_until <= now),
+        )
+        .values(holder=holder, lease_until=now + lease, last_started_at=now)
+    )
+    result = cast("sa.CursorResult[Any]", db.session.execute(statement))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release(name: str, holder: str, *, now: datetime, result: str | None) -> None:
+    """Give the lease back. `result` is the line the job logged: it finished now (a daily job
+    counts as done for the day); None when it failed or had nothing to do. Commits."""
+    db.session.rollback()  # whatever a failed job left half done is not ours to commit
+    values: dict[str, Any] = {"lease_until": None}
+    if result is not None:
+        values.update(last_finished_at=now, last_result=result[:RESULT_LENGTH])
+    db.session.execute(
+        sa.update(WorkerJob)
+        .where(WorkerJob.name == name, WorkerJob.holder == holder)
+        .values(**values)
+    )
+    db.session.commit()
+
+
+def holder_of(name: str) -> str:
+    """Who holds the lease of a job now ('' when nobody does)."""
+    job = db.session.get(WorkerJob, name, populate_existing=True)
+    return job.holder if job is not None and job.lease_until is not None else ""
+
+
+def last_finished(name: str) -> datetime | None:
+    job = db.session.get(WorkerJob, name, populate_existing=True)
+    return job.last_finished_at if job is not None else None
