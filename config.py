@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -34,6 +35,10 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _local_base_url(port: str | None) -> str:
+    return f"http://127.0.0.1:{port or 5000}"
+
+
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105 - refused in production
 
 
@@ -56,8 +61,9 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
-    # Absolute base URL used in mails and .ics files, where no request is at hand.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # The address people reach the platform at: every absolute link in mails, .ics files and PDFs
+    # is made from it. Unset, it follows PORT (`make run` passes it on); production requires https.
+    BASE_URL = os.environ.get("BASE_URL") or _local_base_url(os.environ.get("PORT"))
 
     # argon2id cost; tests lower it to keep the suite fast.
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
@@ -144,6 +150,17 @@ def check_production_secret(secret_key: str) -> None:
     """Refuse to start production with the development secret or a short one."""
     if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 32:
         raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters")
+
+
+def check_production_base_url(base_url: str) -> None:
+    """Refuse to start production without the https:// address the platform is reached at."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise RuntimeError(
+            "BASE_URL must be set to the https:// address people reach the platform at "
+            f"(e.g. https://overleg.example.be), not {base_url!r}: every link in mails, "
+            "calendar files and PDFs is made from it"
+        )
 
 
 CONFIGS: dict[str, type[Config]] = {

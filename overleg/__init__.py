@@ -17,6 +17,7 @@ from config import (
     PROJECT_ROOT,
     Config,
     ProductionConfig,
+    check_production_base_url,
     check_production_secret,
 )
 from config import config_from_environment as _config_from_environment
@@ -56,6 +57,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if issubclass(config_class, ProductionConfig):
         check_production_secret(app.config["SECRET_KEY"])
+        check_production_base_url(app.config["BASE_URL"])
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     if app.config.get("PROXY_FIX_HOPS"):

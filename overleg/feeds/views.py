@@ -62,7 +62,7 @@ def municipality_page(slug: str) -> ViewResponse:
     municipality = services.municipality_by_slug(slug)
     if municipality is None:
         abort(404)
-    feed_url = url_for("feeds.municipality_feed", slug=slug, _external=True)
+    feed_url = f"{_base_url()}{url_for('feeds.municipality_feed', slug=slug)}"
     return render_template(
         "feeds/index.html",
         meetings=services.upcoming(utcnow(), municipality),
@@ -123,7 +123,7 @@ def subscription() -> ViewResponse:
         return redirect(url_for("feeds.subscription"))
     feed_url = ""
     if user.feed_token:
-        feed_url = url_for("feeds.user_feed", token=user.feed_token, _external=True)
+        feed_url = f"{_base_url()}{url_for('feeds.user_feed', token=user.feed_token)}"
     return render_template(
         "feeds/subscription.html",
         form=form,

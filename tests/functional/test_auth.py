@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from overleg.extensions import db
 from overleg.models import LoginAttempt, LoginSession
 from tests.conftest import csrf_token, login, post_form
@@ -136,8 +138,25 @@ def test_production_refuses_the_development_secret(monkeypatch):
         create_app()  # what gunicorn runs: the config comes from the environment
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SECRET_KEY": "short"})
-    app = create_app({"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "BASE_URL": "https://overleg.example.be",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    "base_url", ["", "http://127.0.0.1:5000", "http://overleg.example.be", "https://", "overleg.be"]
+)
+def test_production_refuses_to_start_without_an_https_base_url(monkeypatch, base_url):
+    from overleg import create_app
+
+    monkeypatch.setenv("OVERLEG_ENV", "production")
+    with pytest.raises(RuntimeError, match="BASE_URL must be set to the https:// address"):
+        create_app({"SECRET_KEY": "x" * 40, "BASE_URL": base_url})
 
 
 def test_ids_beyond_a_database_integer_are_not_found(client, world):

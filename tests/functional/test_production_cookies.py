@@ -12,6 +12,7 @@ from tests.factories import TEST_PASSWORD
 
 class _Production(ProductionConfig):
     SECRET_KEY = "p" * 48
+    BASE_URL = "https://overleg.example.be"
     SQLALCHEMY_DATABASE_URI = TestingConfig.SQLALCHEMY_DATABASE_URI
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -38,6 +38,8 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
             # Loopback HTTP: the browser-side Secure flag would hide the cookie from our client.
             "SESSION_COOKIE_SECURE": "0",
             "PREFERRED_URL_SCHEME": "http",
+            # Production requires the https:// address of the platform (links in mail).
+            "BASE_URL": "https://overleg.test",
             "SMTP_HOST": "",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
