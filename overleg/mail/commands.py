@@ -57,15 +57,6 @@ def send_command(loop: bool, interval: float, limit: int) -> None:
     while True:
         report = _deliver_once(limit)
         if report is not None and (report.total or report.interrupted):
-            click.echo(
-                _(
-                    "verstuurd: %(sent)d, later opnieuw: %(retrying)d, mislukt: %(failed)d, "
-                    "onderbroken: %(interrupted)d",
-                    sent=len(report.sent),
-                    retrying=len(report.retrying),
-                    failed=len(report.failed),
-                    interrupted=len(report.interrupted),
-                )
-            )
+            click.echo(report.summary())
         if not loop or stop.wait(interval):
             break

@@ -30,6 +30,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from overleg.extensions import db
 from overleg.mail.messages import RawMessage
@@ -176,6 +177,19 @@ class DeliveryReport:
     @property
     def total(self) -> int:
         return len(self.sent) + len(self.retrying) + len(self.failed)
+
+    def summary(self) -> str:
+        """One line for the log of the sender."""
+        return str(
+            _(
+                "verstuurd: %(sent)d, later opnieuw: %(retrying)d, mislukt: %(failed)d, "
+                "onderbroken: %(interrupted)d",
+                sent=len(self.sent),
+                retrying=len(self.retrying),
+                failed=len(self.failed),
+                interrupted=len(self.interrupted),
+            )
+        )
 
 
 class TemporaryError(Exception):

@@ -64,16 +64,7 @@ def outbox_job(config: Mapping[str, Any]) -> Job | None:
         report = outbox.deliver_due(settings, now=now, limit=200)
         if not (report.total or report.interrupted):
             return None
-        return str(
-            _(
-                "verstuurd: %(sent)d, later opnieuw: %(retrying)d, mislukt: %(failed)d, "
-                "onderbroken: %(interrupted)d",
-                sent=len(report.sent),
-                retrying=len(report.retrying),
-                failed=len(report.failed),
-                interrupted=len(report.interrupted),
-            )
-        )
+        return report.summary()
 
     # A run sends at most 200 messages; a row is claimed on its own anyway (outbox.claim).
     seconds = int(config.get("OUTBOX_INTERVAL_SECONDS") or 10)
