@@ -3,15 +3,20 @@
 `TemporaryDovecot` runs Debian's /usr/sbin/dovecot in the foreground with its own configuration
 file in a temporary directory: a plain IMAP port (which also offers STARTTLS) and an IMAPS port on
 127.0.0.1, a self-signed certificate made with openssl for 127.0.0.1, maildirs under the
-directory, and users in a passwd-file (`add_user` hands out a fresh one). Dovecot runs
+directory, users in a passwd-file (`add_user` hands out a fresh one) who can also log in with
+XOAUTH2 and a JWT access token from `access_token`. Dovecot runs
 unprivileged: as the current user, or, when we are root, as `dovenull`/`nobody` (subprocess's
 `user=`/`group=`, as for PostgreSQL).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import grp
+import hashlib
+import hmac
+import json
 import os
 import pwd
 import secrets
@@ -42,7 +47,7 @@ ssl_cert = <{dir}/cert.pem
 ssl_key = <{dir}/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 auth_failure_delay = 0
 default_login_user = {user}
 default_internal_user = {user}
@@ -51,7 +56,14 @@ first_valid_uid = 0
 first_valid_gid = 0
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+# XOAUTH2: a JWT signed with the key in {dir}/keys, checked by Dovecot itself (no OAuth server).
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {dir}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
@@ -73,6 +85,10 @@ service anvil {{
   chroot =
 }}
 """
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _account() -> tuple[pwd.struct_passwd, str]:
@@ -97,6 +113,7 @@ class TemporaryDovecot:
     process: subprocess.Popen[bytes] | None = None
     _users: int = 0
     _passwords: list[str] = field(default_factory=list)
+    _token_key: bytes = b""
 
     @property
     def certificate(self) -> Path:
@@ -114,6 +131,7 @@ class TemporaryDovecot:
         self._make_certificate()
         # The users exist from the start: Dovecot re-reads a changed passwd-file only lazily.
         self._passwords = [secrets.token_hex(8) for _ in range(USERS)]
+        self._write_oauth2_key()
         (self.directory / "passwd").write_text(
             "".join(f"user{n}:{{PLAIN}}{pw}::::::\n" for n, pw in enumerate(self._passwords))
         )
@@ -135,6 +153,27 @@ class TemporaryDovecot:
             if self._launch(config, account):
                 return self
         raise RuntimeError(f"Dovecot did not start:\n{self.log}")
+
+    def _write_oauth2_key(self) -> None:
+        self._token_key = secrets.token_bytes(32)
+        keys = self.directory / "keys" / "default" / "HS256"
+        keys.mkdir(parents=True)
+        (keys / "default").write_text(base64.b64encode(self._token_key).decode())
+        (self.directory / "oauth2.conf.ext").write_text(
+            "introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={self.directory}/keys/\n"
+            "username_attribute = sub\n"
+        )
+
+    def access_token(self, username: str, *, lifetime: int = 600) -> str:
+        """An OAuth 2.0 access token (a JWT, HS256) that this server accepts for `username`."""
+        now = int(time.time())
+        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        claims = {"sub": username, "iat": now, "nbf": now, "exp": now + lifetime}
+        body = _b64url(json.dumps(claims).encode())
+        signed = f"{header}.{body}".encode()
+        signature = _b64url(hmac.new(self._token_key, signed, hashlib.sha256).digest())
+        return f"{header}.{body}.{signature}"
 
     def _make_certificate(self) -> None:
         subprocess.run(

@@ -6,6 +6,7 @@ across a reader that stops between handling a message and moving it, and never d
 
 from __future__ import annotations
 
+import imaplib
 import ssl
 from dataclasses import dataclass, field
 
@@ -186,6 +187,23 @@ def test_tls_refuses_a_certificate_it_does_not_trust(app, imap_account, tls):
     settings = settings_of(imap_account, tls=tls, IMAP_CA_FILE="")
     with pytest.raises(ssl.SSLCertVerificationError):
         read_mailbox(settings, Handler())
+
+
+def test_xoauth2_with_an_access_token_instead_of_the_password(app, imap_account, tmp_path):
+    imap_account.deliver(message(1))
+    token = imap_account.server.access_token(imap_account.username)
+    settings = settings_of(imap_account, IMAP_PASSWORD="", IMAP_ACCESS_TOKEN=token)
+    assert read_mailbox(settings, Handler()).processed == 1
+    # A token that ran out is refused, as Microsoft 365 and Google do.
+    expired = imap_account.server.access_token(imap_account.username, lifetime=-60)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        read_mailbox(settings_of(imap_account, IMAP_ACCESS_TOKEN=expired), Handler())
+    # From a file, read again at every connection (a refresher rewrites it).
+    token_file = tmp_path / "token"
+    token_file.write_text(imap_account.server.access_token(imap_account.username))
+    imap_account.deliver(message(2))
+    from_file = settings_of(imap_account, IMAP_ACCESS_TOKEN_FILE=str(token_file))
+    assert read_mailbox(from_file, Handler()).processed == 1
 
 
 def test_a_wrong_password_is_an_error_not_a_run(app, imap_account):
