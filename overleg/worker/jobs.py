@@ -1,6 +1,7 @@
 """The jobs of `flask worker`: what each does, and when it is due.
 
-- `outbox`: deliver the queued mail (every OUTBOX_INTERVAL_SECONDS; only with SMTP_HOST);
+- `outbox`: deliver the queued mail (every OUTBOX_INTERVAL_SECONDS; without SMTP_HOST only the
+  mail that producers such as password reset requests queue);
 - `mailbox`: read the reply mailbox (every MAILBOX_INTERVAL_SECONDS; only with IMAP_HOST);
 - `reminders`: once a day from DAILY_JOBS_HOUR (Brussels time), remind the invitees who have not
   answered; a worker started later that day, or restarted, still runs it, once.
@@ -55,12 +56,15 @@ class Job:
         return finished is None or to_local(finished).date() < local.date()
 
 
-def outbox_job(config: Mapping[str, Any]) -> Job | None:
+def outbox_job(config: Mapping[str, Any]) -> Job:
+    """Deliver the queued mail; without SMTP_HOST only let the producers (password reset
+    requests) queue theirs, for the development mailbox."""
     settings = outbox.SmtpSettings.from_config(config)
-    if settings is None:
-        return None
 
     def run(now: datetime) -> str | None:
+        if settings is None:
+            outbox.produce_queued_mail(now)
+            return None
         report = outbox.deliver_due(settings, now=now, limit=200)
         if not (report.total or report.interrupted):
             return None
