@@ -81,6 +81,9 @@ class Config:
 
     # Mail: without SMTP_HOST nothing leaves the machine (development mailbox).
     MAIL_FROM = os.environ.get("MAIL_FROM", "overleg@demo.overleg.be")
+    # The mailbox calendar answers go to: the ORGANIZER of every invitation when set (the mailbox
+    # reader's IMAP_* settings read it); empty keeps each platform's organiser address.
+    REPLY_MAILBOX = os.environ.get("REPLY_MAILBOX", "")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from overleg.directory.commands import seed_command
     from overleg.mail.commands import outbox_group
     from overleg.meetings.commands import reminders_group
+    from overleg.meetings.reply_commands import replies_group
     from overleg.planning.commands import plan_command
     from overleg.worker.commands import worker_command
 
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         plan_command,
         outbox_group,
         reminders_group,
+        replies_group,
         backup_command,
         users_group,
         worker_command,

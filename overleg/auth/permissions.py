@@ -30,6 +30,7 @@ from overleg.models import (
     Municipality,
     Organisation,
     OutboxMessage,
+    RejectedReply,
     Role,
     User,
     organisation_municipality,
@@ -417,6 +418,14 @@ def outbox_filter(user: User) -> ColumnElement[bool]:
     meetings = sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
     polls = sa.select(AvailabilityPoll.id).where(visible_polls_filter(user))
     return sa.or_(OutboxMessage.meeting_id.in_(meetings), OutboxMessage.poll_id.in_(polls))
+
+
+def set_aside_replies_filter(user: User) -> ColumnElement[bool]:
+    """Calendar answers set aside (changed nothing) this user may see: coordinators, those that
+    concern their platform."""
+    if not can_view_outbox(user):
+        return sa.false()
+    return RejectedReply.platform_id == user.platform_id
 
 
 def get_outbox_message(user: User, message_id: int) -> OutboxMessage:

@@ -51,6 +51,7 @@ class Method(enum.StrEnum):
     REQUEST = "REQUEST"
     CANCEL = "CANCEL"
     PUBLISH = "PUBLISH"
+    DECLINECOUNTER = "DECLINECOUNTER"
 
 
 ROLE: dict[InviteeRole, str] = {
@@ -474,6 +475,32 @@ def scheduling_message(
         alarm_minutes=alarm_minutes,
     )
     return template.message(attendees, answer_link=links.answer)
+
+
+def decline_counter(
+    meeting: Meeting,
+    *,
+    organiser: Organiser,
+    attendee: Organiser,
+    now: datetime,
+    comment: str = "",
+) -> bytes:
+    """The organiser's no to a new time an attendee proposed (iTIP DECLINECOUNTER, RFC 5546
+    3.2.8): the meeting's UID and current SEQUENCE, the organiser and that one attendee."""
+    calendar = _calendar(Method.DECLINECOUNTER)
+    event = Event()
+    event.add("UID", meeting.ical_uid)
+    event.add("SEQUENCE", meeting.ical_sequence)
+    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTART", _local(meeting.start_at))
+    event.add("DTEND", _local(meeting.end_at))
+    event.add("SUMMARY", ical_text(meeting.title))
+    event.add("ORGANIZER", vCalAddress.new(organiser.email, cn=organiser.name or None))
+    event.add("ATTENDEE", vCalAddress.new(attendee.email, cn=attendee.name or None))
+    if comment:
+        event.add("COMMENT", ical_text(comment))
+    calendar.add_component(event)
+    return _finish(calendar)
 
 
 def method_for(meeting: Meeting) -> Method:

@@ -17,6 +17,8 @@ class MailSettings:
     base_url: str
     mail_from: str
     attach_agenda_pdf: bool = True
+    # Where calendar answers go (the ORGANIZER of invitations); "" for the platform's address.
+    reply_mailbox: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -24,6 +26,7 @@ class MailSettings:
             base_url=str(config.get("BASE_URL", "")).rstrip("/"),
             mail_from=str(config.get("MAIL_FROM", "")),
             attach_agenda_pdf=bool(config.get("ATTACH_AGENDA_PDF", True)),
+            reply_mailbox=str(config.get("REPLY_MAILBOX", "") or "").strip(),
         )
 
 

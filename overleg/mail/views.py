@@ -14,9 +14,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from overleg.audit import services as audit
-from overleg.auth.permissions import Access, access, get_outbox_message, outbox_filter
+from overleg.auth.permissions import (
+    Access,
+    access,
+    get_outbox_message,
+    outbox_filter,
+    set_aside_replies_filter,
+)
 from overleg.extensions import db
-from overleg.mail import outbox, services
+from overleg.mail import outbox, replies, services
 from overleg.models import Meeting, OutboxStatus
 from overleg.web.forms import ConfirmForm
 from overleg.web.pagination import page_number
@@ -59,6 +65,18 @@ def mailbox() -> ViewResponse:
         "mail/mailbox.html",
         page=services.list_messages(visible, page=_page_number()),
         smtp_configured=bool(current_app.config.get("SMTP_HOST")),
+    )
+
+
+@bp.route("/replies")
+@access(Access.COORDINATOR)
+def set_aside_replies() -> ViewResponse:
+    """Calendar answers that changed nothing, with the reason (overleg.mail.replies)."""
+    return render_template(
+        "mail/replies.html",
+        page=replies.set_aside_page(set_aside_replies_filter(current_user), _page_number()),
+        reason_text=replies.reason_text,
+        status="",
     )
 
 

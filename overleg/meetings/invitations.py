@@ -175,9 +175,13 @@ def _agenda_attachment(meeting: Meeting, settings: MailSettings) -> Attachment |
 
 
 def organiser_for(platform: Platform, settings: MailSettings) -> ical.Organiser:
+    """The ORGANIZER of the platform's invitations: where the calendars send their answers.
+
+    REPLY_MAILBOX when it is set (overleg reads that mailbox), else the platform's organiser.
+    """
     return ical.Organiser(
         name=platform.organiser_name or platform.name,
-        email=platform.organiser_email or settings.mail_from,
+        email=settings.reply_mailbox or platform.organiser_email or settings.mail_from,
     )
 
 

@@ -34,6 +34,7 @@ from overleg.models.minutes import (
 )
 from overleg.models.outbox import OutboxMessage, OutboxStatus
 from overleg.models.polls import AvailabilityPoll, PollAnswer, PollRespondent, PollSlot
+from overleg.models.replies import CounterProposal, ProposalStatus, RejectedReply
 from overleg.models.users import (
     AccountLink,
     AccountLinkPurpose,
@@ -59,6 +60,7 @@ __all__ = [
     "AuditEntry",
     "AvailabilityPoll",
     "Contact",
+    "CounterProposal",
     "InboundMessage",
     "InboundOutcome",
     "Invitation",
@@ -81,6 +83,8 @@ __all__ = [
     "PollAnswer",
     "PollRespondent",
     "PollSlot",
+    "ProposalStatus",
+    "RejectedReply",
     "Role",
     "RsvpStatus",
     "StandingInvitee",
