@@ -281,3 +281,29 @@ def availability_poll(municipality, *, year: int = 2027):  # type: ignore[no-unt
     db.session.add(poll)
     db.session.commit()
     return poll
+
+
+def counter_proposal(meeting, **kwargs):  # type: ignore[no-untyped-def]
+    """A pending new time proposed from an invitee's calendar, a day after the meeting's time."""
+    from overleg.models import CounterProposal
+
+    invitation = kwargs.pop("invitation", None) or invitation_with_link(meeting=meeting)
+    kwargs.setdefault("start_at", meeting.start_at + timedelta(days=1))
+    kwargs.setdefault("end_at", kwargs["start_at"] + timedelta(hours=2))
+    kwargs.setdefault("sequence", meeting.ical_sequence)
+    proposal = CounterProposal(meeting=meeting, invitation=invitation, **kwargs)
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def rejected_reply(platform, **kwargs):  # type: ignore[no-untyped-def]
+    """A calendar answer set aside for the platform's coordinators."""
+    from overleg.models import RejectedReply
+
+    kwargs.setdefault("reason", "unknown_uid")
+    kwargs.setdefault("sender", "an@example.be")
+    row = RejectedReply(platform_id=platform.id, **kwargs)
+    db.session.add(row)
+    db.session.commit()
+    return row

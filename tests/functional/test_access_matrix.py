@@ -127,6 +127,10 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
         municipalities=[municipality],
         active=False,
     ),
+    # calendar answers (issue 13): a proposed new time of a meeting
+    "counter_proposal": lambda world, municipality: factories.counter_proposal(
+        factories.MeetingFactory(municipality=municipality)
+    ),
     # availability poll (issue 5): polls belong to the platform, not to one municipality
     "poll": lambda world, municipality: factories.availability_poll(municipality),
     # accounts (issue 12): a one-time link to set a password
@@ -169,6 +173,14 @@ def _rsvp(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
 
 def _outbox(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
     return lambda objects, side: f"/outbox/{objects['outbox_message'][side].id}{suffix}"
+
+
+def _proposal(action: str) -> Callable[[dict[str, Any], Side], str]:
+    def path(objects: dict[str, Any], side: Side) -> str:
+        proposal = objects["counter_proposal"][side]
+        return f"/meetings/{proposal.meeting_id}/proposals/{proposal.id}/{action}"
+
+    return path
 
 
 def _meeting(suffix: str = "") -> Callable[[dict[str, Any], Side], str]:
@@ -266,6 +278,9 @@ CASES: dict[str, Case] = {
     "mail.attachment": Case(_outbox("/bijlagen/0"), scoped=True),
     "mail.raw": Case(_outbox("/bericht.eml"), scoped=True),
     "mail.resend": Case(_outbox("/opnieuw"), method="POST", scoped=True),
+    "mail.set_aside_replies": Case(_static("/outbox/replies")),
+    "meetings.accept_proposal": Case(_proposal("accept"), scoped=True, edit=True),
+    "meetings.decline_proposal": Case(_proposal("decline"), scoped=True, edit=True),
     # calendar feeds (issue 3)
     "feeds.index": Case(_static("/calendar")),
     "feeds.municipality_page": Case(_directory("municipality", "/calendar/{o.slug}")),
