@@ -52,6 +52,7 @@ class Method(enum.StrEnum):
     CANCEL = "CANCEL"
     PUBLISH = "PUBLISH"
     DECLINECOUNTER = "DECLINECOUNTER"
+    REPLY = "REPLY"
 
 
 ROLE: dict[InviteeRole, str] = {
@@ -499,6 +500,32 @@ def decline_counter(
     event.add("ATTENDEE", vCalAddress.new(attendee.email, cn=attendee.name or None))
     if comment:
         event.add("COMMENT", ical_text(comment))
+    calendar.add_component(event)
+    return _finish(calendar)
+
+
+def reply(
+    meeting: Meeting,
+    *,
+    organiser: Organiser,
+    attendee: Organiser,
+    partstat: str,
+    now: datetime,
+) -> bytes:
+    """An attendee's answer (iTIP REPLY, RFC 5546 3.2.3) as a calendar program writes it: for
+    trying the answer handling (`flask replies example`), not sent by overleg itself."""
+    calendar = _calendar(Method.REPLY)
+    event = Event()
+    event.add("UID", meeting.ical_uid)
+    event.add("SEQUENCE", meeting.ical_sequence)
+    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTART", _local(meeting.start_at))
+    event.add("DTEND", _local(meeting.end_at))
+    event.add("SUMMARY", ical_text(meeting.title))
+    event.add("ORGANIZER", vCalAddress.new(organiser.email, cn=organiser.name or None))
+    event.add(
+        "ATTENDEE", vCalAddress.new(attendee.email, cn=attendee.name or None, partstat=partstat)
+    )
     calendar.add_component(event)
     return _finish(calendar)
 

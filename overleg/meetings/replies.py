@@ -34,7 +34,14 @@ from overleg.lib import ical, imip
 from overleg.lib.dates import long_datetime, time_only
 from overleg.lib.refusal import Refusal
 from overleg.mail import outbox
-from overleg.mail.messages import Attachment, HeaderInjectionError, build_raw_message, one_line
+from overleg.mail.messages import (
+    Attachment,
+    HeaderInjectionError,
+    Sender,
+    build_message,
+    build_raw_message,
+    one_line,
+)
 from overleg.mail.replies import RejectReason, set_aside
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings import invitations, services
@@ -421,3 +428,41 @@ def _queue_decline(proposal: CounterProposal, *, now: datetime, settings: MailSe
         invitation_id=invitation.id,
     )
     return True
+
+
+# --- an example answer ----------------------------------------------------------------------
+
+
+def example_reply(
+    invitation: Invitation,
+    partstat: str,
+    *,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> bytes:
+    """The mail a calendar program sends when this invitee answers `partstat` (ACCEPTED,
+    DECLINED, TENTATIVE): to try `flask replies ingest` on a real invitation (the demo)."""
+    settings = _settings(settings)
+    contact = invitation.contact
+    if contact is None or not mailable_contact(contact):
+        raise Refusal(_l("%(name)s kon niet gemaild worden.", name=invitation.display_name))
+    meeting = invitation.meeting
+    organiser = invitations.organiser_for(meeting.municipality.platform, settings)
+    calendar = ical.reply(
+        meeting,
+        organiser=organiser,
+        attendee=ical.Organiser(name=contact.full_name, email=contact.email),
+        partstat=partstat,
+        now=now,
+    )
+    message = build_message(
+        sender=Sender(contact.email, one_line(contact.full_name)),
+        to_address=organiser.email,
+        to_name=one_line(organiser.name),
+        subject=f"{partstat.title()}: {one_line(meeting.title)}",
+        text=f"{contact.full_name}: {partstat}",
+        calendar=calendar,
+        calendar_method=ical.Method.REPLY.value,
+        attachments=[Attachment("invite.ics", calendar, "application/ics")],
+    )
+    return outbox.wire_bytes(message)

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from overleg.extensions import db
+from overleg.lib.imip import Method, PartStat, read_reply
 from overleg.meetings import invitations
 from overleg.models import CounterProposal, Meeting, OutboxMessage, ProposalStatus, RejectedReply
 from overleg.models.types import utcnow
@@ -162,3 +163,16 @@ def test_ingest_exits_non_zero_when_nothing_changed(runner, world: World):
 def test_ingest_of_a_missing_file_is_a_usage_error(runner, app):
     result = runner.invoke(args=["replies", "ingest", "/geen/bestand.eml"])
     assert result.exit_code == 2
+
+
+def test_example_prints_the_reply_a_calendar_would_send(runner, world: World):
+    meeting = _counter_meeting(world)
+    result = runner.invoke(
+        args=["replies", "example", str(meeting.id), "SEVERINE.DUBOIS@caw-kempen.be"]
+    )
+    assert result.exit_code == 0, result.output
+    read = read_reply(result.stdout_bytes)
+    (message,) = read.messages
+    assert message.method is Method.REPLY and message.partstat is PartStat.ACCEPTED
+    assert message.uid == UID and read.sender == "severine.dubois@caw-kempen.be"
+    assert runner.invoke(args=["replies", "example", str(meeting.id), "x@y.be"]).exit_code == 1
