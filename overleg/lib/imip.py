@@ -51,7 +51,7 @@ UID_MAX = 255
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 
 
 class Method(enum.StrEnum):
@@ -173,7 +173,7 @@ def address(value: object) -> str:
     "" when the value is not one plain e-mail address.
     """
     text = _MAILTO.sub("", str(value or "")).strip().lower()
-    if len(text) > ADDRESS_MAX or not _ADDRESS.match(text):
+    if len(text) > ADDRESS_MAX or not text.isprintable() or not _ADDRESS.match(text):
         return ""
     return text
 

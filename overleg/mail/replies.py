@@ -47,6 +47,7 @@ class RejectReason(enum.StrEnum):
     NOT_INVITED = "not_invited"
     OTHER_SENDER = "other_sender"
     OLD_PROPOSAL = "old_proposal"
+    DUPLICATE = "duplicate"
     REFUSED = "refused"
 
     @property
@@ -65,6 +66,7 @@ _MEETING_REASONS: dict[RejectReason, LazyString] = {
     RejectReason.OLD_PROPOSAL: _l(
         "Het tegenvoorstel gaat over een vorige versie van de vergadering."
     ),
+    RejectReason.DUPLICATE: _l("Dit voorstel was al ontvangen."),
     RejectReason.REFUSED: _l("De regels van overleg laten dit antwoord niet toe."),
 }
 

@@ -72,6 +72,7 @@ class IngestOutcome:
 class _Done:
     changed: bool
     text: str
+    unchanged_because: RejectReason | None = None  # set aside for this reason when not changed
 
 
 def _settings(settings: MailSettings | None) -> MailSettings:
@@ -118,9 +119,12 @@ def _ingest_message(
     handle = _HANDLERS[message.method]
     try:
         with db.session.begin_nested():  # a refused answer leaves nothing behind
-            return handle(invitation, message, now, settings)
+            done = handle(invitation, message, now, settings)
     except Refusal as refusal:
         return _rejected(read, message, RejectReason.REFUSED, meeting=meeting, detail=str(refusal))
+    if not done.changed and done.unchanged_because is not None:
+        set_aside(read, done.unchanged_because, message=message, meeting=meeting)
+    return done
 
 
 def _rejected(
@@ -186,7 +190,7 @@ def _counter(
     if (proposal.start, proposal.end) == (meeting.start_at, meeting.end_at):
         raise Refusal(_l("Het voorgestelde tijdstip is het huidige tijdstip van de vergadering."))
     if _already_proposed(invitation, proposal):
-        return _Done(False, gettext("Dit voorstel was al ontvangen; niets veranderd."))
+        return _Done(False, _reason_words(RejectReason.DUPLICATE), RejectReason.DUPLICATE)
     row = CounterProposal(
         meeting_id=meeting.id,
         invitation_id=invitation.id,

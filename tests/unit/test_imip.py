@@ -156,6 +156,8 @@ def test_a_declined_reply_keeps_its_comment() -> None:
         ("mailto:an@x.be,bo@x.be", ""),
         ("mailto:a n@x.be", ""),
         ("mailto:an@localhost", ""),
+        ("mailto:\udcddan@x.be", ""),  # what the email package makes of an undecodable byte
+        ("mailto:an\x00@x.be", ""),
         (None, ""),
         ("mailto:" + "a" * 250 + "@x.be", ""),
     ],
@@ -311,6 +313,17 @@ def test_every_problem_has_a_dutch_and_an_english_text(app) -> None:
 def test_any_bytes_give_messages_or_a_reason(raw: bytes) -> None:
     read = read_reply(raw)
     assert read.messages or (read.problem is not None and str(read.reason))
+    _storable(read)
+
+
+def _storable(read: imip.ReadMail) -> None:
+    """Every text can be stored (UTF-8, no lone surrogates from undecodable header bytes)."""
+    texts = [read.message_id, read.sender, read.subject, read.detail]
+    for message in read.messages:
+        texts += [message.uid, message.attendee.address, message.attendee.name]
+        texts += [message.organizer, message.comment]
+    for text in texts:
+        text.encode("utf-8")
 
 
 _VALID = [_raw(name) for name in sorted(CLIENTS)]
@@ -334,6 +347,7 @@ def test_damaged_client_replies_never_crash(
         data[index : index + len(replacement)] = replacement
     read = read_reply(bytes(data[: max(cut, len(data) // 2)]))
     assert read.messages or (read.problem is not None and str(read.reason))
+    _storable(read)
     for message in read.messages:
         assert message.attendee.address == imip.address(message.attendee.address)
         assert message.method is not Method.REPLY or message.partstat is not None

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from overleg.extensions import db
@@ -312,3 +314,42 @@ def test_the_organizer_of_invitations_is_the_reply_mailbox_when_set(app):
     )
     assert with_mailbox.email == "antwoorden@overleg.example.be"
     assert without.email == "coordinator@platform.be"
+
+
+# --- malformed mail through the whole handling ------------------------------------------------
+
+_DAMAGED = [_raw(name) for name in sorted(p.name for p in DATA.glob("*.eml"))]
+
+
+def _counts() -> tuple[int, int, int]:
+    def count(model: type) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+    return count(RejectedReply), count(CounterProposal), count(OutboxMessage)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.one_of(
+        st.binary(max_size=600),
+        st.builds(
+            lambda raw, at, junk: raw[:at] + junk + raw[at + len(junk) :],
+            st.sampled_from(_DAMAGED),
+            st.integers(min_value=0, max_value=3000),
+            st.binary(min_size=1, max_size=40),
+        ),
+    )
+)
+def test_malformed_mail_never_crashes_and_what_changes_nothing_is_set_aside(meeting, raw):
+    before = _counts()
+    outcome = replies.ingest_reply(raw, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    after = _counts()
+    assert outcome.reason
+    if not outcome.changed:
+        assert after[0] > before[0]  # set aside, with the reason
+        assert after[1:] == before[1:]  # no proposal, no mail
