@@ -18,6 +18,7 @@ does, once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,18 +45,19 @@ from overleg.mail.messages import (
 )
 from overleg.mail.replies import RejectReason, set_aside
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
-from overleg.meetings import invitations, services
+from overleg.meetings import answers, invitations, services
 from overleg.models import (
+    AnswerSource,
     Contact,
     CounterProposal,
     Invitation,
     Meeting,
     ProposalStatus,
+    RsvpStatus,
     User,
 )
 from overleg.models.types import utcnow
 
-CALENDAR_ACTOR = "agenda"
 DECLINE_COUNTER_KIND = "decline-counter"
 
 
@@ -156,21 +158,113 @@ def invitation_for(meeting: Meeting, address: str) -> Invitation | None:
 
 
 def _actor(invitation: Invitation) -> str:
-    return f"{invitation.display_name} ({CALENDAR_ACTOR})"
-
-
-def _check_can_answer(invitation: Invitation, now: datetime) -> None:
-    if not invitations.can_answer(invitation, now):
-        raise Refusal(_l("Op deze vergadering kan niet meer geantwoord worden."))
+    return answers.actor_label(invitation, AnswerSource.CALENDAR)
 
 
 # --- REPLY ----------------------------------------------------------------------------------
+
+_ANSWER: dict[imip.PartStat, RsvpStatus] = {
+    imip.PartStat.ACCEPTED: RsvpStatus.ACCEPTED,
+    imip.PartStat.DECLINED: RsvpStatus.DECLINED,
+    imip.PartStat.TENTATIVE: RsvpStatus.TENTATIVE,
+}
 
 
 def _reply(
     invitation: Invitation, message: imip.ItipMessage, now: datetime, settings: MailSettings
 ) -> _Done:
-    raise Refusal(_l("Antwoorden uit de agenda worden nog niet verwerkt."))
+    """Record the answer in the answer history, as given via the calendar for its SEQUENCE."""
+    if message.partstat is imip.PartStat.DELEGATED or message.delegated_to is not None:
+        return _delegate(invitation, message, now, settings)
+    if message.partstat is None:  # the parser gives every REPLY one
+        raise Refusal(_l("Kies een antwoord."))
+    outcome = answers.record_answer(
+        invitation,
+        _ANSWER[message.partstat],
+        source=AnswerSource.CALENDAR,
+        sequence=message.sequence,
+        comment=message.comment,
+        at=now,
+    )
+    label = _answer_words(outcome.answer.status)
+    meeting = invitation.meeting.title
+    name = invitation.display_name
+    if outcome.not_counted is answers.NotCounted.EARLIER_VERSION:
+        text = gettext(
+            "%(name)s antwoordde via agenda '%(answer)s' op een vorige versie van %(meeting)s: "
+            "bewaard in de geschiedenis, telt niet voor het huidige tijdstip.",
+            name=name,
+            answer=label,
+            meeting=meeting,
+        )
+    elif outcome.not_counted is answers.NotCounted.LATER_ANSWER:
+        text = gettext(
+            "%(name)s antwoordde via agenda '%(answer)s' op %(meeting)s: bewaard in de "
+            "geschiedenis; er is al een later antwoord.",
+            name=name,
+            answer=label,
+            meeting=meeting,
+        )
+    else:
+        text = gettext(
+            "%(name)s: '%(answer)s' via agenda voor %(meeting)s.",
+            name=name,
+            answer=label,
+            meeting=meeting,
+        )
+    return _Done(True, text)
+
+
+def _answer_words(status: RsvpStatus) -> str:
+    words: dict[RsvpStatus, str] = {
+        RsvpStatus.ACCEPTED: gettext("aanvaard"),
+        RsvpStatus.DECLINED: gettext("geweigerd"),
+        RsvpStatus.TENTATIVE: gettext("misschien"),
+    }
+    return words.get(status, status.value)
+
+
+def _delegate(
+    invitation: Invitation, message: imip.ItipMessage, now: datetime, settings: MailSettings
+) -> _Done:
+    """DELEGATED-TO names a substitute, as the answer page does (`name_substitute`)."""
+    delegate = message.delegated_to
+    if delegate is None:
+        raise Refusal(_l("Het antwoord duidt geen vervanger aan (DELEGATED-TO)."))
+    first, last = substitute_names(delegate)
+    substitute = invitations.name_substitute(
+        invitation,
+        invitations.SubstituteData(first, last, delegate.address, message.comment),
+        now=now,
+        settings=settings,
+        source=AnswerSource.CALENDAR,
+        sequence=message.sequence,
+    )
+    return _Done(
+        True,
+        gettext(
+            "%(name)s laat zich via agenda vervangen door %(substitute)s voor %(meeting)s; "
+            "%(substitute)s krijgt een eigen uitnodiging.",
+            name=invitation.display_name,
+            substitute=substitute.display_name,
+            meeting=invitation.meeting.title,
+        ),
+    )
+
+
+def substitute_names(party: imip.Party) -> tuple[str, str]:
+    """First and last name of a delegate: from the name the calendar gives (CN), else from the
+    address ('hilde.claes@...' is Hilde Claes); a single word is the first name and '-' the last
+    (the coordinator can correct it in the directory)."""
+    words = party.name.split()
+    if len(words) < 2:
+        local = party.address.partition("@")[0]
+        words = [w.capitalize() for w in re.split(r"[._-]+", local) if w] or words
+    if not words:
+        return party.address, "-"
+    if len(words) == 1:
+        return words[0], "-"
+    return words[0], " ".join(words[1:])
 
 
 # --- COUNTER --------------------------------------------------------------------------------
@@ -184,7 +278,7 @@ def _counter(
     meeting = invitation.meeting
     if proposal is None:  # the parser gives every COUNTER one
         raise Refusal(_l("Het tegenvoorstel noemt geen geldig nieuw begin en einde."))
-    _check_can_answer(invitation, now)
+    answers.check_can_answer(invitation, now)
     if proposal.start <= now:
         raise Refusal(_l("Het voorgestelde tijdstip ligt in het verleden."))
     if (proposal.start, proposal.end) == (meeting.start_at, meeting.end_at):
@@ -248,7 +342,7 @@ def _refresh(
 ) -> _Done:
     """Send the current invitation to the invitee again (their calendar lost or doubts it)."""
     meeting = invitation.meeting
-    _check_can_answer(invitation, now)
+    answers.check_can_answer(invitation, now)
     if meeting.invitations_sent_at is None:
         raise Refusal(_l("De uitnodigingen voor deze vergadering zijn nog niet verstuurd."))
     report = invitations.queue_invitee_added(invitation, now=now, settings=settings)

@@ -176,3 +176,30 @@ def test_example_prints_the_reply_a_calendar_would_send(runner, world: World):
     assert message.method is Method.REPLY and message.partstat is PartStat.ACCEPTED
     assert message.uid == UID and read.sender == "severine.dubois@caw-kempen.be"
     assert runner.invoke(args=["replies", "example", str(meeting.id), "x@y.be"]).exit_code == 1
+
+
+def test_an_answer_from_the_calendar_shows_via_agenda_on_the_meeting_page(
+    runner, client, world: World
+):
+    """The demo's check: an example reply fed to `replies ingest -`, then the meeting page."""
+    meeting = _counter_meeting(world)
+    example = runner.invoke(
+        args=["replies", "example", str(meeting.id), "severine.dubois@caw-kempen.be"]
+    )
+    result = runner.invoke(args=["replies", "ingest", "-"], input=example.stdout_bytes)
+    assert result.exit_code == 0, result.output
+    assert "via agenda" in result.output
+    login(client, world.coordinator)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "via agenda" in page
+    again = runner.invoke(
+        args=[
+            "replies",
+            "example",
+            str(meeting.id),
+            "severine.dubois@caw-kempen.be",
+            "--answer",
+            "declined",
+        ]
+    )
+    assert runner.invoke(args=["replies", "ingest", "-"], input=again.stdout_bytes).exit_code == 0

@@ -15,19 +15,23 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from overleg.extensions import db
+from overleg.lib import imip
 from overleg.lib.refusal import Refusal
 from overleg.mail.replies import RejectReason
 from overleg.mail.settings import MailSettings
 from overleg.meetings import invitations, replies
 from overleg.models import (
+    AnswerSource,
     AuditEntry,
     CounterProposal,
     Invitation,
+    InvitationAnswer,
     Meeting,
     MeetingStatus,
     OutboxMessage,
     ProposalStatus,
     RejectedReply,
+    RsvpStatus,
 )
 from tests import factories
 
@@ -353,3 +357,123 @@ def test_malformed_mail_never_crashes_and_what_changes_nothing_is_set_aside(meet
     if not outcome.changed:
         assert after[0] > before[0]  # set aside, with the reason
         assert after[1:] == before[1:]  # no proposal, no mail
+
+
+# --- REPLY ----------------------------------------------------------------------------------
+
+REPLIES = {
+    "outlook-accepted.eml": ("jan.peeters@woonmaatschappij-kempen.be", RsvpStatus.ACCEPTED),
+    "google-accepted.eml": ("lotte.janssens@gmail.com", RsvpStatus.ACCEPTED),
+    "apple-tentative.eml": ("els.maes@icloud.com", RsvpStatus.TENTATIVE),
+    "thunderbird-declined.eml": ("wim.verbruggen@ocmw-noorderdorp.be", RsvpStatus.DECLINED),
+    "outlookcom-no-organizer.eml": ("frederic.wouters@outlook.com", RsvpStatus.ACCEPTED),
+}
+
+
+def _history(invitation: Invitation) -> list[InvitationAnswer]:
+    return list(
+        db.session.scalars(
+            sa.select(InvitationAnswer)
+            .where(InvitationAnswer.invitation_id == invitation.id)
+            .order_by(InvitationAnswer.id)
+        )
+    )
+
+
+@pytest.mark.parametrize("name", sorted(REPLIES))
+def test_each_client_reply_is_recorded_as_given_via_the_calendar(meeting, name):
+    address, status = REPLIES[name]
+    received = NOW + timedelta(hours=3)
+    outcome = _ingest(_raw(name), now=received)
+    assert outcome.changed, outcome.reason
+    assert "via agenda" in outcome.reason
+    invitation = _invitation(meeting, address)
+    assert invitation.rsvp_status is status
+    assert invitation.responded_at == received
+    (answer,) = _history(invitation)
+    assert answer.source is AnswerSource.CALENDAR
+    assert answer.status is status and answer.sequence == 0 and answer.counted
+    entry = db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "invitation.answer", AuditEntry.object_id == invitation.id)
+        .order_by(AuditEntry.id.desc())
+    )
+    assert entry is not None and "(agenda)" in entry.actor_label
+    assert _set_aside() == []
+
+
+def test_a_declined_reply_keeps_its_comment(meeting):
+    _ingest(_raw("thunderbird-declined.eml"))
+    invitation = _invitation(meeting, "wim.verbruggen@ocmw-noorderdorp.be")
+    assert invitation.rsvp_comment.startswith("Ik ben die week op verlof.")
+
+
+def test_an_answer_to_an_earlier_version_is_kept_not_counted(meeting):
+    """The meeting moved (SEQUENCE 1, everyone asked again); an answer to SEQUENCE 0 arrives."""
+    from overleg.meetings import services
+
+    services.update_meeting(
+        meeting,
+        title=meeting.title,
+        start_at=START + timedelta(days=1),
+        end_at=START + timedelta(days=1, hours=2),
+        location=meeting.location,
+        now=NOW,
+    )
+    db.session.commit()
+    assert meeting.ical_sequence == 1
+    outcome = _ingest(_raw("outlook-accepted.eml"), now=NOW + timedelta(hours=1))
+    assert outcome.changed
+    assert "vorige versie" in outcome.reason
+    invitation = _invitation(meeting, "jan.peeters@woonmaatschappij-kempen.be")
+    assert invitation.rsvp_status is RsvpStatus.NEEDS_ACTION
+    (answer,) = _history(invitation)
+    assert answer.status is RsvpStatus.ACCEPTED and not answer.counted and answer.sequence == 0
+
+
+def test_an_answer_to_a_version_that_never_was_is_set_aside(meeting):
+    raw = _raw("apple-tentative.eml").replace(b"SEQUENCE:0", b"SEQUENCE:7")
+    outcome = _ingest(raw)
+    assert not outcome.changed
+    (row,) = _set_aside()
+    assert row.reason == RejectReason.REFUSED
+    invitation = _invitation(meeting, "els.maes@icloud.com")
+    assert invitation.rsvp_status is RsvpStatus.NEEDS_ACTION and _history(invitation) == []
+
+
+def test_an_answer_to_a_cancelled_meeting_changes_nothing(meeting):
+    meeting.status = MeetingStatus.CANCELLED
+    db.session.commit()
+    outcome = _ingest(_raw("google-accepted.eml"))
+    assert not outcome.changed
+    assert _set_aside()[0].reason == RejectReason.REFUSED
+    assert _history(_invitation(meeting, "lotte.janssens@gmail.com")) == []
+
+
+def test_delegated_to_names_a_substitute_as_the_answer_page_does(meeting):
+    outcome = _ingest(_raw("thunderbird-delegated.eml"))
+    assert outcome.changed, outcome.reason
+    invitation = _invitation(meeting, "wim.verbruggen@ocmw-noorderdorp.be")
+    assert invitation.rsvp_status is RsvpStatus.DELEGATED
+    substitute = _invitation(meeting, "hilde.claes@ocmw-noorderdorp.be")
+    assert substitute.substitute_for_id == invitation.id
+    assert substitute.contact.full_name == "Hilde Claes"
+    assert substitute.contact.organisation_id == invitation.contact.organisation_id
+    (answer,) = _history(invitation)
+    assert answer.source is AnswerSource.CALENDAR and answer.delegated_to_id == substitute.id
+    mails = [row.to_address for row in _outbox("invitation")]
+    assert "hilde.claes@ocmw-noorderdorp.be" in mails
+
+
+@pytest.mark.parametrize(
+    ("name", "address", "expected"),
+    [
+        ("Hilde Claes", "x@y.be", ("Hilde", "Claes")),
+        ("Hilde Van den Broeck", "x@y.be", ("Hilde", "Van den Broeck")),
+        ("", "hilde.claes@y.be", ("Hilde", "Claes")),
+        ("Hilde", "hilde_de-smet@y.be", ("Hilde", "De Smet")),
+        ("", "hilde@y.be", ("Hilde", "-")),
+    ],
+)
+def test_a_delegate_gets_a_first_and_last_name(name, address, expected):
+    assert replies.substitute_names(imip.Party(address, name)) == expected
