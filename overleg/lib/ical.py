@@ -478,6 +478,18 @@ def scheduling_message(
     return template.message(attendees, answer_link=links.answer)
 
 
+def _between_two(
+    meeting: Meeting, method: Method, *, organiser: Organiser, now: datetime
+) -> tuple[Calendar, Event]:
+    """A scheduling message from or to the organiser about the meeting as it is (its UID,
+    current SEQUENCE, time and place); the caller adds the one ATTENDEE."""
+    calendar = _calendar(method)
+    event = _event(meeting, method=method, now=now, url="", text="")
+    event.add("ORGANIZER", vCalAddress.new(organiser.email, cn=organiser.name or None))
+    calendar.add_component(event)
+    return calendar, event
+
+
 def decline_counter(
     meeting: Meeting,
     *,
@@ -488,19 +500,10 @@ def decline_counter(
 ) -> bytes:
     """The organiser's no to a new time an attendee proposed (iTIP DECLINECOUNTER, RFC 5546
     3.2.8): the meeting's UID and current SEQUENCE, the organiser and that one attendee."""
-    calendar = _calendar(Method.DECLINECOUNTER)
-    event = Event()
-    event.add("UID", meeting.ical_uid)
-    event.add("SEQUENCE", meeting.ical_sequence)
-    event.add("DTSTAMP", now.astimezone(UTC))
-    event.add("DTSTART", _local(meeting.start_at))
-    event.add("DTEND", _local(meeting.end_at))
-    event.add("SUMMARY", ical_text(meeting.title))
-    event.add("ORGANIZER", vCalAddress.new(organiser.email, cn=organiser.name or None))
+    calendar, event = _between_two(meeting, Method.DECLINECOUNTER, organiser=organiser, now=now)
     event.add("ATTENDEE", vCalAddress.new(attendee.email, cn=attendee.name or None))
     if comment:
         event.add("COMMENT", ical_text(comment))
-    calendar.add_component(event)
     return _finish(calendar)
 
 
@@ -514,19 +517,10 @@ def reply(
 ) -> bytes:
     """An attendee's answer (iTIP REPLY, RFC 5546 3.2.3) as a calendar program writes it: for
     trying the answer handling (`flask replies example`), not sent by overleg itself."""
-    calendar = _calendar(Method.REPLY)
-    event = Event()
-    event.add("UID", meeting.ical_uid)
-    event.add("SEQUENCE", meeting.ical_sequence)
-    event.add("DTSTAMP", now.astimezone(UTC))
-    event.add("DTSTART", _local(meeting.start_at))
-    event.add("DTEND", _local(meeting.end_at))
-    event.add("SUMMARY", ical_text(meeting.title))
-    event.add("ORGANIZER", vCalAddress.new(organiser.email, cn=organiser.name or None))
+    calendar, event = _between_two(meeting, Method.REPLY, organiser=organiser, now=now)
     event.add(
         "ATTENDEE", vCalAddress.new(attendee.email, cn=attendee.name or None, partstat=partstat)
     )
-    calendar.add_component(event)
     return _finish(calendar)
 
 

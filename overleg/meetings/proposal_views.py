@@ -60,57 +60,55 @@ def _decided_already(proposal: CounterProposal) -> Response | None:
     return _to_meeting(proposal.meeting_id)
 
 
-@bp.route("/meetings/<int:meeting_id>/proposals/<int:proposal_id>/accept", methods=["GET", "POST"])
-@access(Access.COORDINATOR)
-def accept_proposal(meeting_id: int, proposal_id: int) -> ViewResponse:
-    proposal = _proposal(meeting_id, proposal_id)
-    if (done := _decided_already(proposal)) is not None:
-        return done
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        with refusals_on() as outcome:
-            change = replies.accept_proposal(proposal, user=current_user, now=utcnow())
-        if outcome.accepted:
-            flash(
-                _("De vergadering is verplaatst. Wie al uitgenodigd was, krijgt een update."),
-                "success",
-            )
-            flash_not_mailed(change.mail)
-        return _to_meeting(meeting_id)
+def _confirmation(proposal: CounterProposal, *, accept: bool, form: ConfirmForm) -> str:
     return render_template(
         "meetings/proposal_decide.html",
         proposal=proposal,
         current=replies.is_current(proposal),
-        accept=True,
+        accept=accept,
         form=form,
     )
+
+
+@bp.route("/meetings/<int:meeting_id>/proposals/<int:proposal_id>/accept", methods=["GET", "POST"])
+@access(Access.COORDINATOR)
+def accept_proposal(meeting_id: int, proposal_id: int) -> ViewResponse:
+    """GET: what accepting does; POST: the meeting moves and the update goes out."""
+    proposal = _proposal(meeting_id, proposal_id)
+    if (done := _decided_already(proposal)) is not None:
+        return done
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _confirmation(proposal, accept=True, form=form)
+    with refusals_on() as outcome:
+        change = replies.accept_proposal(proposal, user=current_user, now=utcnow())
+    if outcome.accepted:
+        flash(
+            _("De vergadering is verplaatst. Wie al uitgenodigd was, krijgt een update."),
+            "success",
+        )
+        flash_not_mailed(change.mail)
+    return _to_meeting(meeting_id)
 
 
 @bp.route("/meetings/<int:meeting_id>/proposals/<int:proposal_id>/decline", methods=["GET", "POST"])
 @access(Access.COORDINATOR)
 def decline_proposal(meeting_id: int, proposal_id: int) -> ViewResponse:
+    """GET: what declining does; POST: a DECLINECOUNTER goes to the invitee."""
     proposal = _proposal(meeting_id, proposal_id)
     if (done := _decided_already(proposal)) is not None:
         return done
     form = ConfirmForm()
-    if form.validate_on_submit():
-        with refusals_on() as outcome:
-            mailed = replies.decline_proposal(proposal, user=current_user, now=utcnow())
-        if outcome.accepted:
-            flash(_("Het voorstel is geweigerd."), "success")
-            if not mailed:
-                flash(
-                    _(
-                        "%(name)s kon niet gemaild worden: geen bruikbaar e-mailadres.",
-                        name=proposal.invitation.display_name,
-                    ),
-                    "warning",
-                )
-        return _to_meeting(meeting_id)
-    return render_template(
-        "meetings/proposal_decide.html",
-        proposal=proposal,
-        current=replies.is_current(proposal),
-        accept=False,
-        form=form,
-    )
+    if not form.validate_on_submit():
+        return _confirmation(proposal, accept=False, form=form)
+    with refusals_on() as outcome:
+        mailed = replies.decline_proposal(proposal, user=current_user, now=utcnow())
+    if outcome.accepted:
+        flash(_("Het voorstel is geweigerd."), "success")
+        if not mailed:
+            name = proposal.invitation.display_name
+            flash(
+                _("%(name)s kon niet gemaild worden: geen bruikbaar e-mailadres.", name=name),
+                "warning",
+            )
+    return _to_meeting(meeting_id)
