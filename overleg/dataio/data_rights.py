@@ -30,6 +30,7 @@ from overleg.auth.permissions import (
     municipality_filter,
     municipality_scope,
     outbox_filter,
+    set_aside_replies_filter,
     visible_polls_filter,
 )
 from overleg.directory import services as directory
@@ -39,6 +40,7 @@ from overleg.models import (
     ActionPoint,
     AuditEntry,
     Contact,
+    CounterProposal,
     Invitation,
     InvitationAnswer,
     Minutes,
@@ -48,6 +50,7 @@ from overleg.models import (
     PollAnswer,
     PollRespondent,
     PollSlot,
+    RejectedReply,
     StandingInvitee,
     User,
 )
@@ -148,6 +151,10 @@ def personal_data(user: User, contact: Contact) -> dict[str, Any]:
         "availability_polls": [
             _poll_answers_json(r, scope) for r in _poll_respondents(user, contact)
         ],
+        "calendar_answers_set_aside": [
+            {"received_at": _iso(r.received_at), "subject": r.subject, "reason": r.reason}
+            for r in _set_aside_replies(user, identity(contact))
+        ],
     }
 
 
@@ -179,6 +186,23 @@ def _mails(user: User, contact: Contact) -> list[OutboxMessage]:
             sa.select(OutboxMessage)
             .where(_mail_to(contact, identity(contact)), outbox_filter(user))
             .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def _from_person(person: Identity) -> sa.ColumnElement[bool]:
+    """Calendar answers set aside that came from, or name as attendee, an address the person
+    had (stored in lower case)."""
+    addresses = sorted({address.lower() for address in person.addresses})
+    return sa.or_(RejectedReply.sender.in_(addresses), RejectedReply.attendee.in_(addresses))
+
+
+def _set_aside_replies(user: User, person: Identity) -> list[RejectedReply]:
+    return list(
+        db.session.scalars(
+            sa.select(RejectedReply)
+            .where(_from_person(person), set_aside_replies_filter(user))
+            .order_by(RejectedReply.id)
         )
     )
 
@@ -216,16 +240,37 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
 
 
 def _invitations_json(invitations: Iterable[Invitation]) -> list[dict[str, Any]]:
-    """Each invitation with every answer the person gave to it (one query for the answers)."""
+    """Each invitation with every answer the person gave to it and every new time they proposed
+    from their calendar (one query for each)."""
     invitations = list(invitations)
+    ids = [i.id for i in invitations]
     history: dict[int, list[dict[str, Any]]] = {}
     for answer in db.session.scalars(
         sa.select(InvitationAnswer)
-        .where(InvitationAnswer.invitation_id.in_([i.id for i in invitations]))
+        .where(InvitationAnswer.invitation_id.in_(ids))
         .order_by(InvitationAnswer.received_at, InvitationAnswer.id)
     ):
         history.setdefault(answer.invitation_id, []).append(_answer_json(answer))
-    return [_invitation_json(i, history.get(i.id, [])) for i in invitations]
+    proposals: dict[int, list[dict[str, Any]]] = {}
+    for proposal in db.session.scalars(
+        sa.select(CounterProposal)
+        .where(CounterProposal.invitation_id.in_(ids))
+        .order_by(CounterProposal.id)
+    ):
+        proposals.setdefault(proposal.invitation_id, []).append(_proposal_json(proposal))
+    return [
+        _invitation_json(i, history.get(i.id, []), proposals.get(i.id, [])) for i in invitations
+    ]
+
+
+def _proposal_json(proposal: CounterProposal) -> dict[str, Any]:
+    return {
+        "start": _iso(proposal.start_at),
+        "end": _iso(proposal.end_at),
+        "comment": proposal.comment,
+        "received_at": _iso(proposal.received_at),
+        "status": str(proposal.status),
+    }
 
 
 def _answer_json(answer: InvitationAnswer) -> dict[str, Any]:
@@ -240,7 +285,9 @@ def _answer_json(answer: InvitationAnswer) -> dict[str, Any]:
     }
 
 
-def _invitation_json(invitation: Invitation, answers: list[dict[str, Any]]) -> dict[str, Any]:
+def _invitation_json(
+    invitation: Invitation, answers: list[dict[str, Any]], proposals: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "meeting": invitation.meeting.title,
         "start": _iso(invitation.meeting.start_at),
@@ -251,6 +298,7 @@ def _invitation_json(invitation: Invitation, answers: list[dict[str, Any]]) -> d
         "attendance": str(invitation.attendance) if invitation.attendance else None,
         "sent_at": _iso(invitation.sent_at),
         "answers": answers,
+        "proposed_times": proposals,
     }
 
 
@@ -314,6 +362,7 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     frozen = erasure_impact(contact)
     invitations = _forget_answers(contact, now)
     _scrub_answer_history(contact, person.mentions)
+    _forget_calendar_answers(contact, person)
     standing = db.session.execute(
         sa.delete(StandingInvitee).where(StandingInvitee.contact_id == contact.id)
     )
@@ -383,6 +432,35 @@ def _scrub_answer_history(contact: Contact, mentions: Iterable[str]) -> None:
         .values(delegated_to_name=ERASED_NAME)
         .execution_options(synchronize_session=False)
     )
+
+
+def _forget_calendar_answers(contact: Contact, person: Identity) -> None:
+    """The new times the person proposed keep their time but lose their comments; calendar
+    answers set aside that came from the person go, and the others lose the person's names."""
+    invitation_ids = sa.select(Invitation.id).where(Invitation.contact_id == contact.id)
+    db.session.execute(
+        sa.update(CounterProposal)
+        .where(CounterProposal.invitation_id.in_(invitation_ids))
+        .values(comment="")
+        .execution_options(synchronize_session=False)
+    )
+    if person.addresses:
+        db.session.execute(
+            sa.delete(RejectedReply)
+            .where(_from_person(person))
+            .execution_options(synchronize_session=False)
+        )
+    mentions = person.mentions
+    named = [
+        column.contains(mention, autoescape=True)
+        for mention in mentions
+        for column in (RejectedReply.subject, RejectedReply.detail)
+    ]
+    if not named:
+        return
+    for row in db.session.scalars(sa.select(RejectedReply).where(sa.or_(*named))):
+        row.subject = _scrubbed(row.subject, mentions)
+        row.detail = _scrubbed(row.detail, mentions)
 
 
 def _drop_unsent_mail(contact: Contact, person: Identity) -> int:

@@ -21,6 +21,7 @@ from overleg.models import (
     AnswerSource,
     AuditEntry,
     Contact,
+    CounterProposal,
     Invitation,
     InvitationAnswer,
     OutboxMessage,
@@ -28,6 +29,7 @@ from overleg.models import (
     PollAnswer,
     PollRespondent,
     PollSlot,
+    RejectedReply,
     RsvpStatus,
     StandingInvitee,
 )
@@ -311,7 +313,54 @@ def _every_text_kept() -> list[str]:
         texts += [message.to_address, message.to_name, message.subject]
     for answer in db.session.scalars(sa.select(InvitationAnswer)):
         texts += [answer.comment, answer.delegated_to_name]
+    for proposal in db.session.scalars(sa.select(CounterProposal)):
+        texts.append(proposal.comment)
+    for reply in db.session.scalars(sa.select(RejectedReply)):
+        texts += [reply.sender, reply.attendee, reply.subject, reply.detail]
     return texts
+
+
+def _calendar_traces(world, contact):  # type: ignore[no-untyped-def]
+    """Zoë's calendar: a new time she proposed, answers of hers set aside (from her old and her
+    new address), and someone else's set-aside answer that names her in its subject."""
+    [own] = db.session.scalars(sa.select(Invitation).where(Invitation.contact_id == contact.id))
+    factories.counter_proposal(own.meeting, invitation=own, comment="Liever donderdag, Zoë Çelik")
+    factories.rejected_reply(world.platform, sender="zoe.peeters@example.be", subject="Aanvaard")
+    factories.rejected_reply(
+        world.platform, sender="iemand@elders.be", attendee="zoe@celik.example.be"
+    )
+    factories.rejected_reply(
+        world.platform, sender="ander@elders.be", subject="Doorgestuurd van Zoë Peeters-Çelik"
+    )
+    return own
+
+
+def test_the_export_holds_the_persons_calendar_answers(world):
+    contact = _renamed_person_with_history(world)
+    _calendar_traces(world, contact)
+    data = data_rights.personal_data(world.coordinator, contact)
+    [invitation] = data["invitations"]
+    [proposal] = invitation["proposed_times"]
+    assert proposal["comment"] == "Liever donderdag, Zoë Çelik"
+    assert [r["subject"] for r in data["calendar_answers_set_aside"]] == ["Aanvaard", ""]
+
+
+def test_erasure_forgets_the_persons_calendar_answers(world):
+    contact = _renamed_person_with_history(world)
+    _calendar_traces(world, contact)
+    data_rights.erase_contact(world.coordinator, contact, NOW)
+    db.session.commit()
+    db.session.expire_all()
+    gone = ["Zoë Peeters", "Zoë Çelik", "Çelik", "zoe.peeters@example.be", "zoe@celik.example.be"]
+    texts = _every_text_kept()
+    assert not [(name, t) for t in texts for name in gone if name in t]
+    [proposal] = db.session.scalars(sa.select(CounterProposal))
+    assert proposal.comment == ""  # the proposal itself stays: the coordinator may decide it
+    [kept] = db.session.scalars(sa.select(RejectedReply))
+    assert (kept.sender, kept.subject) == (
+        "ander@elders.be",
+        f"Doorgestuurd van {data_rights.ERASED_NAME}",
+    )
 
 
 def test_erasure_scrubs_the_answer_history(world):
