@@ -1,7 +1,7 @@
 """counter proposals and rejected calendar replies
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 10:22:45.329358
 
 New times proposed from the invitees' calendars (iTIP COUNTER) wait in counter_proposal for the
@@ -14,8 +14,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
