@@ -13,13 +13,15 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from overleg.mail import inbox
+from overleg.meetings.replies import ingest_reply
 from overleg.worker.jobs import configured_jobs
 from overleg.worker.runner import Worker
 
 
 def reply_handler() -> inbox.Handler | None:
-    """What the mailbox reader does with each message (the calendar replies)."""
-    return None
+    """What the mailbox reader does with each message: the calendar replies
+    (overleg.meetings.replies.ingest_reply, as `flask replies ingest` does)."""
+    return ingest_reply
 
 
 @click.command("worker")

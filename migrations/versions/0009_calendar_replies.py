@@ -1,7 +1,7 @@
 """counter proposals and rejected calendar replies
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 10:22:45.329358
 
 New times proposed from the invitees' calendars (iTIP COUNTER) wait in counter_proposal for the
@@ -14,8 +14,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
