@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from overleg.auth.services import hash_password, password_hasher
-from overleg.directory.reference_data import ensure_reference_data
+from overleg.directory.reference_data import add_theme_catalogue, ensure_reference_data
 from overleg.extensions import db
 from overleg.meetings.services import STANDARD_AGENDA
 from overleg.models import (
@@ -116,7 +116,6 @@ def generate(
     rng = random.Random(spec.seed)
     ensure_reference_data()
     types = {t.code: t.id for t in db.session.scalars(sa.select(OrganisationType))}
-    theme_ids = list(db.session.scalars(sa.select(Theme.id).order_by(Theme.sort_order)))
     prefix = spec.slug_prefix
 
     (platform_id,) = _insert(
@@ -128,6 +127,12 @@ def generate(
                 "organiser_email": f"igs@{prefix}.example.be",
             }
         ],
+    )
+    add_theme_catalogue(db.session.get_one(Platform, platform_id))
+    theme_ids = list(
+        db.session.scalars(
+            sa.select(Theme.id).where(Theme.platform_id == platform_id).order_by(Theme.sort_order)
+        )
     )
     muni_ids = _insert(
         Municipality,

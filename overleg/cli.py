@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
     from overleg.meetings.commands import reminders_group
     from overleg.meetings.reply_commands import replies_group
     from overleg.planning.commands import plan_command
+    from overleg.platforms.commands import platform_group
     from overleg.worker.commands import worker_command
 
     for command in (
         seed_command,
+        platform_group,
         demo_data_command,
         plan_command,
         outbox_group,

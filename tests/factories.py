@@ -8,6 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from overleg.auth.services import hash_password, password_hasher
+from overleg.directory.reference_data import add_theme_catalogue
 from overleg.extensions import db
 from overleg.models import (
     AgendaItem,
@@ -46,6 +47,13 @@ class PlatformFactory(BaseFactory):
     organiser_name = "Coördinator woonoverleg"
     organiser_email = factory.Sequence(lambda n: f"coordinator{n}@example.be")
     agency_email = "woonoverleg@wonen-in-vlaanderen.example.be"
+
+    @factory.post_generation
+    def catalogue(obj: Platform, create: bool, extracted: object, **kwargs: object) -> None:
+        """Every platform has its own theme catalogue, as `flask platform create` gives it."""
+        if create:
+            add_theme_catalogue(obj)
+            db.session.commit()
 
 
 class MunicipalityFactory(BaseFactory):
@@ -212,6 +220,7 @@ class ThemeFactory(BaseFactory):
     class Meta:
         model = Theme
 
+    platform = factory.SubFactory(PlatformFactory)
     code = factory.Sequence(lambda n: f"thema_{n}")
     name = factory.Sequence(lambda n: f"Thema {n}")
     description = ""

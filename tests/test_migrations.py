@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import pytest
 from pytest_alembic import Config as AlembicTestConfig
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from config import PROJECT_ROOT, TestingConfig
 from overleg import create_app
@@ -129,3 +131,110 @@ def test_answers_given_before_the_history_become_its_first_rows(alembic_runner, 
     ]
     assert significant == 2
     alembic_runner.migrate_down_one()
+
+
+# --- each platform its own theme catalogue (revision 0005) -----------------------------------
+
+CATALOGUE_REVISION = "0005"
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def _platform_with_a_meeting(runner, n: int, theme_id: int) -> None:  # type: ignore[no-untyped-def]
+    runner.insert_into(
+        "platform",
+        {
+            "id": n,
+            "name": f"Platform {n}",
+            "slug": f"platform-{n}",
+            "organiser_name": "",
+            "organiser_email": "",
+            "agency_email": "",
+        },
+    )
+    runner.insert_into(
+        "municipality",
+        {
+            "id": n,
+            "platform_id": n,
+            "name": f"Gemeente {n}",
+            "slug": f"gemeente-{n}",
+            "meetings_per_year": 2,
+            "preferred_weekdays": "1,2",
+            "window_start": time(9),
+            "window_end": time(17),
+            "meeting_duration_minutes": 120,
+            "usual_location": "",
+            "min_spacing_days": 90,
+        },
+    )
+    runner.insert_into(
+        "meeting",
+        {
+            "id": n,
+            "municipality_id": n,
+            "title": "Woonoverleg",
+            "start_at": NOW,
+            "end_at": NOW + timedelta(hours=2),
+            "location": "",
+            "status": "held",
+            "cancel_reason": "",
+            "ical_uid": f"uid-{n}",
+            "ical_sequence": 0,
+            "created_at": NOW,
+            "updated_at": NOW,
+        },
+    )
+    runner.insert_into(
+        "agenda_item",
+        {
+            "id": n,
+            "meeting_id": n,
+            "position": 0,
+            "kind": "theme",
+            "title": "Kerncijfers",
+            "theme_id": theme_id,
+            "presenter": "",
+            "duration_minutes": 15,
+            "notes": "",
+        },
+    )
+
+
+def test_each_platform_gets_its_own_catalogue_and_back(alembic_runner, alembic_engine):  # type: ignore[no-untyped-def]
+    alembic_runner.migrate_up_before(CATALOGUE_REVISION)
+    for theme_id, code in ((1, "kerncijfers"), (2, "energie")):
+        alembic_runner.insert_into(
+            "theme",
+            {
+                "id": theme_id,
+                "code": code,
+                "name": code.title(),
+                "description": "",
+                "is_mandatory": theme_id == 1,
+                "active": True,
+                "sort_order": theme_id,
+            },
+        )
+    _platform_with_a_meeting(alembic_runner, 1, 1)
+    _platform_with_a_meeting(alembic_runner, 2, 1)
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as connection:
+        themes = connection.execute(
+            text("SELECT id, platform_id, code, is_mandatory FROM theme ORDER BY id")
+        ).all()
+        items = dict(connection.execute(text("SELECT id, theme_id FROM agenda_item")).all())
+    assert [(t.platform_id, t.code) for t in themes] == [
+        (1, "kerncijfers"),
+        (1, "energie"),
+        (2, "kerncijfers"),
+        (2, "energie"),
+    ]
+    platform_2_kerncijfers = themes[2].id
+    assert items == {1: 1, 2: platform_2_kerncijfers}  # each meeting its own platform's theme
+    assert themes[2].is_mandatory
+    alembic_runner.migrate_down_one()
+    with alembic_engine.connect() as connection:
+        back = connection.execute(text("SELECT id, code FROM theme ORDER BY id")).all()
+        items = dict(connection.execute(text("SELECT id, theme_id FROM agenda_item")).all())
+    assert [tuple(row) for row in back] == [(1, "kerncijfers"), (2, "energie")]
+    assert items == {1: 1, 2: 1}

@@ -32,6 +32,7 @@ from overleg.models import (
     OutboxMessage,
     RejectedReply,
     Role,
+    Theme,
     User,
     organisation_municipality,
     user_municipality,
@@ -239,6 +240,20 @@ def can_create_municipality(user: User) -> bool:
 
 def can_edit_themes(user: User) -> bool:
     return user.role is Role.COORDINATOR
+
+
+def visible_themes_filter(user: User) -> ColumnElement[bool]:
+    """The themes this user sees and may put on an agenda: their own platform's catalogue."""
+    return Theme.platform_id == user.platform_id
+
+
+def get_theme(user: User, theme_id: int, *, edit: bool = False) -> Theme:
+    """A theme of the user's platform's catalogue; 404 for another platform's."""
+    theme = db.session.get(Theme, _row_id(theme_id))
+    if theme is None:
+        abort(404)
+    _require(theme.platform_id == user.platform_id, can_edit_themes(user) if edit else None)
+    return theme
 
 
 def can_view_outbox(user: User) -> bool:

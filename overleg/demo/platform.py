@@ -34,7 +34,7 @@ from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
 from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
 from overleg.demo.minutes import add_demo_minutes
-from overleg.directory.reference_data import ensure_reference_data
+from overleg.directory.reference_data import add_theme_catalogue, ensure_reference_data
 from overleg.extensions import db
 from overleg.models import (
     Contact,
@@ -185,7 +185,7 @@ def load_demo_data(
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo content
     directory = _add_directory(rng)
     meetings = add_demo_meetings(
-        directory.municipalities, directory.standing, _active_themes(), now, rng
+        directory.municipalities, directory.standing, _active_themes(directory.platform), now, rng
     )
     users = _add_users(directory.platform, directory.by_name, hasher)
     db.session.flush()
@@ -234,6 +234,7 @@ def _add_directory(rng: random.Random) -> _Directory:
         agency_email="woonoverleg.antwerpen@wonen-in-vlaanderen.example.be",
     )
     db.session.add(platform)
+    add_theme_catalogue(platform)
     municipalities = _municipalities(platform, rng)
     by_name = {m.name: m for m in municipalities}
     orgs = _organisations(platform, types, municipalities, by_name)
@@ -243,8 +244,14 @@ def _add_directory(rng: random.Random) -> _Directory:
     return _Directory(platform, municipalities, orgs, contacts, standing)
 
 
-def _active_themes() -> dict[str, Theme]:
-    return {t.code: t for t in db.session.scalars(sa.select(Theme).where(Theme.active))}
+def _active_themes(platform: Platform) -> dict[str, Theme]:
+    """The active themes of the demo platform's own catalogue, by code."""
+    return {
+        t.code: t
+        for t in db.session.scalars(
+            sa.select(Theme).where(Theme.platform_id == platform.id, Theme.active)
+        )
+    }
 
 
 def _record_the_load(directory: _Directory, meetings: list[Meeting]) -> None:

@@ -12,6 +12,7 @@ from overleg.directory.reference_data import ensure_reference_data
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
-    """Insert the reference data (organisation types, theme catalogue); idempotent."""
+    """Insert the reference data (organisation types, each platform's theme catalogue);
+    idempotent."""
     ensure_reference_data()
     click.echo(_("Referentiegegevens staan klaar."))

@@ -1,11 +1,12 @@
-"""Reference data every platform needs: organisation types and the theme catalogue."""
+"""Reference data every platform needs: organisation types (one list for all) and its own
+theme catalogue."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.models import OrganisationType, Theme
+from overleg.models import OrganisationType, Platform, Theme
 
 # (code, Dutch name, must attend when invited, sort order)
 ORGANISATION_TYPES: list[tuple[str, str, bool, int]] = [
@@ -64,22 +65,47 @@ THEMES: list[tuple[str, str, bool, str]] = [
 
 
 def ensure_reference_data() -> None:
-    """Insert the missing organisation types and themes; existing rows are left alone.
+    """Insert the missing organisation types, and the missing themes of every platform's
+    catalogue; existing rows are left alone.
 
     A bootstrap step, its own unit of work like a CLI command (the `seed` command, the demo, the
-    test and bench setups call it before anything else): it commits.
+    test and bench setups call it before anything else): it commits. A platform made later gets
+    its catalogue from `add_theme_catalogue` (`flask platform create` calls it).
     """
+    ensure_organisation_types()
+    for platform in db.session.scalars(sa.select(Platform).order_by(Platform.id)):
+        add_theme_catalogue(platform)
+    db.session.commit()
+
+
+def ensure_organisation_types() -> None:
+    """The organisation types: one national list shared by every platform (the legal kinds of
+    housing actors; the Codex decides which must attend), not edited in the application.
+    Flushes, does not commit."""
     have_types = set(db.session.scalars(sa.select(OrganisationType.code)))
     for code, name, must_attend, order in ORGANISATION_TYPES:
         if code not in have_types:
             db.session.add(
                 OrganisationType(code=code, name=name, must_attend=must_attend, sort_order=order)
             )
-    have_themes = set(db.session.scalars(sa.select(Theme.code)))
+    db.session.flush()
+
+
+def add_theme_catalogue(platform: Platform) -> None:
+    """Give `platform` the themes of the standard catalogue it does not have yet (by code), the
+    five mandatory topics of the decree among them (a theme renamed to a standard name counts as
+    had). Flushes, does not commit."""
+    db.session.flush()  # a new platform gets its id
+    have: set[str] = set()
+    for code, name in db.session.execute(
+        sa.select(Theme.code, Theme.name).where(Theme.platform_id == platform.id)
+    ):
+        have |= {code, name.lower()}
     for order, (code, name, mandatory, description) in enumerate(THEMES, start=1):
-        if code not in have_themes:
+        if code not in have and name.lower() not in have:
             db.session.add(
                 Theme(
+                    platform=platform,
                     code=code,
                     name=name,
                     is_mandatory=mandatory,
@@ -87,4 +113,4 @@ def ensure_reference_data() -> None:
                     sort_order=order * 10,
                 )
             )
-    db.session.commit()
+    db.session.flush()

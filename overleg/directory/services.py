@@ -29,6 +29,7 @@ from overleg.auth.permissions import (
     sees_all_municipalities,
     visible_municipalities,
     visible_organisations_filter,
+    visible_themes_filter,
 )
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
@@ -44,6 +45,7 @@ from overleg.models import (
     Municipality,
     Organisation,
     OrganisationType,
+    Platform,
     StandingInvitee,
     Theme,
     User,
@@ -286,7 +288,7 @@ def municipality_detail(municipality: Municipality) -> MunicipalityDetail:
 
 
 def _name_taken(
-    model: type[Municipality] | type[Organisation],
+    model: type[Municipality] | type[Organisation] | type[Theme],
     platform_id: int,
     name: str,
     exclude_id: int | None,
@@ -307,21 +309,26 @@ def municipality_name_taken(platform_id: int, name: str, exclude_id: int | None 
 
 
 def unique_slug(
-    model: type[Municipality] | type[Theme], text: str, column: str = "slug", separator: str = "-"
+    model: type[Municipality] | type[Theme] | type[Platform],
+    text: str,
+    column: str = "slug",
+    separator: str = "-",
+    *,
+    within: sa.ColumnElement[bool] | None = None,
 ) -> str:
-    """A slug for `text` not yet used in `model.<column>`: 'geel', 'geel-2', 'geel-3', ..."""
+    """A slug for `text` not yet used in `model.<column>` (among the rows `within` selects, when
+    the column is unique per platform): 'geel', 'geel-2', 'geel-3', ..."""
     max_length = getattr(model, column).type.length
     base = slugify(text, max_length=max_length - 4, separator=separator) or "x"
-    taken = set(
-        db.session.scalars(
-            sa.select(getattr(model, column)).where(
-                sa.or_(
-                    getattr(model, column) == base,
-                    getattr(model, column).startswith(f"{base}{separator}", autoescape=True),
-                )
-            )
+    statement = sa.select(getattr(model, column)).where(
+        sa.or_(
+            getattr(model, column) == base,
+            getattr(model, column).startswith(f"{base}{separator}", autoescape=True),
         )
     )
+    if within is not None:
+        statement = statement.where(within)
+    taken = set(db.session.scalars(statement))
     taken |= RESERVED_SLUGS
     candidate, n = base, 1
     while candidate in taken:
@@ -941,7 +948,11 @@ def theme_catalogue(user: User, now: datetime, recent_limit: int = 3) -> list[Th
     theme (window functions), and those meetings with their municipalities.
     """
     themes = list(
-        db.session.scalars(sa.select(Theme).order_by(Theme.sort_order, Theme.name, Theme.id))
+        db.session.scalars(
+            sa.select(Theme)
+            .where(visible_themes_filter(user))
+            .order_by(Theme.sort_order, Theme.name, Theme.id)
+        )
     )
     pairs = _theme_meetings(user).subquery()
     past = sa.select(pairs).where(pairs.c.start_at < now).subquery()
@@ -1002,18 +1013,20 @@ def theme_meetings(
     return paginate(statement, page, per_page)
 
 
-def theme_name_taken(name: str, exclude_id: int | None = None) -> bool:
-    statement = sa.select(Theme.id).where(sa.func.lower(Theme.name) == name.strip().lower())
-    if exclude_id is not None:
-        statement = statement.where(Theme.id != exclude_id)
-    return db.session.scalar(statement.limit(1)) is not None
+def theme_name_taken(platform_id: int, name: str, exclude_id: int | None = None) -> bool:
+    """Whether another theme of the platform's catalogue already has this name (any case)."""
+    return _name_taken(Theme, platform_id, name, exclude_id)
 
 
 def create_theme(user: User, fields: ThemeFields) -> Theme:
-    if theme_name_taken(fields.name):
+    """A new theme in the catalogue of the user's platform."""
+    if theme_name_taken(user.platform_id, fields.name):
         raise _name_in_use()
     columns = fields.as_columns()
-    theme = Theme(code=unique_slug(Theme, columns["name"], "code", "_"), **columns)
+    code = unique_slug(
+        Theme, columns["name"], "code", "_", within=Theme.platform_id == user.platform_id
+    )
+    theme = Theme(platform_id=user.platform_id, code=code, **columns)
     db.session.add(theme)
     _flush(_name_in_use)
     audit.record(user, "theme.create", theme, summary=theme.name)
@@ -1025,7 +1038,7 @@ def update_theme(
 ) -> dict[str, list[Any]]:
     """Change a theme; its code stays (agenda items and the compliance rules refer to it)."""
     with versioned_edit(theme, expected_version):
-        if theme_name_taken(fields.name, theme.id):
+        if theme_name_taken(theme.platform_id, fields.name, theme.id):
             raise _name_in_use()
         changes = _apply(theme, fields.as_columns())
         _record_changes(user, "theme.update", theme, changes, summary=theme.name)

@@ -24,6 +24,7 @@ from overleg.auth.permissions import (
     get_contact,
     get_municipality,
     get_organisation,
+    get_theme,
     municipality_scope,
     visible_municipalities,
 )
@@ -40,7 +41,6 @@ from overleg.directory.forms import (
     StandingInviteeRoleForm,
     ThemeForm,
 )
-from overleg.extensions import db
 from overleg.models import Contact, Municipality, Organisation, StandingInvitee, Theme
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm, SelectChoice, choices
@@ -573,11 +573,8 @@ def contact_delete(contact_id: int) -> ViewResponse:
 # --- themes -------------------------------------------------------------------------------
 
 
-def _theme_or_404(theme_id: int) -> Theme:
-    theme = db.session.get(Theme, theme_id)
-    if theme is None:
-        abort(404)
-    return theme
+def _theme_or_404(theme_id: int, *, edit: bool = False) -> Theme:
+    return get_theme(current_account(), theme_id, edit=edit)
 
 
 @bp.route("/themes")
@@ -643,7 +640,7 @@ def _theme_form(found: Theme) -> ThemeForm:
 @bp.route("/themes/<int:theme_id>/edit", methods=["GET", "POST"])
 @access(Access.COORDINATOR)
 def theme_edit(theme_id: int) -> ViewResponse:
-    found = _theme_or_404(theme_id)
+    found = _theme_or_404(theme_id, edit=True)
     form = _theme_form(found) if request.method == "GET" else ThemeForm()
 
     def save() -> Saved:
@@ -656,13 +653,13 @@ def theme_edit(theme_id: int) -> ViewResponse:
         form,
         save,
         "directory/theme_form.html",
-        stored=lambda: _theme_form(_theme_or_404(theme_id)),
+        stored=lambda: _theme_form(_theme_or_404(theme_id, edit=True)),
         theme=found,
     )
 
 
 def _theme_active(theme_id: int, active: bool) -> Response:
-    found = _theme_or_404(theme_id)
+    found = _theme_or_404(theme_id, edit=True)
     return _confirmed(
         lambda: services.set_theme_active(current_account(), found, active),
         lambda: (

@@ -428,8 +428,10 @@ class AgendaItemData:
     theme: Theme | None = None
 
 
-def _check_item(data: AgendaItemData) -> AgendaItemData:
+def _check_item(data: AgendaItemData, meeting: Meeting) -> AgendaItemData:
     title = _required_title(data.title)
+    if data.theme is not None and data.theme.platform_id != meeting.municipality.platform_id:
+        raise Refusal(_l("Kies een thema van de eigen themalijst."), field="theme")
     if not 0 <= data.duration_minutes <= MAX_DURATION_MINUTES:
         raise Refusal(
             _l("De duur ligt tussen 0 en %(max)d minuten.", max=MAX_DURATION_MINUTES),
@@ -454,7 +456,7 @@ def add_agenda_item(
 ) -> AgendaItem:
     """Add an item before the closing items (varia, next meeting). Does not commit."""
     _editable(meeting)
-    data = _check_item(data)
+    data = _check_item(data, meeting)
     items = meeting.agenda_items
     insert_at = len(items)
     while insert_at > 0 and items[insert_at - 1].kind in _CLOSING_KINDS:
@@ -491,7 +493,7 @@ def update_agenda_item(
     """Change an item's title, theme, presenter, duration and notes. Does not commit."""
     _editable(item.meeting)
     with versioned_edit(item, expected_version):
-        data = _check_item(data)
+        data = _check_item(data, item.meeting)
         item.title = data.title
         item.duration_minutes = data.duration_minutes
         item.presenter = data.presenter

@@ -20,11 +20,14 @@ from overleg.auth.permissions import (
     access,
     can_edit_municipality,
     can_view_municipality,
+    current_account,
     get_agenda_item,
     get_invitation,
     get_meeting,
+    get_theme,
     may_edit_visible_municipalities,
     visible_municipalities,
+    visible_themes_filter,
 )
 from overleg.extensions import db
 from overleg.lib.dates import brussels_instant, parse_day, to_local
@@ -326,7 +329,9 @@ def held(meeting_id: int) -> ViewResponse:
 
 def _theme_choices() -> list[tuple[str, str]]:
     themes = db.session.scalars(
-        db.select(Theme).where(Theme.active.is_(True)).order_by(Theme.sort_order, Theme.name)
+        db.select(Theme)
+        .where(visible_themes_filter(current_account()), Theme.active.is_(True))
+        .order_by(Theme.sort_order, Theme.name)
     )
     return [("", _("Geen thema"))] + [
         (str(t.id), f"{t.name} ({_('verplicht')})" if t.is_mandatory else t.name) for t in themes
@@ -334,7 +339,7 @@ def _theme_choices() -> list[tuple[str, str]]:
 
 
 def _item_data(form: forms.AgendaItemForm) -> AgendaItemData:
-    theme = db.session.get(Theme, int(form.theme.data)) if form.theme.data else None
+    theme = get_theme(current_account(), int(form.theme.data)) if form.theme.data else None
     return AgendaItemData(
         title=form.title.data or "",
         duration_minutes=form.duration_minutes.data or 0,

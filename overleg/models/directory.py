@@ -34,6 +34,9 @@ class Platform(Model):
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="platform", order_by="Municipality.name"
     )
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="platform", order_by="Theme.sort_order"
+    )
 
 
 class Municipality(Versioned, Model):
@@ -163,12 +166,21 @@ class StandingInvitee(Versioned, Model):
 
 
 class Theme(Versioned, Model):
-    """An agenda theme; the five topics of the decree are flagged mandatory."""
+    """An agenda theme of one platform's catalogue; the five topics of the decree are flagged
+    mandatory. Every platform has its own catalogue (`directory.reference_data`)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     is_mandatory: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=100)
+
+    platform: Mapped[Platform] = relationship(back_populates="themes")
+
+    __table_args__ = (
+        sa.UniqueConstraint("platform_id", "code"),
+        sa.UniqueConstraint("platform_id", "name"),
+    )

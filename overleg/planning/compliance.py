@@ -114,11 +114,12 @@ class _Rules:
 
 @dataclass(frozen=True)
 class _YearRecords:
-    """The year's non-cancelled meetings per municipality, their minutes, the mandatory themes."""
+    """The year's non-cancelled meetings per municipality, their minutes, the mandatory themes
+    of each platform's catalogue."""
 
     meetings: dict[int, list[Meeting]]
     minutes: dict[int, Minutes]  # by meeting id
-    mandatory: list[Theme]
+    mandatory: dict[int, list[Theme]]  # by platform id
 
     @classmethod
     def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
@@ -141,13 +142,18 @@ class _YearRecords:
                 sa.select(Minutes).where(Minutes.meeting_id.in_([m.id for m in meetings]))
             )
         }
-        mandatory = list(
-            db.session.scalars(
-                sa.select(Theme)
-                .where(Theme.is_mandatory.is_(True), Theme.active.is_(True))
-                .order_by(Theme.sort_order, Theme.name)
+        platforms = sa.select(Municipality.platform_id).where(Municipality.id.in_(municipality_ids))
+        mandatory: dict[int, list[Theme]] = defaultdict(list)
+        for theme in db.session.scalars(
+            sa.select(Theme)
+            .where(
+                Theme.platform_id.in_(platforms),
+                Theme.is_mandatory.is_(True),
+                Theme.active.is_(True),
             )
-        )
+            .order_by(Theme.sort_order, Theme.name)
+        ):
+            mandatory[theme.platform_id].append(theme)
         by_municipality: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in meetings:
             by_municipality[meeting.municipality_id].append(meeting)
@@ -186,7 +192,8 @@ def _compliance(
         for x in own
         if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > rules.now
     ]
-    covered, missing = _topics(held, records.mandatory, rules.topics_per_year)
+    mandatory = records.mandatory.get(m.platform_id, [])
+    covered, missing = _topics(held, mandatory, rules.topics_per_year)
     tally = _MinutesTally()
     for meeting in held:
         tally.add(meeting, records.minutes.get(meeting.id), rules.now)

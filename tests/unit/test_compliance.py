@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.models import MeetingStatus, Minutes, MinutesStatus, Theme
+from overleg.models import MeetingStatus, Minutes, MinutesStatus, Platform, Theme
 from overleg.planning.compliance import Standing, spreadsheet_safe, year_compliance
 from tests import factories
 
@@ -27,10 +27,14 @@ def _held(municipality, month: int, themes=()):  # type: ignore[no-untyped-def]
     return meeting
 
 
-def _mandatory() -> list[Theme]:
+def _mandatory(platform_slug: str = "kempen-test") -> list[Theme]:
+    """The mandatory themes of the platform's own catalogue (the world's, by default)."""
     return list(
         db.session.scalars(
-            sa.select(Theme).where(Theme.is_mandatory.is_(True)).order_by(Theme.sort_order)
+            sa.select(Theme)
+            .join(Theme.platform)
+            .where(Platform.slug == platform_slug, Theme.is_mandatory.is_(True))
+            .order_by(Theme.sort_order)
         )
     )
 

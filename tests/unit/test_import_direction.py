@@ -14,7 +14,18 @@ from config import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "overleg"
 FEATURES = frozenset(
-    {"dashboard", "directory", "meetings", "minutes", "planning", "feeds", "api", "dataio", "demo"}
+    {
+        "dashboard",
+        "directory",
+        "meetings",
+        "minutes",
+        "planning",
+        "feeds",
+        "api",
+        "dataio",
+        "demo",
+        "platforms",
+    }
 )
 SHARED_DOMAIN = frozenset({"mail", "audit", "auth"})
 # What each bottom layer may import of overleg (and config).

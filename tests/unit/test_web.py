@@ -16,7 +16,7 @@ from wtforms import StringField
 from overleg.auth.permissions import Access, access
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
-from overleg.models import Platform, Theme
+from overleg.models import OrganisationType, Platform
 from overleg.web.errors import RETRY_AFTER_SECONDS, is_busy
 from overleg.web.forms import ConfirmForm
 from overleg.web.pagination import Page, page_number, paginate
@@ -208,7 +208,7 @@ def test_page_number(raw, number):
 
 
 def test_paginate_counts_and_clamps(app):
-    statement = sa.select(Theme).order_by(Theme.id)
+    statement = sa.select(OrganisationType).order_by(OrganisationType.id)
     total = len(db.session.scalars(statement).all())
     assert total > 3
     first = paginate(statement, 1, 3)

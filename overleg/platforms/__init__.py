@@ -1,0 +1,1 @@
+"""Platforms: setting one up (`flask platform create`) and its settings page."""
