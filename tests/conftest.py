@@ -136,7 +136,8 @@ def login(client: FlaskClient, user: User, password: str = factories.TEST_PASSWO
 
 @dataclass
 class World:
-    """Two municipalities on one platform, a third on another, and a user of every kind."""
+    """Two municipalities on one platform, a third on another, and a user of every kind on
+    both platforms."""
 
     platform: Platform
     north: Municipality  # the secretary's and the reader's municipality
@@ -146,6 +147,8 @@ class World:
     secretary: User
     reader: User
     outsider: User  # coordinator of the other platform
+    outsider_secretary: User  # secretary of the other platform (Verweg)
+    outsider_reader: User  # reader of the other platform (Verweg)
 
 
 @pytest.fixture
@@ -184,5 +187,28 @@ def build_world() -> World:
     outsider = factories.UserFactory(
         platform=other_platform, email="ander@example.be", role=Role.COORDINATOR
     )
+    outsider_secretary = factories.UserFactory(
+        platform=other_platform,
+        email="secretaris@ander.example.be",
+        role=Role.SECRETARY,
+        municipalities=[elsewhere],
+    )
+    outsider_reader = factories.UserFactory(
+        platform=other_platform,
+        email="lezer@ander.example.be",
+        role=Role.READER,
+        municipalities=[elsewhere],
+    )
     db.session.commit()
-    return World(platform, north, south, elsewhere, coordinator, secretary, reader, outsider)
+    return World(
+        platform,
+        north,
+        south,
+        elsewhere,
+        coordinator,
+        secretary,
+        reader,
+        outsider,
+        outsider_secretary,
+        outsider_reader,
+    )

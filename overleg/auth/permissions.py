@@ -256,6 +256,16 @@ def get_theme(user: User, theme_id: int, *, edit: bool = False) -> Theme:
     return theme
 
 
+def public_calendar_filter(viewer: object) -> ColumnElement[bool]:
+    """The municipalities the public calendar index shows `viewer`: every one to an anonymous
+    visitor (their calendars are public), those of their own platform to a logged-in user,
+    whose pages show nothing of another platform. A municipality's own calendar page and feed
+    stay public to anyone with the link."""
+    if isinstance(viewer, User):
+        return Municipality.platform_id == viewer.platform_id
+    return sa.true()
+
+
 def can_view_outbox(user: User) -> bool:
     return user.role is Role.COORDINATOR
 

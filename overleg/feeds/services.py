@@ -80,19 +80,30 @@ def public_feed(municipality: Municipality, *, now: datetime, page_url: str) -> 
     return ical.feed(entries, name=f"Lokaal woonoverleg {municipality.name}", now=now)
 
 
-def upcoming(now: datetime, municipality: Municipality | None = None) -> list[Meeting]:
-    """Meetings from today on (cancelled ones shown as such), for the public calendar page."""
+def upcoming(
+    now: datetime,
+    municipality: Municipality | None = None,
+    *,
+    shown: ColumnElement[bool] | None = None,
+) -> list[Meeting]:
+    """Meetings from today on (cancelled ones shown as such), for the public calendar page: of
+    one municipality, or of those `shown` selects (permissions.public_calendar_filter)."""
     where: list[ColumnElement[bool]] = [
         Meeting.end_at >= now,
         Meeting.start_at <= now + timedelta(days=FUTURE_DAYS),
     ]
     if municipality is not None:
         where.append(Meeting.municipality_id == municipality.id)
+    if shown is not None:
+        where.append(Meeting.municipality_id.in_(sa.select(Municipality.id).where(shown)))
     return _meetings(where, with_agenda=False)
 
 
-def municipalities() -> list[Municipality]:
-    return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
+def municipalities(shown: ColumnElement[bool]) -> list[Municipality]:
+    """The municipalities `shown` selects (permissions.public_calendar_filter), by name."""
+    return list(
+        db.session.scalars(sa.select(Municipality).where(shown).order_by(Municipality.name))
+    )
 
 
 # --- personal feed of a contact -----------------------------------------------------------------

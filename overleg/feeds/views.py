@@ -17,9 +17,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from overleg.auth.permissions import Access, access, current_account, get_contact
+from overleg.auth.permissions import (
+    Access,
+    access,
+    current_account,
+    get_contact,
+    public_calendar_filter,
+)
 from overleg.feeds import services
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
@@ -48,11 +55,12 @@ def _feed_response(data: bytes, filename: str, *, public: bool) -> Response:
 @access(Access.PUBLIC)
 def index() -> ViewResponse:
     now = utcnow()
+    shown = public_calendar_filter(current_user._get_current_object())
     return render_template(
         "feeds/index.html",
-        meetings=services.upcoming(now),
+        meetings=services.upcoming(now, shown=shown),
         municipality=None,
-        municipalities=services.municipalities(),
+        municipalities=services.municipalities(shown),
     )
 
 

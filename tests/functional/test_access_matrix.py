@@ -1,13 +1,17 @@
-"""Every route against every role, generated from the URL map.
+"""Every route against every role of two platforms, generated from the URL map.
 
 A new route fails `test_every_route_is_classified` until it is added to CASES below. Each case
 says how to build its URL for an object of the user's own municipality ("own": Noorderdorp, the
-secretary's) and of another municipality on the same platform ("other": Zuiderdorp). Expected
-answers follow from the route's @access level (overleg.auth.permissions) and the case's scope:
+secretary's), of another municipality on the same platform ("other": Zuiderdorp) and of a
+municipality of another platform ("foreign": Verweg). The roles are the first platform's
+coordinator, secretary and reader, and the second platform's ("outsider", "outsider_secretary",
+"outsider_reader": Verweg is their municipality). Expected answers follow from the route's
+@access level (overleg.auth.permissions) and the case's scope:
 - anonymous: public routes answer, the rest redirect to /login (the JSON API under /api/ answers
   401 instead);
 - a role below the route's level: 403;
-- a scoped route for an object the user may not see: 404 (no information leak);
+- a scoped route for an object the user may not see: 404 (no information leak); a
+  platform-scoped route (a theme of the catalogue) for an object of another platform: 404;
 - a scoped route with edit=True for a reader: 403 (the reader is stopped earlier by EDITOR routes);
 - otherwise: no 403, no 404, no 5xx and no redirect to /login.
 """
@@ -29,7 +33,8 @@ from overleg.models import Role
 from tests import factories
 from tests.conftest import World, csrf_token, login
 
-Side = str  # "own" or "other"
+Side = str  # "own", "other" or "foreign"
+SIDES: tuple[Side, ...] = ("own", "other", "foreign")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Case:
     path: Callable[[dict[str, Any], Side], str]
     method: str = "GET"
     scoped: bool = False  # the URL names an object that belongs to a municipality
+    platform_scoped: bool = False  # the URL names an object of the platform (a theme)
     edit: bool = False  # changing the object: readers may see but not do this
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -85,7 +91,7 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
         municipality=municipality,
         contact=factories.ContactFactory(organisation=factories.organisation_serving(municipality)),
     ),
-    "theme": lambda world, municipality: factories.ThemeFactory(),
+    "theme": lambda world, municipality: factories.ThemeFactory(platform=municipality.platform),
     # data in and out (issue 6): a contact of an organisation serving the municipality
     "dataio_contact": lambda world, municipality: _dataio_contact(municipality),
     # minutes (issue 4): a guest to remove and a stored minutes version
@@ -367,13 +373,23 @@ CASES: dict[str, Case] = {
         data={"confirm": "y"},
     ),
     "directory.themes": Case(_static("/themes")),
-    "directory.theme": Case(_directory("theme", "/themes/{o.id}")),
+    "directory.theme": Case(_directory("theme", "/themes/{o.id}"), platform_scoped=True),
     "directory.theme_new": Case(_static("/themes/new")),
-    "directory.theme_edit": Case(_directory("theme", "/themes/{o.id}/edit")),
-    "directory.theme_deactivate": Case(
-        _directory("theme", "/themes/{o.id}/deactivate"), method="POST"
+    "directory.theme_edit": Case(
+        _directory("theme", "/themes/{o.id}/edit"), platform_scoped=True, edit=True
     ),
-    "directory.theme_activate": Case(_directory("theme", "/themes/{o.id}/activate"), method="POST"),
+    "directory.theme_deactivate": Case(
+        _directory("theme", "/themes/{o.id}/deactivate"),
+        method="POST",
+        platform_scoped=True,
+        edit=True,
+    ),
+    "directory.theme_activate": Case(
+        _directory("theme", "/themes/{o.id}/activate"),
+        method="POST",
+        platform_scoped=True,
+        edit=True,
+    ),
     "audit.index": Case(_static("/audit")),
     # accounts page (issue 12): coordinators only, users of their own platform (the outsider,
     # a coordinator of another platform, gets 404)
@@ -458,7 +474,36 @@ CASES: dict[str, Case] = {
     ),
 }
 
-ROLES = ("anonymous", "coordinator", "secretary", "reader", "outsider")
+ROLES = (
+    "anonymous",
+    "coordinator",
+    "secretary",
+    "reader",
+    "outsider",
+    "outsider_secretary",
+    "outsider_reader",
+)
+# The role of each user, and the sides whose municipality they see (and, for the platform-scoped
+# cases, the sides of their platform).
+ROLE_OF = {
+    "coordinator": Role.COORDINATOR,
+    "secretary": Role.SECRETARY,
+    "reader": Role.READER,
+    "outsider": Role.COORDINATOR,
+    "outsider_secretary": Role.SECRETARY,
+    "outsider_reader": Role.READER,
+}
+SEES = {
+    "coordinator": {"own", "other"},
+    "secretary": {"own"},
+    "reader": {"own"},
+    "outsider": {"foreign"},
+    "outsider_secretary": {"foreign"},
+    "outsider_reader": {"foreign"},
+}
+PLATFORM_SIDES = {
+    role: {"foreign"} if role.startswith("outsider") else {"own", "other"} for role in ROLE_OF
+}
 
 
 def test_every_route_is_classified(app):
@@ -479,10 +524,17 @@ def test_data_rights_are_the_coordinators(app):
 
 
 def _objects(world: World) -> dict[str, dict[Side, Any]]:
+    """BUILDERS' objects for each side: Noorderdorp, Zuiderdorp and Verweg (the other
+    platform's)."""
+    municipalities = {"own": world.north, "other": world.south, "foreign": world.elsewhere}
     return {
-        name: {"own": build(world, world.north), "other": build(world, world.south)}
+        name: {side: build(world, municipalities[side]) for side in SIDES}
         for name, build in BUILDERS.items()
     }
+
+
+def _users(world: World) -> dict[str, Any]:
+    return {role: getattr(world, role) for role in ROLE_OF}
 
 
 def _expected(level: Access, case: Case, role: str, side: Side) -> str:
@@ -490,14 +542,13 @@ def _expected(level: Access, case: Case, role: str, side: Side) -> str:
         return "ok"
     if role == "anonymous":
         return "login"
-    role_enum = Role.COORDINATOR if role == "outsider" else Role(role)
-    if role_enum not in ROLES_FOR[level]:
+    if ROLE_OF[role] not in ROLES_FOR[level]:
         return "forbidden"
-    if case.scoped:
-        sees = role == "coordinator" or (role in ("secretary", "reader") and side == "own")
-        if not sees:
+    if case.scoped or case.platform_scoped:
+        sees = SEES[role] if case.scoped else PLATFORM_SIDES[role]
+        if side not in sees:
             return "hidden"
-        if case.edit and role == "reader":
+        if case.edit and ROLE_OF[role] is Role.READER:
             return "forbidden"
     return "ok"
 
@@ -505,17 +556,12 @@ def _expected(level: Access, case: Case, role: str, side: Side) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_route_matrix(app, client, world, role):
     objects = _objects(world)
-    users = {
-        "coordinator": world.coordinator,
-        "secretary": world.secretary,
-        "reader": world.reader,
-        "outsider": world.outsider,
-    }
+    users = _users(world)
     failures = []
     for endpoint, case in sorted(CASES.items()):
         level = endpoint_access(app, endpoint)
         assert level is not None, endpoint
-        for side in ("own", "other") if case.scoped else ("own",):
+        for side in SIDES if case.scoped or case.platform_scoped else ("own",):
             client.delete_cookie("session")
             if role != "anonymous":
                 login(client, users[role])

@@ -138,3 +138,19 @@ def test_spreadsheet_formulas_are_neutralised():
     assert spreadsheet_safe("\rx") == "'\rx"
     assert spreadsheet_safe("Geel") == "Geel"
     assert spreadsheet_safe(None) == ""
+
+
+def test_each_platform_is_judged_by_its_own_mandatory_themes(app, world):
+    """A topic discussed under the other platform's theme of the same name does not count, and a
+    mandatory theme a platform added to its own catalogue counts for it alone."""
+    foreign = _mandatory("ander")
+    meeting = _held(world.north, 3, foreign)  # the other platform's themes on this agenda
+    _approve_and_send(meeting, datetime(YEAR, 4, 1, tzinfo=UTC))
+    extra = factories.ThemeFactory(platform=world.elsewhere.platform, is_mandatory=True)
+    [north, elsewhere] = year_compliance(
+        [world.north, world.elsewhere], YEAR, now=datetime(YEAR + 1, 1, 2, tzinfo=UTC)
+    )
+    assert north.topics_covered == ()
+    assert north.topics_missing == tuple(t.name for t in _mandatory())
+    assert extra.name in elsewhere.topics_missing
+    assert extra.name not in north.topics_missing

@@ -6,11 +6,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from werkzeug.exceptions import NotFound
 
+from overleg.auth.permissions import get_theme
+from overleg.directory import services as directory
 from overleg.directory.reference_data import THEMES, ensure_reference_data
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
+from overleg.meetings import services as meetings
 from overleg.models import AuditEntry, OrganisationType, Platform, Theme
+from overleg.models.types import utcnow
 from overleg.platforms import services
 from tests import factories
 
@@ -84,6 +89,46 @@ def test_seed_gives_every_platform_the_missing_themes_and_leaves_the_rest_alone(
     codes = [t.code for t in _themes(platform)]
     assert sorted(codes) == sorted(code for code, *_rest in THEMES)
     assert db.session.get(Theme, kerncijfers.id).name == "Kerncijfers"
+
+
+# --- each platform its own catalogue --------------------------------------------------------
+
+
+def test_the_catalogue_a_user_sees_is_their_platforms(app, world):
+    mine = factories.ThemeFactory(platform=world.platform, name="Eigen thema")
+    theirs = factories.ThemeFactory(platform=world.elsewhere.platform, name="Ander thema")
+    for user, shown, hidden in ((world.secretary, mine, theirs), (world.outsider, theirs, mine)):
+        listed = {usage.theme.id for usage in directory.theme_catalogue(user, utcnow())}
+        assert shown.id in listed and hidden.id not in listed
+        assert listed == {t.id for t in _themes(user.platform)}
+        assert get_theme(user, shown.id).id == shown.id
+        with pytest.raises(NotFound):
+            get_theme(user, hidden.id)
+
+
+def test_two_platforms_may_have_a_theme_of_the_same_name(app, world):
+    fields = directory.ThemeFields(name="Betaalbaar wonen")
+    mine = directory.create_theme(world.coordinator, fields)
+    theirs = directory.create_theme(world.outsider, fields)
+    assert (mine.platform_id, theirs.platform_id) == (
+        world.platform.id,
+        world.elsewhere.platform_id,
+    )
+    assert mine.code == theirs.code == "betaalbaar_wonen"
+    with pytest.raises(Refusal):
+        directory.create_theme(world.coordinator, directory.ThemeFields(name="betaalbaar WONEN"))
+
+
+def test_an_agenda_item_takes_only_a_theme_of_its_own_platform(app, world):
+    meeting = factories.MeetingFactory(municipality=world.north)
+    foreign = _themes(world.elsewhere.platform)[0]
+    own = _themes(world.platform)[0]
+    with pytest.raises(Refusal) as refused:
+        meetings.add_agenda_item(meeting, meetings.AgendaItemData(title="Punt", theme=foreign))
+    assert refused.value.field == "theme"
+    item = meetings.add_agenda_item(meeting, meetings.AgendaItemData(title="Punt", theme=own))
+    with pytest.raises(Refusal):
+        meetings.update_agenda_item(item, meetings.AgendaItemData(title="Punt", theme=foreign))
 
 
 # --- the command -----------------------------------------------------------------------------
