@@ -128,7 +128,7 @@ EDIT_FORMS: dict[str, EditForm] = {
     ),
     "directory.theme_edit": EditForm(
         form="ThemeForm",
-        build=lambda world: factories.ThemeFactory(),
+        build=lambda world: factories.ThemeFactory(platform=world.platform),
         page=lambda t: f"/themes/{t.id}/edit",
         action=lambda t: f"/themes/{t.id}/edit",
         first=lambda world: {"description": "Omschrijving van de eerste"},

@@ -154,7 +154,9 @@ SERVICES: dict[str, EditService] = {
         lambda contact: (contact.first_name, contact.last_name, contact.phone),
     ),
     "update_theme": EditService(
-        lambda world: factories.ThemeFactory(), _update_theme, lambda theme: theme.description
+        lambda world: factories.ThemeFactory(platform=world.platform),
+        _update_theme,
+        lambda theme: theme.description,
     ),
     "change_assignment": EditService(
         lambda world: world.secretary,
