@@ -202,21 +202,24 @@ def _platform_with_a_meeting(runner, n: int, theme_id: int) -> None:  # type: ig
 
 def test_each_platform_gets_its_own_catalogue_and_back(alembic_runner, alembic_engine):  # type: ignore[no-untyped-def]
     alembic_runner.migrate_up_before(CATALOGUE_REVISION)
-    for theme_id, code in ((1, "kerncijfers"), (2, "energie")):
+    for order, code in enumerate(("kerncijfers", "energie"), start=1):
+        # No ids given: the database numbers them, as it will the copies (PostgreSQL's sequence).
         alembic_runner.insert_into(
             "theme",
             {
-                "id": theme_id,
                 "code": code,
                 "name": code.title(),
                 "description": "",
-                "is_mandatory": theme_id == 1,
+                "is_mandatory": code == "kerncijfers",
                 "active": True,
-                "sort_order": theme_id,
+                "sort_order": order,
             },
         )
-    _platform_with_a_meeting(alembic_runner, 1, 1)
-    _platform_with_a_meeting(alembic_runner, 2, 1)
+    with alembic_engine.connect() as connection:
+        ids = dict(connection.execute(text("SELECT code, id FROM theme")).all())
+    kerncijfers = ids["kerncijfers"]
+    _platform_with_a_meeting(alembic_runner, 1, kerncijfers)
+    _platform_with_a_meeting(alembic_runner, 2, kerncijfers)
     alembic_runner.migrate_up_one()
     with alembic_engine.connect() as connection:
         themes = connection.execute(
@@ -230,11 +233,14 @@ def test_each_platform_gets_its_own_catalogue_and_back(alembic_runner, alembic_e
         (2, "energie"),
     ]
     platform_2_kerncijfers = themes[2].id
-    assert items == {1: 1, 2: platform_2_kerncijfers}  # each meeting its own platform's theme
+    assert items == {1: kerncijfers, 2: platform_2_kerncijfers}  # each its own platform's theme
     assert themes[2].is_mandatory
     alembic_runner.migrate_down_one()
     with alembic_engine.connect() as connection:
         back = connection.execute(text("SELECT id, code FROM theme ORDER BY id")).all()
         items = dict(connection.execute(text("SELECT id, theme_id FROM agenda_item")).all())
-    assert [tuple(row) for row in back] == [(1, "kerncijfers"), (2, "energie")]
-    assert items == {1: 1, 2: 1}
+    assert [tuple(row) for row in back] == [
+        (kerncijfers, "kerncijfers"),
+        (ids["energie"], "energie"),
+    ]
+    assert items == {1: kerncijfers, 2: kerncijfers}
