@@ -123,6 +123,8 @@ class Config:
     # before the end of the year.
     COMPLIANCE_AT_RISK_DAYS = _int("COMPLIANCE_AT_RISK_DAYS", 90)
     PDF_VARIANT = os.environ.get("PDF_VARIANT", "pdf/ua-1")
+    # The largest logo file a coordinator may upload for the PDFs (it is re-encoded, then stored).
+    LOGO_MAX_BYTES = _int("LOGO_MAX_BYTES", 512 * 1024)
 
     # Proxies in front of the app (gunicorn behind nginx): how many to trust.
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)

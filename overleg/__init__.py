@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         meetings,
         minutes,
         planning,
+        platforms,
     )
     from overleg.auth import user_views
 
@@ -137,5 +138,6 @@ def _register_blueprints(app: Flask) -> None:
         mail,
         api,
         dataio,
+        platforms,
     ):
         app.register_blueprint(feature.bp)

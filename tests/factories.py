@@ -316,3 +316,16 @@ def rejected_reply(platform, **kwargs):  # type: ignore[no-untyped-def]
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def with_logo(platform: Platform) -> Platform:
+    """The platform with a small PNG logo, as the settings page stores one."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (30, 10), (0, 90, 160)).save(out, format="PNG")
+    platform.logo, platform.logo_mimetype = out.getvalue(), "image/png"
+    db.session.commit()
+    return platform

@@ -69,3 +69,12 @@ def pdf_structure(pdf: bytes) -> bytes:
 def pdf_structure_tree(pdf: bytes) -> str:
     """The logical structure tree (tags) as printed by `pdfinfo -struct`."""
     return _run("pdfinfo", pdf, "-struct")
+
+
+def pdf_images(pdf: bytes) -> list[dict[str, str]]:
+    """One row per image in the document (`pdfimages -list`): its page, size and type."""
+    rows = []
+    for line in _run("pdfimages", pdf, "-list").splitlines()[2:]:
+        parts = line.split()
+        rows.append({"page": parts[0], "width": parts[3], "height": parts[4], "type": parts[2]})
+    return rows

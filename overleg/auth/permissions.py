@@ -30,6 +30,7 @@ from overleg.models import (
     Municipality,
     Organisation,
     OutboxMessage,
+    Platform,
     RejectedReply,
     Role,
     Theme,
@@ -254,6 +255,20 @@ def get_theme(user: User, theme_id: int, *, edit: bool = False) -> Theme:
         abort(404)
     _require(theme.platform_id == user.platform_id, can_edit_themes(user) if edit else None)
     return theme
+
+
+def can_edit_platform_settings(user: User) -> bool:
+    return user.role is Role.COORDINATOR
+
+
+def get_own_platform(user: User, *, edit: bool = False) -> Platform:
+    """The user's own platform (the only one whose settings they see); 403 for a change by
+    someone who may not make it."""
+    platform = db.session.get(Platform, user.platform_id)
+    if platform is None:
+        abort(404)
+    _require(True, can_edit_platform_settings(user) if edit else None)
+    return platform
 
 
 def public_calendar_filter(viewer: object) -> ColumnElement[bool]:

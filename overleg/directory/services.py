@@ -100,7 +100,7 @@ def _flush(refused: Callable[[], Refusal]) -> None:
         raise refused() from None
 
 
-def _record_changes(
+def record_changes(
     user: User,
     action: str,
     obj: Any,
@@ -121,7 +121,7 @@ def _record_changes(
         )
 
 
-def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Set the attributes in `values` on `obj`; return {name: [old, new]} for what changed."""
     changes: dict[str, list[Any]] = {}
     for name, new in values.items():
@@ -368,8 +368,8 @@ def update_municipality(
     with versioned_edit(municipality, expected_version):
         if municipality_name_taken(municipality.platform_id, settings.name, municipality.id):
             raise _name_in_use()
-        changes = _apply(municipality, settings.as_columns())
-        _record_changes(
+        changes = apply_changes(municipality, settings.as_columns())
+        record_changes(
             user,
             "municipality.update",
             municipality,
@@ -648,13 +648,13 @@ def update_organisation(
         if organisation_name_taken(organisation.platform_id, fields.name, organisation.id):
             raise _organisation_name_in_use()
         served = _served_municipalities(user, list(organisation.municipalities), municipality_ids)
-        changes = _apply(organisation, fields.as_columns())
+        changes = apply_changes(organisation, fields.as_columns())
         before = sorted(m.slug for m in organisation.municipalities)
         after = sorted(m.slug for m in served)
         if before != after:
             organisation.municipalities = served
             changes["municipalities"] = [before, after]
-        _record_changes(
+        record_changes(
             user, "organisation.update", organisation, changes, summary=organisation.name
         )
         _flush(_organisation_name_in_use)
@@ -750,8 +750,8 @@ def update_contact(
             raise Refusal(
                 _l("Iemand van deze organisatie heeft dit e-mailadres al."), field="email"
             )
-        changes = _apply(contact, fields.as_columns())
-        _record_changes(user, "contact.update", contact, changes, summary=contact.full_name)
+        changes = apply_changes(contact, fields.as_columns())
+        record_changes(user, "contact.update", contact, changes, summary=contact.full_name)
     return changes
 
 
@@ -1040,8 +1040,8 @@ def update_theme(
     with versioned_edit(theme, expected_version):
         if theme_name_taken(theme.platform_id, fields.name, theme.id):
             raise _name_in_use()
-        changes = _apply(theme, fields.as_columns())
-        _record_changes(user, "theme.update", theme, changes, summary=theme.name)
+        changes = apply_changes(theme, fields.as_columns())
+        record_changes(user, "theme.update", theme, changes, summary=theme.name)
         _flush(_name_in_use)
     return changes
 

@@ -4,8 +4,10 @@ The features own their documents (the agenda: overleg/meetings/agenda_pdf.py, th
 overleg/minutes); this module renders any of them and reads no database itself.
 
 Safety: the only resources a document may load are our own files under static/ (the vendored
-fonts) and data: URLs. Every other URL (http, https, ftp, file outside static/, ...) is refused by
-`StaticOnlyFetcher` before anything is opened, whatever a secretary typed into the notes.
+fonts), data: URLs and the resources the caller hands over by name (the platform's logo, as
+re-encoded on upload, at LOGO_URL). Every other URL (http, https, ftp, file outside static/, ...)
+is refused by `StaticOnlyFetcher` before anything is opened, whatever a secretary typed into the
+notes.
 
 Accessibility and archiving: the documents are tagged (PDF/UA-1 by default, the PDF_VARIANT
 setting chooses another variant such as "pdf/a-3a"), carry title, author and language (nl-BE) in
@@ -27,12 +29,13 @@ import base64
 import hashlib
 import mimetypes
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -47,11 +50,32 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from config import PROJECT_ROOT
 from overleg.lib.dates import BRUSSELS
 
+if TYPE_CHECKING:
+    from overleg.models import Platform
+
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
 STYLESHEET = PROJECT_ROOT / "templates" / "pdf" / "_style.css"
 DEFAULT_VARIANT = "pdf/ua-1"
 # A data: URL larger than this is refused (a pasted photo must not blow up the document).
 MAX_DATA_URL_BYTES = 512 * 1024
+# Where a document finds the platform's logo (templates/pdf/_base.html); served from memory.
+LOGO_URL = "overleg-resource:logo"
+LOGO_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Bytes a document may load by name (`StaticOnlyFetcher(resources=...)`)."""
+
+    body: bytes
+    mimetype: str
+
+
+def platform_resources(platform: Platform) -> dict[str, Resource]:
+    """What a document of `platform` may load besides static/: its logo, when it has one."""
+    if platform.logo_mimetype not in LOGO_TYPES or not platform.logo:
+        return {}
+    return {LOGO_URL: Resource(platform.logo, platform.logo_mimetype)}
 
 
 class BlockedResourceError(ValueError):
@@ -59,18 +83,27 @@ class BlockedResourceError(ValueError):
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves only files under static/ and small data: URLs.
+    """A WeasyPrint URL fetcher that serves only files under static/, small data: URLs and the
+    `resources` it was given (by their exact URL).
 
     Nothing is fetched over the network and no file outside static/ is read; refused URLs are
     remembered in `blocked` (WeasyPrint logs them and leaves the resource out of the document).
     """
 
-    def __init__(self, static_root: Path = STATIC_ROOT) -> None:
+    def __init__(
+        self, static_root: Path = STATIC_ROOT, resources: Mapping[str, Resource] | None = None
+    ) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.static_root = static_root.resolve()
+        self.resources = dict(resources or {})
         self.blocked: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        given = self.resources.get(url)
+        if given is not None:
+            return URLFetcherResponse(
+                url, body=given.body, headers={"Content-Type": given.mimetype}
+            )
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             if len(url) > MAX_DATA_URL_BYTES:
@@ -152,13 +185,19 @@ def pdf_variant() -> str | None:
     return None if variant in ("", "none") else variant
 
 
-def render_html_to_pdf(html: str, *, variant: str | bool | None = True) -> RenderedPdf:
+def render_html_to_pdf(
+    html: str,
+    *,
+    variant: str | bool | None = True,
+    resources: Mapping[str, Resource] | None = None,
+) -> RenderedPdf:
     """Render an HTML string to PDF with the restricted fetcher and the configured variant.
 
     `variant=True` takes the PDF_VARIANT setting, `None`/`False` renders untagged plain PDF
-    (used by the benchmark as the bare reference).
+    (used by the benchmark as the bare reference). `resources` are what the document may load
+    besides static/ (`platform_resources`).
     """
-    fetcher = StaticOnlyFetcher()
+    fetcher = StaticOnlyFetcher(resources=resources)
     chosen = pdf_variant() if variant is True else (variant or None)
     options: dict[str, Any] = {}
     color_profiles: dict[str, ColorProfile] = {}
@@ -205,13 +244,17 @@ def render_pdf_html(template: str, **context: Any) -> str:
     """
     with force_locale("nl"):
         return current_app.jinja_env.get_template(f"pdf/{template}").render(
-            watermark_data_url=watermark_data_url, **context
+            watermark_data_url=watermark_data_url, logo_url=LOGO_URL, **context
         )
 
 
-def render_pdf_template(template: str, **context: Any) -> RenderedPdf:
-    """Render templates/pdf/<template> with `context` and turn it into a PDF."""
-    return render_html_to_pdf(render_pdf_html(template, **context))
+def render_pdf_template(template: str, *, platform: Platform, **context: Any) -> RenderedPdf:
+    """Render templates/pdf/<template> with `context` and turn it into a PDF that may show the
+    platform's logo."""
+    return render_html_to_pdf(
+        render_pdf_html(template, platform=platform, **context),
+        resources=platform_resources(platform),
+    )
 
 
 def local_date_label(value: datetime) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -120,6 +120,27 @@ def standard_agenda() -> list[AgendaItem]:
     ]
 
 
+def default_location(municipality: Municipality) -> str:
+    """Where a new meeting is when its form leaves it blank: the municipality's usual location,
+    else the platform's default place (its settings page)."""
+    return municipality.usual_location or municipality.platform.default_location
+
+
+def meeting_hours(
+    municipality: Municipality, start: time | None, end: time | None
+) -> tuple[time, time | None]:
+    """The Brussels wall-clock start and end of a new meeting from what its form gave: a blank
+    start is the platform's default start, else the municipality's earliest start; a blank end
+    is the platform's default end when the start was blank too, else None (the municipality's
+    usual duration after the start)."""
+    platform = municipality.platform
+    if start is not None:
+        return start, end
+    if end is None and platform.default_start_time is not None:
+        end = platform.default_end_time
+    return platform.default_start_time or municipality.window_start, end
+
+
 def create_meeting(
     municipality: Municipality,
     *,
@@ -135,7 +156,7 @@ def create_meeting(
 ) -> Meeting:
     """Add a meeting with the standard agenda and the standing invitee list; does not commit.
 
-    Title and location default to "Lokaal woonoverleg <gemeente>" and the usual location. A
+    Title and location default to "Lokaal woonoverleg <gemeente>" and `default_location`. A
     planned (or invited) meeting must start after `now`; past meetings can be recorded as held.
     Raises Refusal when the rules refuse.
     """
@@ -144,7 +165,9 @@ def create_meeting(
         title if title is not None else default_title(municipality), TITLE_MAX, "title"
     )
     location = _check_text(
-        location if location is not None else municipality.usual_location, LOCATION_MAX, "location"
+        location if location is not None else default_location(municipality),
+        LOCATION_MAX,
+        "location",
     )
     meeting = Meeting(
         municipality=municipality,

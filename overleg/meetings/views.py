@@ -130,17 +130,18 @@ def _times(
 ) -> tuple[datetime, datetime]:
     """Start and end (UTC) from the Brussels date and times typed (the form requires the date).
 
-    A blank start time is the municipality's usual start, a blank end the usual duration later
-    (counted in UTC: a meeting over the change to or from summer time lasts what it says).
+    Blank times are the platform's default hours, else the municipality's usual start and the
+    usual duration later (counted in UTC: a meeting over the change to or from summer time lasts
+    what it says); services.meeting_hours decides.
     Raises Refusal when the usual start does not exist that day (summer time starts).
     """
     day = form.date.data
     if day is None:  # the form's InputRequired refuses a blank date before this is called
         abort(400)
-    clock = form.start_time.data or municipality.window_start
+    clock, until = services.meeting_hours(municipality, form.start_time.data, form.end_time.data)
     start = brussels_instant(day, clock, field="start_time")
-    if form.end_time.data is not None:
-        end = brussels_instant(day, form.end_time.data, field="end_time")
+    if until is not None:
+        end = brussels_instant(day, until, field="end_time")
     else:
         end = start + timedelta(minutes=municipality.meeting_duration_minutes)
     return start, end

@@ -39,6 +39,7 @@ from overleg.audit import services as audit
 from overleg.extensions import db
 from overleg.lib.pdf import (
     RenderedPdf,
+    platform_resources,
     render_html_to_pdf,
     render_pdf_html,
 )
@@ -839,7 +840,10 @@ def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
 
 def render_minutes(meeting: Meeting, minutes: Minutes) -> RenderedPdf:
     """Render the minutes as they are now (with a draft watermark unless approved)."""
-    return render_html_to_pdf(minutes_html(meeting, minutes))
+    return render_html_to_pdf(
+        minutes_html(meeting, minutes),
+        resources=platform_resources(meeting.municipality.platform),
+    )
 
 
 def minutes_html(meeting: Meeting, minutes: Minutes) -> str:

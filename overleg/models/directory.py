@@ -20,16 +20,29 @@ class InviteeRole(enum.StrEnum):
     SECRETARY = "secretary"
 
 
-class Platform(Model):
-    """The inter-municipal housing project (IGS) that runs overleg."""
+class Platform(Versioned, Model):
+    """The inter-municipal housing project (IGS) that runs overleg; its coordinators edit its
+    settings (overleg/platforms)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # The ORGANIZER of the invitations and the Reply-To of every mail.
     organiser_name: Mapped[str] = mapped_column(sa.String(200), default="")
     organiser_email: Mapped[str] = mapped_column(sa.String(254), default="")
     # Where minutes go for the agency Wonen in Vlaanderen (the decree asks for it).
     agency_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # The closing lines of the mails; empty: the organiser's name and the platform's.
+    mail_signature: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The logo at the top of the PDFs: PNG or JPEG bytes as re-encoded on upload; loaded only
+    # when read.
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_mimetype: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    # What a new meeting gets when its form leaves them blank (after the municipality's usual
+    # location; before the municipality's planning window for the hours).
+    default_location: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    default_start_time: Mapped[time | None] = mapped_column(sa.Time)
+    default_end_time: Mapped[time | None] = mapped_column(sa.Time)
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="platform", order_by="Municipality.name"
@@ -37,6 +50,18 @@ class Platform(Model):
     themes: Mapped[list[Theme]] = relationship(
         back_populates="platform", order_by="Theme.sort_order"
     )
+
+    @property
+    def signature_lines(self) -> list[str]:
+        """The closing lines of every mail: the signature set on the settings page, else the
+        organiser's name and the platform's (once when they are the same)."""
+        if self.mail_signature.strip():
+            return [line.rstrip() for line in self.mail_signature.strip().splitlines()]
+        return list(dict.fromkeys(n for n in (self.organiser_name.strip(), self.name) if n))
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo_mimetype)
 
 
 class Municipality(Versioned, Model):

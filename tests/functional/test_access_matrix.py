@@ -141,6 +141,8 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "poll": lambda world, municipality: factories.availability_poll(municipality),
     # accounts (issue 12): a one-time link to set a password
     "account_link": lambda world, municipality: _account_link(world),
+    # the platform's logo (issue 12), served on its settings page
+    "platform_logo": lambda world, municipality: factories.with_logo(municipality.platform),
 }
 
 
@@ -403,6 +405,9 @@ CASES: dict[str, Case] = {
     "users.resend": Case(
         _directory("invited_account", "/users/{o.id}/resend"), method="POST", scoped=True
     ),
+    # platform settings (issue 12): coordinators, their own platform only
+    "platforms.settings": Case(_static("/platform/settings")),
+    "platforms.logo": Case(_static("/platform/logo")),
     # data in and out (issue 6)
     "dataio.import_directory": Case(_static("/organisations/import")),
     "dataio.export_directory": Case(_static("/organisations/export.csv")),

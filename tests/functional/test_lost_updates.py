@@ -149,6 +149,16 @@ EDIT_FORMS: dict[str, EditForm] = {
         shows="Noorderdorp, Zuiderdorp",
         read=lambda u: (u.role, sorted(m.slug for m in u.municipalities)),
     ),
+    "platforms.settings": EditForm(
+        form="PlatformSettingsForm",
+        build=lambda world: world.platform,
+        page=lambda p: "/platform/settings",
+        action=lambda p: "/platform/settings",
+        first=lambda world: {"organiser_name": "Organisator van de eerste"},
+        second={"default_location": "Plaats van de tweede"},
+        shows="Organisator van de eerste",
+        read=lambda p: (p.organiser_name, p.default_location, p.name, p.mail_signature),
+    ),
 }
 
 
@@ -229,12 +239,13 @@ def test_every_versioned_form_is_in_the_table(app):
 
 
 def test_every_edit_route_is_in_the_table(app):
-    """A route that edits an existing row (…/edit, …/role) is in EDIT_FORMS; the minutes keep
-    their own editor and conflict page."""
+    """A route that edits an existing row (…/edit, …/role, …/settings) is in EDIT_FORMS; the
+    minutes keep their own editor and conflict page."""
     edit_routes = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.rule.endswith(("/edit", "/role")) and not rule.endpoint.startswith("minutes.")
+        if rule.rule.endswith(("/edit", "/role", "/settings"))
+        and not rule.endpoint.startswith("minutes.")
     }
     assert edit_routes == set(EDIT_FORMS)
 
