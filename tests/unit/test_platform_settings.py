@@ -19,11 +19,13 @@ from overleg.mail.settings import MailSettings, sender_for
 from overleg.meetings import agenda_pdf, invitations
 from overleg.meetings import services as meetings
 from overleg.meetings.invitations import organiser_for
+from overleg.minutes import services as minutes_services
 from overleg.models import AuditEntry, OutboxMessage
 from overleg.models.types import utcnow
 from overleg.platforms import logo as logos
 from overleg.platforms import services
 from tests import factories
+from tests.conftest import login
 from tests.pdftools import pdf_images, pdf_text
 
 LIMIT = 512 * 1024
@@ -291,3 +293,19 @@ def test_an_invitation_is_signed_once_by_the_organiser_or_the_setting(app, world
     unfolded = calendar.get_content().replace("\r\n ", "")
     [organizer] = [line for line in unfolded.splitlines() if line.startswith("ORGANIZER")]
     assert "IGS Kempen" in organizer and organizer.endswith(":mailto:wonen@iok.be")
+
+
+def _images(content: bytes) -> list[tuple[str, str]]:
+    return [(r["width"], r["height"]) for r in pdf_images(content) if r["type"] == "image"]
+
+
+def test_the_logo_is_on_the_minutes_and_the_yearly_report_too(app, client, world):
+    meeting = factories.HeldMeetingFactory(municipality=world.north)
+    minutes = minutes_services.ensure_minutes(meeting)
+    _update(world, logo=services.LogoChange(upload=picture(size=(300, 100))))
+    db.session.commit()
+    assert _images(minutes_services.render_minutes(meeting, minutes).content) == [("300", "100")]
+    login(client, world.coordinator)
+    report = client.get(f"/planning/compliance/report.pdf?year={meeting.start_at.year}")
+    assert report.status_code == 200
+    assert _images(report.data) == [("300", "100")]
