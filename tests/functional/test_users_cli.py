@@ -88,7 +88,7 @@ def test_list_shows_every_user_or_one_platforms(runner, world: World):
     result = runner.invoke(args=["users", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 6  # the world: three users on each platform
     assert "ander@example.be\t" in result.stdout
     secretary = next(line for line in lines if line.startswith("secretaris@example.be"))
     assert secretary.split("\t")[2:6] == ["secretary", "kempen-test", "noorderdorp", "actief"]
