@@ -133,9 +133,9 @@ def test_answers_given_before_the_history_become_its_first_rows(alembic_runner, 
     alembic_runner.migrate_down_one()
 
 
-# --- each platform its own theme catalogue (revision 0009) -----------------------------------
+# --- each platform its own theme catalogue (revision 0010) -----------------------------------
 
-CATALOGUE_REVISION = "0009"
+CATALOGUE_REVISION = "0010"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 

@@ -1,7 +1,7 @@
 """platform settings: signature, logo, default place and hours; a version for the settings form
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 10:50:28.730076
 
 Added and dropped one column at a time, without copying the table (SQLite's ALTER TABLE ADD and
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
