@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -148,7 +149,8 @@ def user_for_session(token: str, now: datetime | None = None) -> User | None:
     row = db.session.scalar(
         sa.select(LoginSession)
         .where(LoginSession.token_hash == _token_hash(token))
-        .options(joinedload(LoginSession.user))  # every request: one query, not two
+        # every request: one query, not three (the platform: must_set_up_two_factor)
+        .options(joinedload(LoginSession.user).joinedload(User.platform))
     )
     if row is None or row.expires_at <= now or not row.user.active:
         return None
@@ -159,3 +161,18 @@ def user_for_session(token: str, now: datetime | None = None) -> User | None:
 
 def close_session(token: str) -> None:
     db.session.execute(sa.delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+def recheck(
+    user: User, check: Callable[[], bool], ip_address: str, policy: LoginPolicy, now: datetime
+) -> None:
+    """A second look at who is there (a code after the password, the password again before a
+    change of the account): throttled like the login, and a failure counts like a failed login.
+    Raises LoginRefused; the caller keeps the recorded failure (it returns normally)."""
+    if is_throttled(user.email, ip_address, policy, now):
+        raise LoginRefused("throttled")
+    if not check():
+        db.session.add(
+            LoginAttempt(email=user.email, ip_address=ip_address, succeeded=False, at=now)
+        )
+        raise LoginRefused("invalid")

@@ -43,6 +43,10 @@ class Platform(Versioned, Model):
     default_location: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     default_start_time: Mapped[time | None] = mapped_column(sa.Time)
     default_end_time: Mapped[time | None] = mapped_column(sa.Time)
+    # Coordinators must log in with a second factor; without one they set it up first.
+    require_two_factor_for_coordinators: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="platform", order_by="Municipality.name"

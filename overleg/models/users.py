@@ -51,8 +51,16 @@ class User(Versioned, Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Secret token of the user's calendar feed (all meetings the user may see); None when revoked.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Two-factor login (TOTP, RFC 6238): the base32 secret, None while two-factor is off; it is
+    # shown only while it is set up. The last time step a code was accepted for: a code is never
+    # accepted twice, nor one of an earlier step.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     platform: Mapped[Platform] = relationship()
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RecoveryCode.id"
+    )
     municipalities: Mapped[list[Municipality]] = relationship(
         secondary=user_municipality, order_by="Municipality.name"
     )
@@ -75,6 +83,22 @@ class User(Versioned, Model):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+
+class RecoveryCode(Model):
+    """One of the ten codes that stand in for the app once each; only the SHA-256 of the code
+    (80 random bits) is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 class LoginSession(Model):
