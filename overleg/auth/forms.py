@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from overleg.web.forms import Form
@@ -44,4 +44,19 @@ class SetPasswordForm(Form):
             EqualTo("password", _l("De twee wachtwoorden komen niet overeen.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CodeForm(Form):
+    """The second step of a login: a code from the app or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Vul de code in.")), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "autofocus": True,
+        },
     )

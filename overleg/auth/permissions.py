@@ -60,13 +60,19 @@ ROLES_FOR: dict[Access, frozenset[Role]] = {
 }
 
 _ACCESS_ATTR = "_overleg_access"
+_BEFORE_TWO_FACTOR_ATTR = "_overleg_before_two_factor"
 
 
-def access(level: Access) -> Callable[[F], F]:
-    """Classify a view. A view without this decorator cannot be reached."""
+def access(level: Access, *, before_two_factor: bool = False) -> Callable[[F], F]:
+    """Classify a view. A view without this decorator cannot be reached.
+
+    `before_two_factor`: the view is open to a user who must set up two-factor first (the
+    set-up pages, logging out); every other view sends that user to the set-up.
+    """
 
     def decorate(view: F) -> F:
         setattr(view, _ACCESS_ATTR, level)
+        setattr(view, _BEFORE_TWO_FACTOR_ATTR, before_two_factor)
         return view
 
     return decorate
@@ -80,6 +86,32 @@ def endpoint_access(app: Flask, endpoint: str | None) -> Access | None:
     view = app.view_functions.get(endpoint)
     view = getattr(view, "view_class", view)
     return getattr(view, _ACCESS_ATTR, None)
+
+
+def open_before_two_factor(app: Flask, endpoint: str | None) -> bool:
+    view = app.view_functions.get(endpoint or "")
+    view = getattr(view, "view_class", view)
+    return bool(getattr(view, _BEFORE_TWO_FACTOR_ATTR, False))
+
+
+def two_factor_required(user: User) -> bool:
+    """Whether the user's platform requires a second factor of this user (its coordinators)."""
+    return user.role is Role.COORDINATOR and user.platform.require_two_factor_for_coordinators
+
+
+def must_set_up_two_factor(user: User) -> bool:
+    """A coordinator without two-factor on a platform that requires it: nothing but the set-up
+    (and logging out) until it is done."""
+    return two_factor_required(user) and not user.two_factor_enabled
+
+
+def _two_factor_first(app: Flask, user: User) -> ResponseReturnValue | None:
+    """Send a user who must set up two-factor to the set-up, whatever else they asked for."""
+    if not must_set_up_two_factor(user) or open_before_two_factor(app, request.endpoint):
+        return None
+    if request.path.startswith("/api/"):
+        return {"error": "Two-factor set-up required", "status": 403}, 403
+    return redirect(url_for("account.two_factor_set_up"))
 
 
 def init_app(app: Flask) -> None:
@@ -100,7 +132,7 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if current_user.role not in ROLES_FOR[level]:
             abort(403)
-        return None
+        return _two_factor_first(app, current_user)
 
 
 def may_reach(app: Flask, user: object, endpoint: str) -> bool:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from flask import (
     Blueprint,
     current_app,
@@ -19,33 +18,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from overleg.auth import accounts, resets, services
-from overleg.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from overleg.auth import accounts, pending, resets, services, two_factor
+from overleg.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from overleg.auth.permissions import Access, access, current_account
 from overleg.auth.resets import ResetPolicy
+from overleg.auth.settings import client_address, hasher, login_policy
 from overleg.extensions import login_manager
 from overleg.mail.links import PERSONAL_PAGE_HEADERS
 from overleg.models import AccountLink, AccountLinkPurpose, User
+from overleg.models.types import utcnow
+from overleg.web.forms import Form
 from overleg.web.refusals import form_status, refusals_on
 from overleg.web.safety import safe_redirect_target
 from overleg.web.types import ViewResponse
 
 bp = Blueprint("auth", __name__)
-
-
-def login_policy() -> services.LoginPolicy:
-    cfg = current_app.config
-    return services.LoginPolicy(
-        max_failures_per_account=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_failures_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-        window=timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]),
-        session_lifetime=timedelta(hours=cfg["SESSION_LIFETIME_HOURS"]),
-    )
-
-
-def hasher() -> PasswordHasher:
-    cfg = current_app.config
-    return services.password_hasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
 
 
 def load_user(token: str) -> User | None:
@@ -59,10 +46,6 @@ login_manager.user_loader(load_user)
 def _safe_next(target: str | None) -> str:
     """Only paths on this site; anything else goes to the dashboard."""
     return safe_redirect_target(target) or url_for("dashboard.dashboard")
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,30 +65,95 @@ def login() -> ViewResponse:
                 login_policy(),
             )
         except services.LoginRefused as refused:
-            status = 429 if refused.reason == "throttled" else 200
-            if refused.reason == "throttled":
-                form.form_errors.append(
-                    _("Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.")
-                )
-            else:
-                form.form_errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+            status = _refused_on(form, refused)
         else:
-            token = services.open_session(
-                user, client_address(), request.user_agent.string or "", login_policy()
-            )
-            session.clear()  # no fixation: a fresh session after login
-            user.session_token = token
-            login_user(user)
-            if user.locale:
-                session["locale"] = user.locale
-            return redirect(_safe_next(request.args.get("next")))
+            if user.two_factor_enabled:
+                pending.hold(user, request.args.get("next"), utcnow())
+                return redirect(url_for("auth.login_code"))
+            return _logged_in(user, request.args.get("next"))
     elif request.method == "POST":
         status = 400 if form.errors.get("csrf_token") else 200
     return render_template("auth/login.html", form=form), status
 
 
+def _refused_on(form: Form, refused: services.LoginRefused) -> int:
+    """The refusal above the form; the status of the page."""
+    if refused.reason == "throttled":
+        form.form_errors.append(
+            _("Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.")
+        )
+        return 429
+    if isinstance(form, LoginForm):
+        form.form_errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+    else:
+        form.form_errors.append(_("Deze code klopt niet."))
+    return 200
+
+
+def _logged_in(user: User, next_target: str | None) -> ViewResponse:
+    """Open the login session (a fresh Flask session: no fixation) and go where the user was
+    headed."""
+    token = services.open_session(
+        user, client_address(), request.user_agent.string or "", login_policy()
+    )
+    session.clear()
+    user.session_token = token
+    login_user(user)
+    if user.locale:
+        session["locale"] = user.locale
+    return redirect(_safe_next(next_target))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+def login_code() -> ViewResponse:
+    """The second step of a login with two-factor: a code from the app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(None))
+    now = utcnow()
+    user = pending.pending_user(now)
+    if user is None:
+        pending.drop()
+        flash(_("Meld je opnieuw aan: de aanmelding duurde te lang."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        try:
+            services.recheck(
+                user,
+                lambda: two_factor.second_factor_ok(user, code, now),
+                client_address(),
+                login_policy(),
+                now,
+            )
+        except services.LoginRefused as refused:
+            status = _refused_on(form, refused)
+        else:
+            response = _logged_in(user, pending.next_target())
+            _tell_about_recovery_codes(user, now)
+            return response
+    elif request.method == "POST":
+        status = form_status(form)
+    return render_template("auth/login_code.html", form=form), status
+
+
+def _tell_about_recovery_codes(user: User, now: datetime) -> None:
+    """After a login with a recovery code: how many are left."""
+    if any(code.used_at == now for code in user.recovery_codes):
+        flash(
+            _(
+                "Je meldde je aan met een herstelcode. Je hebt er nog %(count)s; maak nieuwe "
+                "in Mijn account als ze opraken.",
+                count=two_factor.unused_recovery_codes(user),
+            ),
+            "warning",
+        )
+
+
 @bp.route("/logout", methods=["POST"])
-@access(Access.USER)
+@access(Access.USER, before_two_factor=True)
 def logout() -> ViewResponse:
     token = current_account().get_id()
     if token:
