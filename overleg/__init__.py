@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     # One blueprint per feature; a new feature adds its module here.
     from overleg import (
+        account,
         api,
         audit,
         auth,
@@ -139,5 +140,6 @@ def _register_blueprints(app: Flask) -> None:
         api,
         dataio,
         platforms,
+        account,
     ):
         app.register_blueprint(feature.bp)

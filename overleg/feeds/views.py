@@ -30,6 +30,7 @@ from overleg.auth.permissions import (
 from overleg.feeds import services
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
+from overleg.web.safety import safe_redirect_target
 from overleg.web.types import ViewResponse
 
 bp = Blueprint("feeds", __name__, url_prefix="/calendar")
@@ -128,7 +129,7 @@ def subscription() -> ViewResponse:
     if form.validate_on_submit():
         services.renew_user_feed(user)
         flash(_("Uw agenda-abonnement heeft een nieuw adres; het oude werkt niet meer."), "success")
-        return redirect(url_for("feeds.subscription"))
+        return redirect(_back_to_subscription())
     feed_url = ""
     if user.feed_token:
         feed_url = f"{_base_url()}{url_for('feeds.user_feed', token=user.feed_token)}"
@@ -147,7 +148,12 @@ def subscription_revoke() -> Response:
     if form.validate_on_submit():
         services.revoke_user_feed(current_account())
         flash(_("Uw agenda-abonnement werkt niet meer."), "success")
-    return redirect(url_for("feeds.subscription"))
+    return redirect(_back_to_subscription())
+
+
+def _back_to_subscription() -> str:
+    """Where a form about the subscription came from (Mijn account shows it too)."""
+    return safe_redirect_target(request.form.get("next")) or url_for("feeds.subscription")
 
 
 @bp.route("/contacts/<int:contact_id>/revoke", methods=["POST"])

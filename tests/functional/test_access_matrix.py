@@ -234,6 +234,15 @@ CASES: dict[str, Case] = {
     "auth.logout": Case(_static("/logout"), method="POST"),
     "auth.forgot_password": Case(_static("/password/forgot")),
     "auth.set_password": Case(lambda objects, side: objects["account_link"][side].path),
+
+    "auth.login_code": Case(_static("/login/code")),
+    # Mijn account (issue 12): every user, about their own account only
+    "account.index": Case(_static("/account")),
+    "account.change_password": Case(_static("/account/password"), method="POST"),
+    "account.language": Case(_static("/account/language"), method="POST"),
+    "account.two_factor_set_up": Case(_static("/account/two-factor")),
+    "account.two_factor_off": Case(_static("/account/two-factor/off"), method="POST"),
+    "account.recovery_codes": Case(_static("/account/two-factor/recovery-codes"), method="POST"),
     # meetings
     "meetings.index": Case(_static("/meetings")),
     "meetings.create": Case(_static("/meetings/new")),

@@ -15,6 +15,7 @@ from config import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "overleg"
 FEATURES = frozenset(
     {
+        "account",
         "dashboard",
         "directory",
         "meetings",
