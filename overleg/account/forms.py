@@ -22,16 +22,16 @@ class PasswordChangeForm(Form):
         validators=[DataRequired(_l("Vul je huidige wachtwoord in.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
+    password = PasswordField(
         _l("Nieuw wachtwoord"),
         validators=[DataRequired(_l("Vul een nieuw wachtwoord in.")), Length(max=1000)],
         render_kw={"autocomplete": "new-password"},
     )
-    new_password_repeat = PasswordField(
+    password_repeat = PasswordField(
         _l("Nieuw wachtwoord, nog eens"),
         validators=[
             DataRequired(_l("Vul het nieuwe wachtwoord nog eens in.")),
-            EqualTo("new_password", _l("De twee nieuwe wachtwoorden verschillen.")),
+            EqualTo("password", _l("De twee nieuwe wachtwoorden verschillen.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -16,7 +16,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from wtforms import Field
 
-from overleg.account import services as account
 from overleg.account.forms import (
     AccountLanguageForm,
     PasswordChangeForm,
@@ -24,7 +23,7 @@ from overleg.account.forms import (
     TwoFactorOffForm,
     TwoFactorSetUpForm,
 )
-from overleg.auth import services, two_factor
+from overleg.auth import accounts, services, two_factor
 from overleg.auth.permissions import Access, access, current_account, two_factor_required
 from overleg.auth.settings import client_address, hasher, login_policy
 from overleg.dashboard.services import remember_language
@@ -98,8 +97,12 @@ def change_password() -> ViewResponse:
             _("Dit is niet je huidige wachtwoord."),
         ):
             with refusals_on(form) as outcome:
-                account.change_password(
-                    user, form.new_password.data or "", hasher(), keep_token=user.session_token
+                accounts.set_password(
+                    user,
+                    form.password.data or "",
+                    hasher=hasher(),
+                    actor=user,
+                    keep_token=user.session_token,
                 )
             if outcome.accepted:
                 flash(_("Je wachtwoord is gewijzigd. Je bent overal elders afgemeld."), "success")

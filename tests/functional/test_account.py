@@ -44,8 +44,8 @@ def _change(client, current=TEST_PASSWORD, new=NEW_PASSWORD, repeat=None):  # ty
         "/account/password",
         {
             "current_password": current,
-            "new_password": new,
-            "new_password_repeat": new if repeat is None else repeat,
+            "password": new,
+            "password_repeat": new if repeat is None else repeat,
         },
     )
 
@@ -61,7 +61,7 @@ def test_changing_the_password_ends_the_other_sessions(app, client, world: World
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
     assert other.get("/").headers["Location"].startswith("/login")
     assert client.get("/").status_code == 200
-    assert "user.password_changed" in actions()
+    assert "user.password_set" in actions()
     client.delete_cookie("session")
     refused = post_form(client, "/login", {"email": world.coordinator.email, "password": "x"})
     assert refused.status_code == 200
@@ -79,7 +79,7 @@ def test_a_wrong_current_password_is_refused_and_counted(client, world: World):
         .where(LoginAttempt.succeeded.is_(False))
     )
     assert failed == 1
-    assert "user.password_changed" not in actions()
+    assert "user.password_set" not in actions()
 
 
 def test_wrong_current_passwords_are_throttled(app, client, world: World):
@@ -88,7 +88,7 @@ def test_wrong_current_passwords_are_throttled(app, client, world: World):
         _change(client, current="fout")
     response = _change(client)
     assert "Te veel mislukte pogingen" in response.get_data(as_text=True)
-    assert "user.password_changed" not in actions()
+    assert "user.password_set" not in actions()
 
 
 def test_the_new_password_twice_and_by_the_policy(client, world: World):
@@ -99,8 +99,8 @@ def test_the_new_password_twice_and_by_the_policy(client, world: World):
     response = _change(client, new="kort")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'id="new_password-error"' in html
-    assert "user.password_changed" not in actions()
+    assert 'id="password-error"' in html
+    assert "user.password_set" not in actions()
 
 
 def test_empty_password_fields_are_asked_for(client, world: World):
@@ -117,12 +117,12 @@ def test_the_password_form_needs_its_csrf_token(client, world: World):
         "/account/password",
         data={
             "current_password": TEST_PASSWORD,
-            "new_password": NEW_PASSWORD,
-            "new_password_repeat": NEW_PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_repeat": NEW_PASSWORD,
         },
     )
     assert response.status_code == 400
-    assert "user.password_changed" not in actions()
+    assert "user.password_set" not in actions()
 
 
 # --- language -----------------------------------------------------------------------------
