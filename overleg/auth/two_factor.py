@@ -28,7 +28,7 @@ from overleg.audit import services as audit
 from overleg.auth.permissions import two_factor_required
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
-from overleg.models import RecoveryCode, User
+from overleg.models import Platform, RecoveryCode, User
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # one step before and after the current one
@@ -183,3 +183,26 @@ def renew_recovery_codes(user: User) -> list[str]:
     codes = new_recovery_codes(user)
     audit.record(user, "user.recovery_codes_renewed", user, summary="Nieuwe herstelcodes gemaakt")
     return codes
+
+
+def require_for_coordinators(platform: Platform, required: bool, *, actor: User) -> None:
+    """The platform setting: coordinators log in with two-factor (those without it set it up at
+    their next request). Who switches it on has two-factor already, or would be locked in the
+    set-up at once."""
+    if platform.require_two_factor_for_coordinators == required:
+        return
+    if required and not actor.two_factor_enabled:
+        raise Refusal(
+            _l("Zet eerst voor jezelf tweestapsverificatie aan."), field="require_two_factor"
+        )
+    platform.require_two_factor_for_coordinators = required
+    audit.record(
+        actor,
+        "platform.two_factor_required" if required else "platform.two_factor_optional",
+        platform,
+        summary=(
+            "Tweestapsverificatie verplicht voor coördinatoren"
+            if required
+            else "Tweestapsverificatie niet meer verplicht voor coördinatoren"
+        ),
+    )

@@ -319,3 +319,47 @@ def test_the_feed_is_made_renewed_and_revoked_from_the_account_page(client, worl
     # An outside target is not followed.
     elsewhere = post_form(client, "/calendar/subscription", {"next": "https://evil.example/"})
     assert elsewhere.headers["Location"] == "/calendar/subscription"
+
+
+# --- the platform setting (coordinators) -----------------------------------------------------
+
+
+def test_a_coordinator_requires_two_factor_of_the_coordinators(client, world: World):
+    switch_on(world.coordinator)
+    login_with_code(client, world.coordinator)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Coördinatoren melden zich aan met tweestapsverificatie" in page
+    response = post_form(client, "/account/platform/two-factor", {"require_two_factor": "y"})
+    assert response.headers["Location"] == "/account"
+    db.session.refresh(world.platform)
+    assert world.platform.require_two_factor_for_coordinators
+    assert actions()[-1] == "platform.two_factor_required"
+    # The other platform is untouched.
+    db.session.refresh(world.outsider)
+    assert not world.outsider.platform.require_two_factor_for_coordinators
+    post_form(client, "/account/platform/two-factor", {})
+    db.session.refresh(world.platform)
+    assert not world.platform.require_two_factor_for_coordinators
+    assert actions()[-1] == "platform.two_factor_optional"
+
+
+def test_who_has_no_two_factor_cannot_require_it(client, world: World):
+    login(client, world.coordinator)
+    response = post_form(client, "/account/platform/two-factor", {"require_two_factor": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Zet eerst voor jezelf tweestapsverificatie aan." in html
+    assert (
+        'id="require_two_factor" name="require_two_factor" type="checkbox" value="y" checked'
+        in html
+        or "checked" in html
+    )
+    db.session.refresh(world.platform)
+    assert not world.platform.require_two_factor_for_coordinators
+
+
+def test_only_coordinators_see_the_platform_setting(client, world: World):
+    login(client, world.secretary)
+    assert "Coördinatoren melden zich aan" not in client.get("/account").get_data(as_text=True)
+    response = post_form(client, "/account/platform/two-factor", {"require_two_factor": "y"})
+    assert response.status_code == 403
