@@ -20,7 +20,7 @@ LIFETIME = timedelta(minutes=5)
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:32]
 
 
 def hold(user: User, next_target: str | None, now: datetime) -> None:
