@@ -173,10 +173,29 @@ def switch_off(user: User) -> None:
         raise Refusal(
             _l("Tweestapsverificatie is verplicht voor coördinatoren van dit platform."),
         )
+    _forget(user)
+    audit.record(user, "user.two_factor_off", user, summary="Tweestapsverificatie uitgezet")
+
+
+def reset(user: User, *, actor: User | None) -> None:
+    """Switch two-factor off for someone who lost both the app and the recovery codes (on the
+    command line, after checking who asks). Where the platform requires it, the coordinator
+    sets it up again at the next login."""
+    if not user.two_factor_enabled:
+        return
+    _forget(user)
+    audit.record(
+        actor,
+        "user.two_factor_reset",
+        user,
+        summary=f"Tweestapsverificatie van {user.name} <{user.email}> uitgezet",
+    )
+
+
+def _forget(user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     user.recovery_codes.clear()
-    audit.record(user, "user.two_factor_off", user, summary="Tweestapsverificatie uitgezet")
 
 
 def renew_recovery_codes(user: User) -> list[str]:

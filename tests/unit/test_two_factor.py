@@ -175,3 +175,20 @@ def test_a_failed_recheck_counts_and_is_throttled(app):
         services.recheck(user, lambda: True, "10.0.0.1", policy, NOW)
     assert refused.value.reason == "throttled"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 2
+
+
+def test_a_reset_for_someone_who_lost_everything(app):
+    user = _user()
+    two_factor.new_recovery_codes(user)
+    two_factor.reset(user, actor=None)
+    db.session.flush()
+    assert not user.two_factor_enabled
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
+    entry = db.session.scalar(sa.select(AuditEntry))
+    assert (entry.action, entry.user_id, entry.object_id) == (
+        "user.two_factor_reset",
+        None,
+        user.id,
+    )
+    two_factor.reset(user, actor=None)  # nothing to do: no second entry
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
