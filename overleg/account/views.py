@@ -28,7 +28,7 @@ from overleg.auth import accounts, services, two_factor
 from overleg.auth.permissions import Access, access, current_account, two_factor_required
 from overleg.auth.settings import client_address, hasher, login_policy
 from overleg.dashboard.services import remember_language
-from overleg.feeds.services import webcal
+from overleg.feeds.services import user_feed_links
 from overleg.models import Role, User
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
@@ -48,9 +48,6 @@ def _page(status: int = 200, **forms: Any) -> ViewResponse:
     language_form = forms.get("language_form") or AccountLanguageForm(formdata=None)
     if "language_form" not in forms:
         language_form.language.data = current_locale()
-    feed_url = ""
-    if user.feed_token:
-        feed_url = url_for("feeds.user_feed", token=user.feed_token, _external=True)
     return render_template(
         "account/index.html",
         user=user,
@@ -62,8 +59,7 @@ def _page(status: int = 200, **forms: Any) -> ViewResponse:
         platform_form=forms.get("platform_form") or _platform_form(user),
         recovery_codes_left=two_factor.unused_recovery_codes(user),
         two_factor_required=two_factor_required(user),
-        feed_url=feed_url,
-        webcal_url=webcal(feed_url) if feed_url else "",
+        **user_feed_links(user, str(current_app.config.get("BASE_URL", "")).rstrip("/")),
     ), status
 
 

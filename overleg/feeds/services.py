@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -204,6 +205,15 @@ def revoke_user_feed(user: User) -> None:
         return
     user.feed_token = None
     audit.record(user, "user.revoke_feed", user, summary="Agenda-abonnement ingetrokken")
+
+
+def user_feed_links(user: User, base_url: str) -> dict[str, str]:
+    """The address of the user's feed (on `base_url`) and its webcal:// form (empty without a
+    feed). Needs an app context (url_for)."""
+    if not user.feed_token:
+        return {"feed_url": "", "webcal_url": ""}
+    feed_url = f"{base_url}{url_for('feeds.user_feed', token=user.feed_token)}"
+    return {"feed_url": feed_url, "webcal_url": webcal(feed_url)}
 
 
 def webcal(url: str) -> str:

@@ -130,15 +130,8 @@ def subscription() -> ViewResponse:
         services.renew_user_feed(user)
         flash(_("Uw agenda-abonnement heeft een nieuw adres; het oude werkt niet meer."), "success")
         return redirect(_back_to_subscription())
-    feed_url = ""
-    if user.feed_token:
-        feed_url = f"{_base_url()}{url_for('feeds.user_feed', token=user.feed_token)}"
-    return render_template(
-        "feeds/subscription.html",
-        form=form,
-        feed_url=feed_url,
-        webcal_url=services.webcal(feed_url) if feed_url else "",
-    )
+    links = services.user_feed_links(user, _base_url())
+    return render_template("feeds/subscription.html", form=form, **links)
 
 
 @bp.route("/subscription/revoke", methods=["POST"])
