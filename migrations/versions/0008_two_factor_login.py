@@ -1,8 +1,8 @@
 """two-factor login: the TOTP secret and last step of a user, recovery codes, and the platform
 setting that requires two-factor for coordinators
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 10:18:21.478599
 
 """
@@ -14,8 +14,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
