@@ -234,7 +234,6 @@ CASES: dict[str, Case] = {
     "auth.logout": Case(_static("/logout"), method="POST"),
     "auth.forgot_password": Case(_static("/password/forgot")),
     "auth.set_password": Case(lambda objects, side: objects["account_link"][side].path),
-
     "auth.login_code": Case(_static("/login/code")),
     # Mijn account (issue 12): every user, about their own account only
     "account.index": Case(_static("/account")),
