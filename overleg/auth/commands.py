@@ -1,4 +1,5 @@
-"""flask --app overleg users create|list|deactivate: accounts from the command line.
+"""flask --app overleg users create|list|deactivate|two-factor-off: accounts from the command
+line.
 
 `users create` makes a user without a password and prints only the one-time link to set one on
 standard output (so a script can take it), messages go to standard error; the same link is
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from overleg.auth import accounts
+from overleg.auth import accounts, two_factor
 from overleg.extensions import db
 from overleg.lib.dates import short_datetime
 from overleg.lib.refusal import Refusal
@@ -145,3 +146,19 @@ def deactivate_command(email: str) -> None:
         raise _refused(refusal) from None
     db.session.commit()
     click.echo(_("Gedeactiveerd: %(email)s", email=user.email), err=True)
+
+
+@users_group.command("two-factor-off")
+@click.argument("email")
+@with_appcontext
+def two_factor_off_command(email: str) -> None:
+    """Switch two-factor off for someone who lost both the app and the recovery codes (check who
+    asks first). A coordinator whose platform requires it sets it up again at the next login."""
+    user = _user(email)
+    if not user.two_factor_enabled:
+        raise click.ClickException(
+            _("%(email)s heeft geen tweestapsverificatie aan.", email=user.email)
+        )
+    two_factor.reset(user, actor=None)
+    db.session.commit()
+    click.echo(_("Tweestapsverificatie uitgezet voor %(email)s.", email=user.email), err=True)

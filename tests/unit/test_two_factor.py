@@ -192,3 +192,19 @@ def test_a_reset_for_someone_who_lost_everything(app):
     )
     two_factor.reset(user, actor=None)  # nothing to do: no second entry
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
+
+
+def test_the_command_line_switches_two_factor_off(app, runner):
+    user = _user()
+    two_factor.new_recovery_codes(user)
+    db.session.commit()
+    result = runner.invoke(args=["users", "two-factor-off", user.email.upper()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not db.session.get(type(user), user.id).two_factor_enabled
+    assert db.session.scalar(sa.select(AuditEntry.action)) == "user.two_factor_reset"
+    again = runner.invoke(args=["users", "two-factor-off", user.email])
+    assert again.exit_code == 1
+    assert "geen tweestapsverificatie" in again.output
+    unknown = runner.invoke(args=["users", "two-factor-off", "niemand@example.be"])
+    assert unknown.exit_code == 1
