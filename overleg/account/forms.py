@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
+from overleg.auth.forms import SetPasswordForm
 from overleg.web.forms import Form, choices
 
 CODE_KW = {
@@ -16,24 +17,13 @@ CODE_KW = {
 }
 
 
-class PasswordChangeForm(Form):
+class PasswordChangeForm(SetPasswordForm):
+    """The new password twice (as through a one-time link), and the current one."""
+
     current_password = PasswordField(
         _l("Huidig wachtwoord"),
         validators=[DataRequired(_l("Vul je huidige wachtwoord in.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
-    )
-    password = PasswordField(
-        _l("Nieuw wachtwoord"),
-        validators=[DataRequired(_l("Vul een nieuw wachtwoord in.")), Length(max=1000)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_repeat = PasswordField(
-        _l("Nieuw wachtwoord, nog eens"),
-        validators=[
-            DataRequired(_l("Vul het nieuwe wachtwoord nog eens in.")),
-            EqualTo("password", _l("De twee nieuwe wachtwoorden verschillen.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )
 
 

@@ -45,7 +45,7 @@ def _change(client, current=TEST_PASSWORD, new=NEW_PASSWORD, repeat=None):  # ty
         {
             "current_password": current,
             "password": new,
-            "password_repeat": new if repeat is None else repeat,
+            "confirm": new if repeat is None else repeat,
         },
     )
 
@@ -95,7 +95,7 @@ def test_the_new_password_twice_and_by_the_policy(client, world: World):
     login(client, world.coordinator)
     response = _change(client, repeat="iets anders dan het eerste")
     assert response.status_code == 200
-    assert "De twee nieuwe wachtwoorden verschillen." in response.get_data(as_text=True)
+    assert "De twee wachtwoorden komen niet overeen." in response.get_data(as_text=True)
     response = _change(client, new="kort")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -108,7 +108,7 @@ def test_empty_password_fields_are_asked_for(client, world: World):
     response = _change(client, current="", new="", repeat="")
     html = response.get_data(as_text=True)
     assert "Vul je huidige wachtwoord in." in html
-    assert "Vul een nieuw wachtwoord in." in html
+    assert "Kies een wachtwoord." in html
 
 
 def test_the_password_form_needs_its_csrf_token(client, world: World):
@@ -118,7 +118,7 @@ def test_the_password_form_needs_its_csrf_token(client, world: World):
         data={
             "current_password": TEST_PASSWORD,
             "password": NEW_PASSWORD,
-            "password_repeat": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
         },
     )
     assert response.status_code == 400
