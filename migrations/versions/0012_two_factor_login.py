@@ -1,8 +1,8 @@
 """two-factor login: the TOTP secret and last step of a user, recovery codes, and the platform
 setting that requires two-factor for coordinators
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 10:18:21.478599
 
 """
@@ -14,8 +14,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0009"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
