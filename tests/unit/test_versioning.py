@@ -251,6 +251,7 @@ def test_every_edited_model_is_versioned():
         "Meeting",
         "Municipality",
         "Organisation",
+        "Platform",
         "StandingInvitee",
         "Theme",
         "User",
