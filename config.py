@@ -111,6 +111,10 @@ class Config:
     IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "processed")
     IMAP_REJECTED_FOLDER = os.environ.get("IMAP_REJECTED_FOLDER", "rejected")
     IMAP_TIMEOUT_SECONDS = _int("IMAP_TIMEOUT_SECONDS", 30)
+
+    # The notice period: invitations go out this many days before the meeting at the latest
+    # (the dashboard lists the meetings this close whose invitations are not sent).
+    INVITATION_NOTICE_DAYS = _int("INVITATION_NOTICE_DAYS", 8)
     # Attach the agenda PDF to invitation mails (rendered once per meeting and send).
     ATTACH_AGENDA_PDF = _bool("ATTACH_AGENDA_PDF", True)
 

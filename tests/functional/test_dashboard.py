@@ -29,3 +29,90 @@ def test_reader_gets_no_plan_links(client, world):
     body = client.get("/").get_data(as_text=True)
     assert "/meetings/new" not in body
     assert "Noorderdorp" in body  # still listed as a municipality without meeting
+
+
+# --- Wat wacht op mij (issue 14) ---------------------------------------------------------------
+
+
+def _waiting_section(body: str) -> str:
+    start = body.index('aria-labelledby="waiting-heading"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_the_coordinator_sees_what_is_waiting_with_links(client, world):
+    from datetime import UTC, datetime
+
+    from tests.unit.test_waiting import busy
+
+    ids = busy(world.north, datetime.now(UTC))
+    login(client, world.coordinator)
+    section = _waiting_section(client.get("/").get_data(as_text=True))
+    assert '<h2 id="waiting-heading">Wat wacht op mij</h2>' in section
+    assert f'href="/meetings/{ids["invitations"]}/invitations/send"' in section
+    assert f'href="/meetings/{ids["unanswered"]}/reminders/send"' in section
+    assert f'href="/meetings/{ids["approval"]}/minutes"' in section
+    assert 'href="/outbox?status=failed"' in section
+    assert 'href="/planning/compliance?year=' in section
+    assert "<ul" in section and "dingen wachten op u." in section
+
+
+def test_the_secretary_sees_their_minutes_and_action_points_only(client, world):
+    from datetime import UTC, datetime
+
+    from tests.unit.test_waiting import busy
+
+    now = datetime.now(UTC)
+    north = busy(world.north, now)
+    south = busy(world.south, now, tag=" zuid")
+    login(client, world.secretary)
+    section = _waiting_section(client.get("/").get_data(as_text=True))
+    assert f'href="/meetings/{north["minutes"]}/minutes"' in section
+    assert f"/meetings/{south['minutes']}/" not in section
+    assert "/outbox" not in section and "reminders/send" not in section
+
+
+def test_nothing_waiting_says_so(client, world):
+    login(client, world.secretary)
+    section = _waiting_section(client.get("/").get_data(as_text=True))
+    assert "Er wacht niets op u." in section
+    assert "<ul" not in section
+
+
+def test_a_reader_gets_no_to_do_list(client, world):
+    from datetime import UTC, datetime
+
+    from tests.unit.test_waiting import busy
+
+    busy(world.north, datetime.now(UTC))
+    login(client, world.reader)
+    body = client.get("/").get_data(as_text=True)
+    assert "waiting-heading" not in body
+
+
+def _dashboard_queries(client, users) -> list[int]:  # type: ignore[no-untyped-def]
+    from tests.functional.test_directory_municipalities import count_queries
+
+    counts = []
+    for user in users:
+        client.delete_cookie("session")
+        login(client, user)
+        client.get("/")
+        with count_queries() as statements:
+            assert client.get("/").status_code == 200
+        counts.append(len(statements))
+    return counts
+
+
+def test_the_dashboard_issues_as_many_queries_with_ten_times_the_work(client, world):
+    from datetime import UTC, datetime
+
+    from tests.unit.test_waiting import busy
+
+    now = datetime.now(UTC)
+    users = (world.coordinator, world.secretary)
+    busy(world.north, now)
+    small = _dashboard_queries(client, users)
+    for n in range(5):
+        busy(world.north, now, tag=f" {n}")
+        busy(world.south, now, tag=f" {n}")
+    assert _dashboard_queries(client, users) == small

@@ -110,6 +110,28 @@ def test_dashboard_in_english(english_app):
     assert " at " in page
 
 
+def test_what_is_waiting_in_english(english_app):
+    from datetime import UTC, datetime
+
+    from tests.conftest import build_world
+    from tests.unit.test_waiting import busy
+
+    world = build_world()
+    busy(world.south, datetime.now(UTC))
+    client = english_app.test_client()
+    login(client, world.coordinator)
+    _choose_english(client)
+    page = client.get("/").get_data(as_text=True)
+    assert "What is waiting for me" in page
+    assert "2 invitations still to send for" in page
+    assert "1 message could not be delivered." in page
+    assert "Wat wacht op mij" not in page
+    client = english_app.test_client()
+    login(client, world.secretary)
+    _choose_english(client)
+    assert "Nothing is waiting for you." in client.get("/").get_data(as_text=True)
+
+
 # `_()` in templates is overleg's own shortcut (overleg.web.i18n._template_gettext) for what
 # jinja2.ext.i18n's new-style gettext does; it must give exactly the same text.
 TEMPLATE = (
