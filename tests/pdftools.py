@@ -27,6 +27,12 @@ def pdf_text(pdf: bytes) -> str:
     return " ".join(_run("pdftotext", pdf, "-enc", "UTF-8").split())
 
 
+def pdf_text_in_content_order(pdf: bytes) -> str:
+    """The text in the order it was drawn (a table cell by cell, not line by line across the
+    columns), whitespace collapsed to single spaces."""
+    return " ".join(_run("pdftotext", pdf, "-enc", "UTF-8", "-raw").split())
+
+
 def pdf_info(pdf: bytes) -> dict[str, str]:
     info = {}
     for line in _run("pdfinfo", pdf).splitlines():

@@ -58,6 +58,18 @@ class MeetingLine:
 
 
 @dataclass(frozen=True)
+class TopicGap:
+    """A mandatory topic not discussed often enough this year, and the next meeting whose agenda
+    could take it: the first one ahead that already has it on its agenda, else the first one
+    ahead (None: no meeting is planned any more this year)."""
+
+    theme: str
+    meeting_id: int | None = None
+    meeting_start: datetime | None = None
+    on_agenda: bool = False
+
+
+@dataclass(frozen=True)
 class MunicipalityCompliance:
     municipality_id: int
     slug: str
@@ -75,6 +87,8 @@ class MunicipalityCompliance:
     standing: Standing
     reasons: tuple[str, ...]  # codes: meetings_missing, topics_missing, minutes_late, ...
     meetings: tuple[MeetingLine, ...] = field(default=())
+    late_minutes: tuple[MeetingLine, ...] = ()  # the meetings counted in minutes_late
+    topic_gaps: tuple[TopicGap, ...] = ()  # one per name in topics_missing
 
     @property
     def overdue(self) -> bool:
@@ -168,6 +182,7 @@ class _MinutesTally:
     sent: int = 0
     late: int = 0  # not approved and sent MINUTES_GRACE_DAYS after the meeting
     last_sent: datetime | None = None
+    late_ids: set[int] = field(default_factory=set)
 
     def add(self, meeting: Meeting, minutes: Minutes | None, now: datetime) -> None:
         is_approved = minutes is not None and minutes.status is MinutesStatus.APPROVED
@@ -180,6 +195,7 @@ class _MinutesTally:
         grace_over = now - meeting.start_at > timedelta(days=MINUTES_GRACE_DAYS)
         if not (is_approved and sent_at is not None) and grace_over:
             self.late += 1
+            self.late_ids.add(meeting.id)
 
 
 def _compliance(
@@ -193,10 +209,12 @@ def _compliance(
         if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > rules.now
     ]
     mandatory = records.mandatory.get(m.platform_id, [])
-    covered, missing = _topics(held, mandatory, rules.topics_per_year)
+    covered, missing_themes = _topics(held, mandatory, rules.topics_per_year)
+    missing = tuple(t.name for t in missing_themes)
     tally = _MinutesTally()
     for meeting in held:
         tally.add(meeting, records.minutes.get(meeting.id), rules.now)
+    lines = tuple(_line(meeting, records.minutes.get(meeting.id)) for meeting in own)
     standing, reasons = _standing(
         m.meetings_per_year, len(held), len(upcoming), missing, tally.late, rules
     )
@@ -216,21 +234,34 @@ def _compliance(
         last_sent_to_agency_at=tally.last_sent,
         standing=standing,
         reasons=reasons,
-        meetings=tuple(_line(meeting, records.minutes.get(meeting.id)) for meeting in own),
+        meetings=lines,
+        late_minutes=tuple(line for line in lines if line.meeting_id in tally.late_ids),
+        topic_gaps=tuple(_gap(theme, upcoming) for theme in missing_themes),
     )
 
 
 def _topics(
     held: list[Meeting], mandatory: list[Theme], topics_per_year: int
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The mandatory themes discussed often enough at the held meetings, and the others."""
+) -> tuple[tuple[str, ...], tuple[Theme, ...]]:
+    """The names of the mandatory themes discussed often enough at the held meetings, and the
+    other themes."""
     counts: Counter[int] = Counter()
     for meeting in held:
         for theme_id in {i.theme_id for i in meeting.agenda_items if i.theme_id}:
             counts[theme_id] += 1
     covered = tuple(t.name for t in mandatory if counts[t.id] >= topics_per_year)
-    missing = tuple(t.name for t in mandatory if counts[t.id] < topics_per_year)
+    missing = tuple(t for t in mandatory if counts[t.id] < topics_per_year)
     return covered, missing
+
+
+def _gap(theme: Theme, upcoming: list[Meeting]) -> TopicGap:
+    """The missing `theme` and the meeting ahead (by date) whose agenda could take it."""
+    for meeting in upcoming:
+        if any(item.theme_id == theme.id for item in meeting.agenda_items):
+            return TopicGap(theme.name, meeting.id, meeting.start_at, on_agenda=True)
+    if upcoming:
+        return TopicGap(theme.name, upcoming[0].id, upcoming[0].start_at)
+    return TopicGap(theme.name)
 
 
 def _line(meeting: Meeting, minutes: Minutes | None) -> MeetingLine:

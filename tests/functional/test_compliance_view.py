@@ -77,3 +77,54 @@ def test_pdf_report(client, world):
     ).stdout.decode()
     assert f"Jaarverslag lokaal woonoverleg {YEAR}" in text
     assert "Noorderdorp" in text and "Zuiderdorp" in text and "Verweg" not in text
+
+
+def _flags(client, world, user):  # type: ignore[no-untyped-def]
+    """The held meeting with late minutes and the meeting ahead that could take the topics."""
+    from tests.pdftools import pdf_text_in_content_order
+
+    late = _held(world.north, 3)
+    ahead = factories.MeetingFactory(
+        municipality=world.north, start_at=datetime(YEAR, 11, 20, 9, tzinfo=UTC)
+    )
+    login(client, user)
+    html = client.get(f"/planning/compliance?year={YEAR}").get_data(as_text=True)
+    report = client.get(f"/planning/compliance/report.pdf?year={YEAR}").data
+    pdf = pdf_text_in_content_order(report)
+    return late, ahead, html, pdf
+
+
+def test_each_flag_names_the_meeting_and_links_to_it(client, world, monkeypatch):
+    from overleg.planning import views
+
+    monkeypatch.setattr(views, "utcnow", lambda: datetime(YEAR, 6, 1, tzinfo=UTC))
+    late, ahead, html, pdf = _flags(client, world, world.coordinator)
+    assert 'id="gemeente-noorderdorp"' in html
+    # The minutes not approved and sent a month after the meeting: which meeting, and where.
+    assert (
+        f'<a href="/meetings/{late.id}/minutes">verslag van 10 mrt 2025 nog niet geschreven</a>'
+    ) in html
+    # A mandatory topic not discussed yet, and the next meeting whose agenda could take it.
+    assert (
+        f'Geplande sociale woonprojecten: <a href="/meetings/{ahead.id}/agenda">'
+        "kan op de agenda van 20 nov 2025</a>"
+    ) in html
+    # The annual report says the same, without links.
+    assert "verslag van 10 mrt 2025 nog niet geschreven" in pdf
+    assert "Geplande sociale woonprojecten: kan op de agenda van 20 nov 2025" in pdf
+
+
+def test_a_reader_is_led_to_the_meeting_page(client, world, monkeypatch):
+    from overleg.planning import views
+
+    monkeypatch.setattr(views, "utcnow", lambda: datetime(YEAR, 6, 1, tzinfo=UTC))
+    _late, ahead, html, _pdf = _flags(client, world, world.reader)
+    assert f'<a href="/meetings/{ahead.id}">kan op de agenda van 20 nov 2025</a>' in html
+    assert f"/meetings/{ahead.id}/agenda" not in html
+
+
+def test_a_topic_with_no_meeting_left_says_so(client, world):
+    _held(world.north, 3)
+    login(client, world.coordinator)
+    html = client.get(f"/planning/compliance?year={YEAR}").get_data(as_text=True)
+    assert "Geplande sociale woonprojecten: geen vergadering meer gepland dit jaar" in html

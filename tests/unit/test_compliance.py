@@ -154,3 +154,34 @@ def test_each_platform_is_judged_by_its_own_mandatory_themes(app, world):
     assert north.topics_missing == tuple(t.name for t in _mandatory())
     assert extra.name in elsewhere.topics_missing
     assert extra.name not in north.topics_missing
+
+def test_the_late_minutes_name_their_meetings(app, world):
+    late = _held(world.north, 3)
+    sent = _held(world.north, 4)
+    _approve_and_send(sent, datetime(YEAR, 4, 20, tzinfo=UTC))
+    _held(world.north, 5)  # still inside the grace period on 1 June
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR, 6, 1, tzinfo=UTC))
+    assert [line.meeting_id for line in row.late_minutes] == [late.id]
+    assert row.late_minutes[0].minutes_status is None
+
+
+def test_a_missing_topic_points_at_the_next_meeting_whose_agenda_could_take_it(app, world):
+    themes = _mandatory()
+    _held(world.north, 3, themes[:3])
+    first = factories.MeetingFactory(
+        municipality=world.north, start_at=datetime(YEAR, 9, 8, 8, tzinfo=UTC)
+    )
+    second = factories.MeetingFactory(
+        municipality=world.north, start_at=datetime(YEAR, 11, 3, 8, tzinfo=UTC)
+    )
+    factories.AgendaItemFactory(meeting=second, theme_id=themes[4].id, title=themes[4].name)
+    db.session.commit()
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR, 6, 1, tzinfo=UTC))
+    gaps = {gap.theme: gap for gap in row.topic_gaps}
+    assert tuple(gaps) == row.topics_missing == (themes[3].name, themes[4].name)
+    assert (gaps[themes[3].name].meeting_id, gaps[themes[3].name].on_agenda) == (first.id, False)
+    assert (gaps[themes[4].name].meeting_id, gaps[themes[4].name].on_agenda) == (second.id, True)
+    assert gaps[themes[4].name].meeting_start == second.start_at
+    # Once the year is over no meeting can take them any more.
+    [row] = year_compliance([world.north], YEAR, now=datetime(YEAR + 1, 1, 5, tzinfo=UTC))
+    assert all(gap.meeting_id is None for gap in row.topic_gaps)
