@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
@@ -129,11 +128,17 @@ class _Rules:
 @dataclass(frozen=True)
 class _YearRecords:
     """The year's non-cancelled meetings per municipality, their minutes, the mandatory themes
-    of each platform's catalogue."""
+    of each platform's catalogue and, per meeting, the mandatory themes on its agenda (ids and
+    names, in agenda order: plain values, as loading thousands of agenda items as objects costs
+    more than all the rest)."""
 
     meetings: dict[int, list[Meeting]]
     minutes: dict[int, Minutes]  # by meeting id
     mandatory: dict[int, list[Theme]]  # by platform id
+    agenda: dict[int, list[tuple[int, str]]]  # by meeting id
+
+    def theme_ids(self, meeting: Meeting) -> set[int]:
+        return {theme_id for theme_id, _name in self.agenda.get(meeting.id, ())}
 
     @classmethod
     def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
@@ -146,7 +151,6 @@ class _YearRecords:
                     Meeting.start_at < end,
                     Meeting.status != MeetingStatus.CANCELLED,
                 )
-                .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.theme))
                 .order_by(Meeting.start_at)
             )
         )
@@ -171,7 +175,21 @@ class _YearRecords:
         by_municipality: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in meetings:
             by_municipality[meeting.municipality_id].append(meeting)
-        return cls(by_municipality, minutes, mandatory)
+        return cls(by_municipality, minutes, mandatory, _mandatory_agenda([m.id for m in meetings]))
+
+
+def _mandatory_agenda(meeting_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Per meeting, the mandatory themes of its agenda items (id, name) in agenda order."""
+    agenda: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(AgendaItem.meeting_id, Theme.id, Theme.name)
+        .join(Theme, AgendaItem.theme_id == Theme.id)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), Theme.is_mandatory.is_(True))
+        .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
+    )
+    for meeting_id, theme_id, name in rows:
+        agenda[meeting_id].append((theme_id, name))
+    return agenda
 
 
 @dataclass
@@ -209,12 +227,15 @@ def _compliance(
         if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > rules.now
     ]
     mandatory = records.mandatory.get(m.platform_id, [])
-    covered, missing_themes = _topics(held, mandatory, rules.topics_per_year)
+    covered, missing_themes = _topics(held, mandatory, records, rules.topics_per_year)
     missing = tuple(t.name for t in missing_themes)
     tally = _MinutesTally()
     for meeting in held:
         tally.add(meeting, records.minutes.get(meeting.id), rules.now)
-    lines = tuple(_line(meeting, records.minutes.get(meeting.id)) for meeting in own)
+    lines = tuple(
+        _line(meeting, records.minutes.get(meeting.id), records.agenda.get(meeting.id, []))
+        for meeting in own
+    )
     standing, reasons = _standing(
         m.meetings_per_year, len(held), len(upcoming), missing, tally.late, rules
     )
@@ -236,35 +257,36 @@ def _compliance(
         reasons=reasons,
         meetings=lines,
         late_minutes=tuple(line for line in lines if line.meeting_id in tally.late_ids),
-        topic_gaps=tuple(_gap(theme, upcoming) for theme in missing_themes),
+        topic_gaps=tuple(_gap(theme, upcoming, records) for theme in missing_themes),
     )
 
 
 def _topics(
-    held: list[Meeting], mandatory: list[Theme], topics_per_year: int
+    held: list[Meeting], mandatory: list[Theme], records: _YearRecords, topics_per_year: int
 ) -> tuple[tuple[str, ...], tuple[Theme, ...]]:
     """The names of the mandatory themes discussed often enough at the held meetings, and the
     other themes."""
     counts: Counter[int] = Counter()
     for meeting in held:
-        for theme_id in {i.theme_id for i in meeting.agenda_items if i.theme_id}:
-            counts[theme_id] += 1
+        counts.update(records.theme_ids(meeting))
     covered = tuple(t.name for t in mandatory if counts[t.id] >= topics_per_year)
     missing = tuple(t for t in mandatory if counts[t.id] < topics_per_year)
     return covered, missing
 
 
-def _gap(theme: Theme, upcoming: list[Meeting]) -> TopicGap:
+def _gap(theme: Theme, upcoming: list[Meeting], records: _YearRecords) -> TopicGap:
     """The missing `theme` and the meeting ahead (by date) whose agenda could take it."""
     for meeting in upcoming:
-        if any(item.theme_id == theme.id for item in meeting.agenda_items):
+        if theme.id in records.theme_ids(meeting):
             return TopicGap(theme.name, meeting.id, meeting.start_at, on_agenda=True)
     if upcoming:
         return TopicGap(theme.name, upcoming[0].id, upcoming[0].start_at)
     return TopicGap(theme.name)
 
 
-def _line(meeting: Meeting, minutes: Minutes | None) -> MeetingLine:
+def _line(
+    meeting: Meeting, minutes: Minutes | None, mandatory_themes: list[tuple[int, str]]
+) -> MeetingLine:
     return MeetingLine(
         meeting.id,
         meeting.start_at,
@@ -272,11 +294,7 @@ def _line(meeting: Meeting, minutes: Minutes | None) -> MeetingLine:
         minutes.status if minutes else None,
         minutes.approved_at if minutes else None,
         minutes.sent_to_agency_at if minutes else None,
-        tuple(
-            i.theme.name
-            for i in meeting.agenda_items
-            if i.theme is not None and i.theme.is_mandatory
-        ),
+        tuple(name for _id, name in mandatory_themes),
     )
 
 
