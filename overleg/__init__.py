@@ -79,6 +79,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from overleg.auth import permissions
+    from overleg.models import labels
     from overleg.web import i18n
 
     db.init_app(app)
@@ -96,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     )
     i18n.init_app(app)
     permissions.init_app(app)
+    app.jinja_env.globals["status_label"] = labels.label
 
 
 class DatabaseIdConverter(IntegerConverter):

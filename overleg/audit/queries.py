@@ -36,6 +36,10 @@ OBJECT_LABELS = {
     "outbox": _l("Uitgaande mail"),
     "feed": _l("Agendafeed"),
     "import": _l("Import"),
+    "poll": _l("Bevraging"),
+    "planning": _l("Jaarplanning"),
+    "mail": _l("Mail"),
+    "demo": _l("Demogegevens"),
     "export": _l("Export"),
 }
 
@@ -72,6 +76,27 @@ VERB_LABELS = {
     "revoke": _l("ingetrokken"),
     "import": _l("geïmporteerd"),
     "export": _l("geëxporteerd"),
+    "held": _l("gehouden"),
+    "send_invitations": _l("uitnodigingen verstuurd"),
+    "send_reminders": _l("herinneringen verstuurd"),
+    "revoke_link": _l("persoonlijke link ingetrokken"),
+    "renew_link": _l("nieuwe persoonlijke link"),
+    "substitute": _l("vervanger aangeduid"),
+    "substitute_withdrawn": _l("vervanger teruggetrokken"),
+    "answer": _l("beantwoord"),
+    "attendance": _l("aanwezigheden genoteerd"),
+    "guest_add": _l("gast toegevoegd"),
+    "guest_remove": _l("gast verwijderd"),
+    "correction": _l("correctie gestart"),
+    "to_draft": _l("terug in ontwerp"),
+    "start": _l("gestart"),
+    "remind": _l("herinnering verstuurd"),
+    "close": _l("afgesloten"),
+    "apply": _l("bevestigd"),
+    "resend": _l("opnieuw verstuurd"),
+    "load": _l("geladen"),
+    "revoke_feed": _l("agenda-abonnement ingetrokken"),
+    "renew_feed": _l("nieuw agenda-abonnement"),
 }
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from overleg.audit import queries
 from overleg.audit.forms import AuditFilterForm
+from overleg.audit.sentences import sentence
 from overleg.auth.permissions import Access, access
 from overleg.web.pagination import page_number
 
@@ -28,7 +29,7 @@ def index() -> str:
         form=form,
         page=page,
         municipalities={m.id: m for m in choices.municipalities},
-        action_label=queries.action_label,
+        sentence=sentence,
         object_links=queries.OBJECT_LINKS,
         field_label=queries.field_label,
     )

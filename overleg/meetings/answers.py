@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from overleg.audit import services as audit
@@ -35,6 +36,7 @@ from overleg.models import (
     MeetingStatus,
     RsvpStatus,
 )
+from overleg.models.labels import label
 from overleg.models.types import utcnow
 
 COMMENT_MAX = 2000
@@ -183,10 +185,18 @@ def actor_label(invitation: Invitation, source: AnswerSource = AnswerSource.LINK
     return f"{invitation.display_name} ({SOURCE_ACTORS[source]})"
 
 
+def _dutch(status: RsvpStatus) -> str:
+    """The answer in words for the (Dutch) summary the trail stores; the audit page shows it in
+    the reader's language from the entry's details (overleg/audit/sentences.py)."""
+    with force_locale("nl"):
+        return label(status).lower()
+
+
 def _record(meeting: Meeting, invitation: Invitation, outcome: AnswerOutcome) -> None:
     answer = outcome.answer
     summary = (
-        f"{meeting.title}: {invitation.display_name} antwoordde {answer.status.value} "
+        f"{meeting.title}: {invitation.display_name} antwoordde "
+        f"“{_dutch(answer.status)}” "
         f"via {SOURCE_ACTORS[answer.source]}"
     )
     if outcome.not_counted is NotCounted.EARLIER_VERSION:

@@ -20,6 +20,7 @@ from wtforms.widgets import Select
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
 from overleg.models import InviteeRole, MeetingStatus
+from overleg.models.labels import label
 from overleg.web.forms import DayField, Form, SubForm, WallTimeField, YearField, field_messages
 from overleg.web.versions import VersionedForm
 
@@ -60,12 +61,7 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 def status_choices() -> list[tuple[str, str]]:
-    return [
-        (MeetingStatus.PLANNED.value, str(_l("Gepland"))),
-        (MeetingStatus.INVITED.value, str(_l("Uitgenodigd"))),
-        (MeetingStatus.HELD.value, str(_l("Gehouden"))),
-        (MeetingStatus.CANCELLED.value, str(_l("Geannuleerd"))),
-    ]
+    return [(status.value, label(status)) for status in MeetingStatus]
 
 
 class _TimesMixin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from overleg.audit import services as audit
@@ -144,3 +145,32 @@ def test_entries_link_to_their_object_and_show_changes_in_dutch(client, world):
     assert f'href="/organisations/{org.id}"' in body
     assert "Organisatie gearchiveerd" in body
     assert "<del>Verplicht uitgenodigd</del> → <ins>Voorzitter</ins>" in body
+
+
+def test_the_trail_reads_as_sentences_in_dutch_and_english(client, world):
+    _entry(world.coordinator, "poll.start", world.north, "Bevraging voor noord", START)
+    entry = audit.record(
+        None,
+        "invitation.answer",
+        world.north,
+        municipality_id=world.north.id,
+        summary="Overleg noord",
+        details={"old": "needs-action", "new": "tentative"},
+        actor_label="An Peeters (persoonlijke link)",
+    )
+    entry.at = START
+    _entry(world.coordinator, "meeting.send_reminders", world.north, "Herinneringen", START)
+    db.session.commit()
+    login(client, world.coordinator)
+    body = _text(client.get("/audit"))
+    name = world.coordinator.name
+    assert f"{name} vroeg de genodigden naar hun beschikbaarheid" in body
+    assert "An Peeters (persoonlijke link) antwoordde misschien te komen" in body
+    assert f"{name} stuurde een herinnering aan wie nog niet antwoordde" in body
+    shown = re.sub(r'value="[^"]*"', "", body)  # the filter's option values are codes
+    for code in ("poll start", "poll.start", "tentative", "send_reminders", "send reminders"):
+        assert code not in shown
+    post_form(client, "/taal", {"language": "en", "next": "/audit"})
+    body = _text(client.get("/audit"))
+    assert f"{name} asked the invitees when they are available" in body
+    assert "answered that they might come" in body
