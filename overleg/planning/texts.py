@@ -129,6 +129,19 @@ def _poll_slot(p: Params) -> str:
 
 _NOTES: dict[str, Callable[[Params], str]] = {
     "all_preferences_kept": lambda p: _("Alle voorkeuren gehaald."),
+    "preferences_kept_busy_week": lambda p: _(
+        "Dag en uur naar wens, maar in een drukke week: er was geen rustigere."
+    ),
+    "no_better_slot": lambda p: _(
+        "Geen beter moment: de periode, de vrije dagen en het tijdvenster laten dit als beste over."
+    ),
+    "poll_declined_better": lambda p: _n(
+        "Een moment dat beter bij de voorkeuren paste, past volgens de bevraging niet voor "
+        "%(num)s genodigde.",
+        "Een moment dat beter bij de voorkeuren paste, past volgens de bevraging niet voor "
+        "%(num)s genodigden.",
+        _number(p, "declined"),
+    ),
     "quieter_week": lambda p: _(
         "Een rustigere week gekozen: de betere momenten vielen in een drukke week."
     ),
@@ -141,14 +154,15 @@ _NOTES: dict[str, Callable[[Params], str]] = {
         time=_time(p["time"]),
         preferred=_time(p["preferred"]),
     ),
+    # Last year's date, never the date in the planned year (that is the proposal's own).
     "rhythm_kept": lambda p: _(
-        "Zelfde ritme als vorig jaar (%(target)s).", target=_day(p["target"])
+        "Zelfde ritme als vorig jaar (toen %(last)s).", last=_day(p["last"])
     ),
     "rhythm_given_up": lambda p: _n(
-        "%(num)s week naast het ritme van vorig jaar (%(target)s).",
-        "%(num)s weken naast het ritme van vorig jaar (%(target)s).",
+        "%(num)s week naast het ritme van vorig jaar (toen %(last)s).",
+        "%(num)s weken naast het ritme van vorig jaar (toen %(last)s).",
         _number(p, "weeks"),
-        target=_day(p["target"]),
+        last=_day(p["last"]),
     ),
     "poll_slot": _poll_slot,
     "busy_week": lambda p: _(

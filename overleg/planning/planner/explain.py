@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from overleg.planning.planner.occupancy import Meeting, Slot
-from overleg.planning.planner.problem import QUARTER, as_time, minutes, rhythm_target, rhythm_weeks
+from overleg.planning.planner.problem import (
+    QUARTER,
+    RHYTHM_DAYS,
+    as_time,
+    minutes,
+    rhythm_target,
+    rhythm_weeks,
+)
 from overleg.planning.planner.result import Note, Problem
 
 if TYPE_CHECKING:
@@ -27,20 +34,48 @@ def explain(planner: Planner, meeting: Meeting, slot: Slot) -> tuple[list[Note],
     _, day_ord, _start = slot
     planner.unplace(meeting, slot)
     load = planner.load_cost(meeting, day_ord)
-    cheaper = takewhile(lambda cand: cand[0] < slot[0], meeting.candidates)
+    cheaper = list(takewhile(lambda cand: cand[0] < slot[0], meeting.candidates))
     blocked = _blocked(planner, meeting, cheaper)
     planner.place(meeting, slot)
-    if slot[0] == 0:
-        notes.insert(0, Note("all_preferences_kept"))
-    elif blocked.rules:
-        by = tuple(s for s, _ in blocked.by.most_common(3))
-        rules = tuple(sorted(blocked.rules))
-        notes.insert(0, Note("better_slots_taken", {"rules": rules, "by": by}))
-    else:
-        notes.insert(0, Note("quieter_week"))
+    notes.insert(0, _headline(slot, bool(cheaper), blocked, load))
+    declined = _declined_better(planner, meeting, slot)
+    if declined:
+        notes.insert(1, Note("poll_declined_better", {"declined": declined}))
     if load:
         notes.append(Note("busy_week", {"people": load // max(1, planner.weights.load)}))
     return notes, slot[0] + load
+
+
+def _headline(slot: Slot, any_cheaper: bool, blocked: _Blocked, load: int) -> Note:
+    """The first note: whether the preferences were kept, and if not, why no better slot.
+    "All preferences kept" only when the week is not busy either (that is a preference too)."""
+    if slot[0] == 0:
+        return Note("preferences_kept_busy_week" if load else "all_preferences_kept")
+    if blocked.rules:
+        by = tuple(s for s, _ in blocked.by.most_common(3))
+        return Note("better_slots_taken", {"rules": tuple(sorted(blocked.rules)), "by": by})
+    if any_cheaper:
+        return Note("quieter_week")  # a cheaper slot was free: its week was busier
+    return Note("no_better_slot")
+
+
+def _declined_better(planner: Planner, meeting: Meeting, slot: Slot) -> int:
+    """How many invitees said in the poll that a slot closer to the preferences does not suit
+    them (the most for one such slot); 0 when the poll answers were not the reason."""
+    disliked = planner.dislikes.get(meeting.request.id, {})
+    if not disliked:
+        return 0
+    weight = planner.weights.poll_declined
+
+    def declines(cand: Slot) -> int:
+        return disliked.get((cand[1], cand[2]), 0)
+
+    def preference(cand: Slot) -> int:
+        return cand[0] - weight * declines(cand)
+
+    return max(
+        (declines(c) for c in meeting.candidates if preference(c) < preference(slot)), default=0
+    )
 
 
 def _preference_notes(planner: Planner, meeting: Meeting, slot: Slot) -> list[Note]:
@@ -63,7 +98,8 @@ def _preference_notes(planner: Planner, meeting: Meeting, slot: Slot) -> list[No
     if target is not None:
         weeks = rhythm_weeks(day_ord - target.toordinal())
         code = "rhythm_kept" if weeks == 0 else "rhythm_given_up"
-        notes.append(Note(code, {"target": target, "weeks": weeks}))
+        last = target - timedelta(days=RHYTHM_DAYS)  # the date last year: never this year's
+        notes.append(Note(code, {"target": target, "last": last, "weeks": weeks}))
     if m.id in problem.offered:
         declined = planner.dislikes.get(m.id, {}).get((day_ord, start), 0)
         notes.append(Note("poll_slot", {"declined": declined}))

@@ -152,9 +152,12 @@ def start_minutes(request: MunicipalityRequest, step: int) -> list[int]:
     return list(range(first, last + 1, step))
 
 
+RHYTHM_DAYS = 364  # last year's date moved on by 52 weeks: the same weekday
+
+
 def rhythm_targets(request: MunicipalityRequest, start: date, end: date) -> list[date | None]:
     """Per meeting to place, last year's date moved one year on (same weekday), if any."""
-    targets = [d + timedelta(days=364) for d in sorted(request.last_year)]
+    targets = [d + timedelta(days=RHYTHM_DAYS) for d in sorted(request.last_year)]
     spacing = request.min_spacing_days
     usable = [
         t
