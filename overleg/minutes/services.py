@@ -37,6 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.audit import services as audit
 from overleg.extensions import db
+from overleg.lib.dates import to_local
 from overleg.lib.pdf import (
     RenderedPdf,
     platform_resources,
@@ -119,7 +120,12 @@ def ensure_minutes(meeting: Meeting, *, user: User | None = None) -> Minutes:
     if minutes is not None:
         return minutes
     _refuse_cancelled(meeting)
-    minutes = Minutes(meeting=meeting, status=MinutesStatus.DRAFT)
+    minutes = Minutes(
+        meeting=meeting,
+        status=MinutesStatus.DRAFT,
+        chair_invitation_id=_role_holder(meeting, InviteeRole.CHAIR),
+        minute_taker_invitation_id=_role_holder(meeting, InviteeRole.SECRETARY),
+    )
     db.session.add(minutes)
     db.session.flush()
     audit.record(
@@ -130,6 +136,13 @@ def ensure_minutes(meeting: Meeting, *, user: User | None = None) -> Minutes:
         summary=f"Verslag gestart: {meeting.title}",
     )
     return minutes
+
+
+def _role_holder(meeting: Meeting, role: InviteeRole) -> int | None:
+    """The invitation of the meeting's invitee with this role (chair, secretary), if exactly one:
+    the minutes start with them as chair and minute taker."""
+    holders = [i.id for i in meeting.invitations if i.role is role and not i.is_guest]
+    return holders[0] if len(holders) == 1 else None
 
 
 def _other_meetings(meeting: Meeting) -> sa.Select[Meeting]:
@@ -608,6 +621,12 @@ class _PointFields:
         )
 
 
+def _row_field(index: int) -> Callable[[str], str]:
+    """The form field name of an action point row's field, as the editor names it
+    ("action_points-2-description"), so a refusal lands on that row."""
+    return lambda name: f"action_points-{index}-{name}"
+
+
 class _ActionPointsEditor:
     """Adds, changes and removes the action points decided at one meeting."""
 
@@ -623,14 +642,14 @@ class _ActionPointsEditor:
         self.kept = len(self.current)
 
     def save(self, rows: Sequence[ActionPointData]) -> None:
-        for data in rows:
+        for index, data in enumerate(rows):
             point = self.current.get(data.id) if data.id is not None else None
             if data.id is not None and point is None:
                 continue  # removed in the meantime or not of this meeting
             if point is not None and data.delete:
                 self._remove(point)
                 continue
-            fields = self._checked(data, is_new=point is None)
+            fields = self._checked(data, _row_field(index), is_new=point is None)
             if fields is None:
                 continue  # an empty row of the form
             if point is None:
@@ -639,16 +658,30 @@ class _ActionPointsEditor:
                 self.result.points_changed += 1
             self._apply(point, fields)
 
-    def _checked(self, data: ActionPointData, *, is_new: bool) -> _PointFields | None:
-        """The row's fields, refused when they break a rule; None for an empty new row."""
-        description = _text(data.description, ACTION_MAX, _l("Het actiepunt"), "description")
+    def _checked(
+        self, data: ActionPointData, row: Callable[[str], str], *, is_new: bool
+    ) -> _PointFields | None:
+        """The row's fields, refused (on the row's field) when they break a rule; None for an
+        empty new row. A new row with an owner or a date but no description is refused, not
+        dropped: what was typed would be lost without a word."""
+        description = _text(data.description, ACTION_MAX, _l("Het actiepunt"), row("description"))
         if not description:
-            if is_new:
+            if is_new and not data.owner and data.due_date is None:
                 return None
-            raise Refusal(_l("Beschrijf het actiepunt of duid het aan om te verwijderen."))
+            if is_new:
+                raise Refusal(
+                    _l("Beschrijf het actiepunt: er is een eigenaar of datum ingevuld."),
+                    field=row("description"),
+                )
+            raise Refusal(
+                _l("Beschrijf het actiepunt of duid het aan om te verwijderen."),
+                field=row("description"),
+            )
         if data.agenda_item_id is not None and data.agenda_item_id not in self.item_ids:
-            raise Refusal(_l("Kies een agendapunt van deze vergadering."), field="agenda_item")
-        organisation_id, contact_id = self._owner(data.owner)
+            raise Refusal(
+                _l("Kies een agendapunt van deze vergadering."), field=row("agenda_item_id")
+            )
+        organisation_id, contact_id = self._owner(data.owner, row("owner"))
         return _PointFields(
             description,
             data.agenda_item_id,
@@ -658,12 +691,12 @@ class _ActionPointsEditor:
             data.status,
         )
 
-    def _owner(self, owner: str) -> tuple[int | None, int | None]:
+    def _owner(self, owner: str, field_name: str) -> tuple[int | None, int | None]:
         """(organisation id, contact id) from "org:ID" / "contact:ID"; refused when not a choice."""
         if not owner:
             return None, None
         if owner not in self.owners:
-            raise Refusal(_l("Kies een eigenaar uit de lijst."), field="owner")
+            raise Refusal(_l("Kies een eigenaar uit de lijst."), field=field_name)
         kind, _sep, raw = owner.partition(":")
         return (int(raw), None) if kind == "org" else (None, int(raw))
 
@@ -939,14 +972,36 @@ def _approval_reason(minutes: Minutes, reason: str) -> str:
     return reason
 
 
-def _refuse_approval_at(meeting: Meeting, at_meeting: Meeting | None) -> None:
-    """Minutes are approved at a later meeting of the same municipality (or outside one)."""
-    if at_meeting is not None and (
+def approval_meeting(meeting: Meeting, *, now: datetime) -> Meeting | None:
+    """The held meeting whose agenda approves these minutes: the municipality's next meeting
+    after this one (not cancelled), when it has started by `now`; None while it is still ahead."""
+    following = next_meeting(meeting)
+    if following is None or following.start_at > now:
+        return None
+    return following
+
+
+def _refuse_approval_at(meeting: Meeting, at_meeting: Meeting | None, now: datetime) -> None:
+    """Minutes are approved at a later meeting of the same municipality that was held (or
+    outside a meeting), never at one still to come."""
+    if at_meeting is None:
+        return
+    if (
         at_meeting.municipality_id != meeting.municipality_id
         or at_meeting.start_at <= meeting.start_at
     ):
         raise Refusal(
             _l("Kies een latere vergadering van dezelfde gemeente."), field="approved_at_meeting"
+        )
+    if at_meeting.start_at > now:
+        raise Refusal(
+            _l(
+                "De vergadering van %(date)s moet nog plaatsvinden: een verslag wordt goedgekeurd "
+                "op een vergadering die al gehouden is. Kies die vergadering, of keur het goed "
+                "buiten een vergadering.",
+                date=to_local(at_meeting.start_at).date().isoformat(),
+            ),
+            field="approved_at_meeting",
         )
 
 
@@ -968,7 +1023,7 @@ def approve(
     check_version(minutes, expected_version)
     reason = _approval_reason(minutes, reason)
     meeting = minutes.meeting
-    _refuse_approval_at(meeting, at_meeting)
+    _refuse_approval_at(meeting, at_meeting, now)
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_at = now
     minutes.approved_by_id = user.id if user is not None else None

@@ -19,6 +19,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -157,7 +158,8 @@ def _approve_form(meeting: Meeting, minutes: Minutes | None) -> forms.ApproveFor
         + [("", _("— buiten een vergadering —"))]
     )
     if not form.is_submitted():
-        form.approved_at_meeting.data = str(later[0].id) if later else ""
+        held = services.approval_meeting(meeting, now=utcnow())
+        form.approved_at_meeting.data = str(held.id) if held is not None else ""
         form.version.data = str(minutes.version) if minutes else ""
     return form
 
@@ -279,6 +281,55 @@ def _render_attendance(
     )
 
 
+def _register_posted() -> bool:
+    """Whether the request carries the register (the attendance choices, chair, minute taker):
+    the guest button sits in the register's form, so adding a guest saves the choices too."""
+    return "chair" in request.form
+
+
+def _save_register(
+    meeting: Meeting,
+    minutes: Minutes,
+    form: forms.AttendanceForm,
+    guest_form: forms.GuestForm,
+    *,
+    guest: bool,
+) -> ViewResponse:
+    """Save the register and (when `guest`) add the guest, as one change: on a refusal nothing
+    is saved and the page comes back with every choice and name as typed."""
+    shown_on = guest_form if guest else form
+    with refusals_on(shown_on) as outcome:
+        if _register_posted():
+            services.save_attendance(
+                minutes,
+                _attendance_entries(form),
+                chair_invitation_id=_int(form.chair.data),
+                minute_taker_invitation_id=_int(form.minute_taker.data),
+                expected_version=form.version_number(),
+                user=current_account(),
+                now=utcnow(),
+            )
+        if guest:
+            services.add_guest(
+                minutes,
+                name=guest_form.name.data or "",
+                organisation=guest_form.organisation.data or "",
+                substitute_for_id=_int(guest_form.substitute_for.data),
+                user=current_account(),
+                now=utcnow(),
+            )
+    if outcome.accepted:
+        flash(
+            _("De aanwezige is toegevoegd.") if guest else _("De aanwezigheden zijn bewaard."),
+            "success",
+        )
+        return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
+    if isinstance(outcome.refusal, services.MinutesConflict):
+        meeting, minutes = _show_conflict(meeting.id, form)
+        return _render_attendance(meeting, minutes, form, guest_form), 409
+    return _render_attendance(meeting, minutes, form, guest_form), 422
+
+
 @bp.route("/meetings/<int:meeting_id>/minutes/attendance", methods=["GET", "POST"])
 @access(Access.EDITOR)
 def attendance(meeting_id: int) -> ViewResponse:
@@ -290,23 +341,11 @@ def attendance(meeting_id: int) -> ViewResponse:
     guest_form = _guest_form(meeting, minutes)
     if not form.validate_on_submit():
         return _render_attendance(meeting, minutes, form, guest_form)
-    with refusals_on(form) as outcome:
-        services.save_attendance(
-            minutes,
-            _attendance_entries(form),
-            chair_invitation_id=_int(form.chair.data),
-            minute_taker_invitation_id=_int(form.minute_taker.data),
-            expected_version=form.version_number(),
-            user=current_account(),
-            now=utcnow(),
-        )
-    if outcome.accepted:
-        flash(_("De aanwezigheden zijn bewaard."), "success")
-        return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
-    if isinstance(outcome.refusal, services.MinutesConflict):
-        meeting, minutes = _show_conflict(meeting_id, form)
-        return _render_attendance(meeting, minutes, form, guest_form), 409
-    return _render_attendance(meeting, minutes, form, guest_form), 422
+    # Enter in the guest's name field presses the register's first button: add the guest too.
+    guest = bool((guest_form.name.data or "").strip())
+    if guest and not guest_form.validate():
+        return _render_attendance(meeting, minutes, form, guest_form), 422
+    return _save_register(meeting, minutes, form, guest_form, guest=guest)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/guests", methods=["POST"])
@@ -316,21 +355,11 @@ def add_guest(meeting_id: int) -> ViewResponse:
     minutes = _editable_minutes(meeting)
     if minutes is None:
         return _overview(meeting)
-    guest_form = _guest_form(meeting, minutes)
-    if guest_form.validate_on_submit():
-        with refusals_on(guest_form) as outcome:
-            services.add_guest(
-                minutes,
-                name=guest_form.name.data or "",
-                organisation=guest_form.organisation.data or "",
-                substitute_for_id=_int(guest_form.substitute_for.data),
-                user=current_account(),
-                now=utcnow(),
-            )
-        if outcome.accepted:
-            flash(_("De aanwezige is toegevoegd."), "success")
-            return redirect(url_for("minutes.attendance", meeting_id=meeting.id))
     form = _attendance_form(meeting, minutes)
+    guest_form = _guest_form(meeting, minutes)
+    register_ok = form.validate() if _register_posted() else True
+    if guest_form.validate_on_submit() and register_ok:
+        return _save_register(meeting, minutes, form, guest_form, guest=True)
     return _render_attendance(meeting, minutes, form, guest_form), 422
 
 

@@ -13,12 +13,13 @@ commit point) and keeps what the user typed in the form.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField
 
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
@@ -33,9 +34,26 @@ class Outcome:
         return self.refusal is None
 
 
+def _field_named(fields: Iterable[Field], name: str) -> Field | None:
+    """The field with this full name, looking inside list rows and sub-forms too
+    ("action_points-2-description" is the description of the third action point row)."""
+    for field in fields:
+        if field.name == name:
+            return field
+        if isinstance(field, FieldList | FormField) and name.startswith(f"{field.name}-"):
+            found = _field_named(field, name)
+            if found is not None:
+                return found
+    return None
+
+
 def put_on_form(form: FlaskForm, refusal: Refusal) -> None:
-    """Show the refusal next to its field, or above the form when it names no known field."""
-    field = getattr(form, refusal.field, None) if refusal.field else None
+    """Show the refusal next to its field, or above the form when it names no known field.
+
+    The field is named as the form names it: `title`, or `rows-2-title` for a row's field."""
+    field = None
+    if refusal.field:
+        field = getattr(form, refusal.field, None) or _field_named(form, refusal.field)
     if field is not None:
         field.errors = [*field.errors, str(refusal.message)]
     else:

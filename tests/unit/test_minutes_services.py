@@ -206,7 +206,7 @@ def test_attendance_register_guests_and_substitutes(app, world):
 
 def test_approval_freezes_the_pdf_locks_and_a_correction_makes_a_new_version(app, world):
     meeting = _meeting(world)
-    next_one = _meeting(world, days_ago=-60)
+    next_one = _meeting(world, days_ago=10)  # held: minutes are approved at a held meeting
     minutes = services.ensure_minutes(meeting)
     _save(minutes, notes=[services.NoteData(meeting.agenda_items[2].id, "Besproken.", "Akkoord")])
     services.circulate(minutes, expected_version=minutes.version, user=world.secretary, now=NOW)
