@@ -124,6 +124,11 @@ def test_an_invited_user_gets_a_mail_with_a_link_to_set_a_password(
     state, found = accounts.find_link(link.group(0).rsplit("/", 1)[1])
     assert state is accounts.LinkState.VALID
     assert found is not None and found.user_id == invited.id
+    # ... and it opens the page where the invited user chooses one
+    client.delete_cookie("session")
+    chooser = client.get("/password/" + link.group(0).rsplit("/", 1)[1])
+    assert chooser.status_code == 200
+    assert "Kies je wachtwoord" in chooser.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
