@@ -155,6 +155,7 @@ def test_each_platform_is_judged_by_its_own_mandatory_themes(app, world):
     assert extra.name in elsewhere.topics_missing
     assert extra.name not in north.topics_missing
 
+
 def test_the_late_minutes_name_their_meetings(app, world):
     late = _held(world.north, 3)
     sent = _held(world.north, 4)
