@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from overleg.auth.forms import SetPasswordForm
@@ -63,9 +63,3 @@ class RecoveryCodesForm(Form):
         validators=[DataRequired(_l("Vul de code in die je app toont.")), Length(max=20)],
         render_kw=CODE_KW,
     )
-
-
-class PlatformTwoFactorForm(Form):
-    """The platform setting, for coordinators (until the platform's settings page holds it)."""
-
-    require_two_factor = BooleanField(_l("Coördinatoren melden zich aan met tweestapsverificatie"))

@@ -19,7 +19,6 @@ from wtforms import Field
 from overleg.account.forms import (
     AccountLanguageForm,
     PasswordChangeForm,
-    PlatformTwoFactorForm,
     RecoveryCodesForm,
     TwoFactorOffForm,
     TwoFactorSetUpForm,
@@ -29,7 +28,7 @@ from overleg.auth.permissions import Access, access, current_account, two_factor
 from overleg.auth.settings import client_address, hasher, login_policy
 from overleg.dashboard.services import remember_language
 from overleg.feeds.services import user_feed_links
-from overleg.models import Role, User
+from overleg.models import User
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
 from overleg.web.i18n import current_locale
@@ -56,19 +55,10 @@ def _page(status: int = 200, **forms: Any) -> ViewResponse:
         off_form=forms.get("off_form") or TwoFactorOffForm(formdata=None),
         recovery_form=forms.get("recovery_form") or RecoveryCodesForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
-        platform_form=forms.get("platform_form") or _platform_form(user),
         recovery_codes_left=two_factor.unused_recovery_codes(user),
         two_factor_required=two_factor_required(user),
         **user_feed_links(user, str(current_app.config.get("BASE_URL", "")).rstrip("/")),
     ), status
-
-
-def _platform_form(user: User) -> PlatformTwoFactorForm | None:
-    if user.role is not Role.COORDINATOR:
-        return None
-    form = PlatformTwoFactorForm(formdata=None)
-    form.require_two_factor.data = user.platform.require_two_factor_for_coordinators
-    return form
 
 
 def _rechecked(user: User, field: Field, check: Callable[[], bool], wrong: str) -> bool:
@@ -237,23 +227,3 @@ def recovery_codes() -> ViewResponse:
         ):
             return _recovery_codes_page(two_factor.renew_recovery_codes(user), switched_on=False)
     return _page(form_status(form), recovery_form=form)
-
-
-@bp.route("/platform/two-factor", methods=["POST"])
-@access(Access.COORDINATOR)
-def platform_two_factor() -> ViewResponse:
-    user = current_account()
-    form = PlatformTwoFactorForm()
-    if form.validate_on_submit():
-        required = bool(form.require_two_factor.data)
-        with refusals_on(form) as outcome:
-            two_factor.require_for_coordinators(user.platform, required, actor=user)
-        if outcome.accepted:
-            flash(
-                _("Coördinatoren melden zich nu aan met tweestapsverificatie.")
-                if required
-                else _("Tweestapsverificatie is niet meer verplicht voor coördinatoren."),
-                "success",
-            )
-            return redirect(url_for("account.index"))
-    return _page(form_status(form), platform_form=form)

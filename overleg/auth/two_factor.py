@@ -212,7 +212,8 @@ def require_for_coordinators(platform: Platform, required: bool, *, actor: User)
         return
     if required and not actor.two_factor_enabled:
         raise Refusal(
-            _l("Zet eerst voor jezelf tweestapsverificatie aan."), field="require_two_factor"
+            _l("Zet eerst voor jezelf tweestapsverificatie aan."),
+            field="require_two_factor_for_coordinators",
         )
     platform.require_two_factor_for_coordinators = required
     audit.record(

@@ -74,6 +74,13 @@ class PlatformSettingsForm(VersionedForm):
     )
     default_start_time = HourField(_l("Standaard beginuur"), validators=[Optional()])
     default_end_time = HourField(_l("Standaard einduur"), validators=[Optional()])
+    require_two_factor_for_coordinators = BooleanField(
+        _l("Coördinatoren melden zich aan met tweestapsverificatie"),
+        description=_l(
+            "Elke coördinator van het platform moet ze dan bij de volgende stap in overleg "
+            "aanzetten voor hij verder kan. Zet ze eerst voor jezelf aan in Mijn account."
+        ),
+    )
 
     def edited_fields(self) -> list[Field]:
         return [f for f in super().edited_fields() if f.name not in UPLOADS]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from overleg.audit import services as audit
+from overleg.auth import two_factor
 from overleg.auth.accounts import checked_address
 from overleg.directory.reference_data import add_theme_catalogue, ensure_organisation_types
 from overleg.directory.services import apply_changes, record_changes, unique_slug
@@ -105,6 +106,7 @@ class PlatformSettings:
     default_location: str = ""
     default_start_time: time | None = None
     default_end_time: time | None = None
+    require_two_factor_for_coordinators: bool = False
 
     def checked(self, platform: Platform) -> dict[str, Any]:
         """The columns to store; a Refusal on the field whose value the rules refuse."""
@@ -172,9 +174,13 @@ def update_settings(
     expected_version: int | None = None,
 ) -> dict[str, list[Any]]:
     """Change the platform's settings and its logo; audited as "platform.update" with what
-    changed. A refused value, logo or an older version changes nothing."""
+    changed (the two-factor requirement with its own entry). A refused value, logo or an older
+    version changes nothing."""
     with versioned_edit(platform, expected_version):
         columns = settings.checked(platform)
+        two_factor.require_for_coordinators(
+            platform, settings.require_two_factor_for_coordinators, actor=user
+        )
         if logo.upload is not None:
             cleaned = clean_logo(logo.upload, max_logo_bytes)
             columns |= {"logo": cleaned.data, "logo_mimetype": cleaned.mimetype}

@@ -43,6 +43,7 @@ def settings_from(form: PlatformSettingsForm) -> services.PlatformSettings:
         default_location=form.default_location.data or "",
         default_start_time=form.default_start_time.data,
         default_end_time=form.default_end_time.data,
+        require_two_factor_for_coordinators=bool(form.require_two_factor_for_coordinators.data),
     )
 
 

@@ -242,7 +242,6 @@ CASES: dict[str, Case] = {
     "account.two_factor_set_up": Case(_static("/account/two-factor")),
     "account.two_factor_off": Case(_static("/account/two-factor/off"), method="POST"),
     "account.recovery_codes": Case(_static("/account/two-factor/recovery-codes"), method="POST"),
-    "account.platform_two_factor": Case(_static("/account/platform/two-factor"), method="POST"),
     # meetings
     "meetings.index": Case(_static("/meetings")),
     "meetings.create": Case(_static("/meetings/new")),

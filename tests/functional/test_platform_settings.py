@@ -12,6 +12,7 @@ from overleg.extensions import db
 from overleg.lib.dates import to_local
 from overleg.models import AuditEntry, Meeting, Platform
 from tests.conftest import csrf_token, login
+from tests.functional.test_two_factor_login import login_with_code, switch_on
 from tests.support.html_forms import form_on
 from tests.unit.test_platform_settings import picture
 
@@ -164,3 +165,50 @@ def test_a_meeting_made_after_the_settings_takes_their_place_and_hours(app, clie
         time(14),
         time(16, 30),
     )
+
+
+# --- two-factor required of the coordinators -----------------------------------------------
+
+
+def _two_factor_setting(client, required: bool):  # type: ignore[no-untyped-def]
+    data = {**_form(client), "csrf_token": csrf_token(client, PAGE)}
+    data.pop("require_two_factor_for_coordinators", None)
+    if required:
+        data["require_two_factor_for_coordinators"] = "y"
+    return client.post(PAGE, data=data, content_type="multipart/form-data")
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def test_a_coordinator_requires_two_factor_of_the_coordinators(app, client, world):
+    switch_on(world.coordinator)
+    login_with_code(client, world.coordinator)
+    assert "instellingen van het platform" in client.get("/account").get_data(as_text=True)
+    response = _two_factor_setting(client, required=True)
+    assert response.headers["Location"] == PAGE
+    assert _platform(world).require_two_factor_for_coordinators
+    assert _actions()[-1] == "platform.two_factor_required"
+    assert _form(client)["require_two_factor_for_coordinators"] == ["y"]
+    # The other platform is untouched.
+    assert not world.outsider.platform.require_two_factor_for_coordinators
+    _two_factor_setting(client, required=False)
+    assert not _platform(world).require_two_factor_for_coordinators
+    assert _actions()[-1] == "platform.two_factor_optional"
+
+
+def test_who_has_no_two_factor_cannot_require_it(app, client, world):
+    login(client, world.coordinator)
+    response = _two_factor_setting(client, required=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Zet eerst voor jezelf tweestapsverificatie aan." in html
+    assert form_on(html, PAGE, PAGE).value("require_two_factor_for_coordinators") == "y"
+    assert not _platform(world).require_two_factor_for_coordinators
+    assert "platform.update" not in _actions()
+
+
+def test_only_coordinators_see_the_platform_setting(app, client, world):
+    login(client, world.secretary)
+    assert "instellingen van het platform" not in client.get("/account").get_data(as_text=True)
