@@ -58,6 +58,10 @@ SENTENCES: dict[str, LazyString] = {
     "invitation.substitute": _l("%(actor)s liet zich vervangen"),
     "invitation.substitute_withdrawn": _l("%(actor)s haalde een vervanger terug"),
     "invitation.answer": _l("%(actor)s antwoordde op een uitnodiging"),
+    "invitation.refresh": _l("%(actor)s vroeg de uitnodiging opnieuw op vanuit een agenda"),
+    "meeting.counter_proposed": _l("%(actor)s stelde vanuit een agenda een ander tijdstip voor"),
+    "meeting.counter_accepted": _l("%(actor)s nam een voorgesteld ander tijdstip aan"),
+    "meeting.counter_declined": _l("%(actor)s wees een voorgesteld ander tijdstip af"),
     # minutes
     "minutes.create": _l("%(actor)s begon een verslag"),
     "minutes.update": _l("%(actor)s wijzigde een verslag"),
@@ -84,6 +88,20 @@ SENTENCES: dict[str, LazyString] = {
     "user.password_reset_mail": _l("%(actor)s kreeg een link voor een nieuw wachtwoord gemaild"),
     "user.renew_feed": _l("%(actor)s maakte een nieuw agenda-abonnement"),
     "user.revoke_feed": _l("%(actor)s trok een agenda-abonnement in"),
+    "user.two_factor_on": _l("%(actor)s zette tweestapsverificatie aan"),
+    "user.two_factor_off": _l("%(actor)s zette tweestapsverificatie uit"),
+    "user.two_factor_reset": _l("%(actor)s zette de tweestapsverificatie van een account uit"),
+    "user.recovery_code_used": _l("%(actor)s meldde zich aan met een herstelcode"),
+    "user.recovery_codes_renewed": _l("%(actor)s maakte nieuwe herstelcodes"),
+    # the platform
+    "platform.create": _l("%(actor)s maakte een platform aan"),
+    "platform.update": _l("%(actor)s wijzigde de instellingen van het platform"),
+    "platform.two_factor_required": _l(
+        "%(actor)s maakte tweestapsverificatie verplicht voor coördinatoren"
+    ),
+    "platform.two_factor_optional": _l(
+        "%(actor)s maakte tweestapsverificatie weer vrijblijvend voor coördinatoren"
+    ),
     # mail and data
     "mail.resend": _l("%(actor)s verstuurde een mail opnieuw"),
     "demo.load": _l("%(actor)s laadde de demogegevens"),
