@@ -117,7 +117,6 @@ def authenticate(
         raise LoginRefused("invalid")
     if user.password_hash is not None and hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.last_login_at = now
     return user
 
 
@@ -128,8 +127,14 @@ def _token_hash(token: str) -> str:
 def open_session(
     user: User, ip_address: str, user_agent: str, policy: LoginPolicy, now: datetime | None = None
 ) -> str:
-    """Create a server-side login session and return its secret token (for the cookie)."""
+    """Create a server-side login session and return its secret token (for the cookie); the
+    user's last login is now. That time is written past the version check: a login is no edit
+    of the account, and must not turn a coordinator's open edit form of it into a conflict."""
     now = now or utcnow()
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(last_login_at=now),
+        execution_options={"synchronize_session": "evaluate"},
+    )
     token = secrets.token_urlsafe(32)
     db.session.add(
         LoginSession(

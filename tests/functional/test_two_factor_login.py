@@ -60,6 +60,8 @@ def test_the_password_alone_opens_no_session(client, world: World):
     assert response.status_code == 302
     assert response.headers["Location"] == "/login/code"
     assert sessions() == 0
+    db.session.expire_all()
+    assert db.session.get(User, world.coordinator.id).last_login_at is None  # not logged in yet
     # Half logged in is not logged in.
     assert client.get("/").headers["Location"].startswith("/login?next=")
     page = client.get("/login/code")
@@ -74,6 +76,8 @@ def test_the_right_code_logs_in_and_keeps_next(client, world: World):
     assert response.status_code == 302
     assert response.headers["Location"] == "/meetings"
     assert sessions() == 1
+    db.session.expire_all()
+    assert db.session.get(User, world.coordinator.id).last_login_at is not None
     assert client.get("/").status_code == 200
     with client.session_transaction() as state:
         assert pending.KEY not in state

@@ -368,6 +368,25 @@ def test_a_coordinator_never_touches_a_user_of_another_platform(client, world: W
     assert (secretary.active, secretary.role) == (True, Role.SECRETARY)
 
 
+def test_a_login_meanwhile_does_not_make_an_open_edit_form_a_conflict(app, world: World):
+    """Logging in records the time of the login, but is no edit of the account: the version
+    that a coordinator's open edit form carries stays the current one."""
+    editor = app.test_client()
+    login(editor, world.coordinator)
+    form = form_on(
+        editor.get(f"/users/{world.secretary.id}/edit").get_data(as_text=True),
+        f"/users/{world.secretary.id}/edit",
+        f"/users/{world.secretary.id}/edit",
+    )
+    login(app.test_client(), world.secretary)
+    secretary = _reread(world.secretary)
+    assert secretary.last_login_at is not None
+    assert str(secretary.version) == form.value("version")
+    data = {**form.data(), "role": "reader"}
+    assert post_form(editor, f"/users/{world.secretary.id}/edit", data).status_code == 302
+    assert _reread(world.secretary).role is Role.READER
+
+
 # --- in English --------------------------------------------------------------------------------
 
 
