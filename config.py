@@ -120,6 +120,10 @@ class Config:
 
     # Compliance: each mandatory theme at least once per calendar year.
     MANDATORY_TOPICS_PER_YEAR = _int("MANDATORY_TOPICS_PER_YEAR", 1)
+    # The list of mandatory topics by year: from this year on the local allocation rules are no
+    # longer mandatory (the woonmaatschappij reform; the toewijzingsraad sets them). Read when a
+    # platform gets its theme catalogue; a coordinator can change a theme's years afterwards.
+    ALLOCATION_RULES_OPTIONAL_FROM = _int("ALLOCATION_RULES_OPTIONAL_FROM", 2024)
     # Planner: at most this many meetings per person per day; start times on this grid (minutes).
     PLANNER_MAX_MEETINGS_PER_DAY = _int("PLANNER_MAX_MEETINGS_PER_DAY", 2)
     PLANNER_SLOT_STEP_MINUTES = _int("PLANNER_SLOT_STEP_MINUTES", 30)

@@ -244,3 +244,46 @@ def test_each_platform_gets_its_own_catalogue_and_back(alembic_runner, alembic_e
         (ids["energie"], "energie"),
     ]
     assert items == {1: kerncijfers, 2: kerncijfers}
+
+
+TOPIC_YEARS_REVISION = "0015"
+
+
+def test_the_allocation_rules_stop_being_mandatory_after_the_reform(alembic_runner, alembic_engine):  # type: ignore[no-untyped-def]
+    """0015: every platform's local allocation rules are mandatory until 2023 (the setting's
+    default); the other themes keep no bound."""
+    alembic_runner.migrate_up_before(TOPIC_YEARS_REVISION)
+    alembic_runner.insert_into(
+        "platform",
+        {
+            "id": 1,
+            "name": "P",
+            "slug": "p",
+            "organiser_name": "",
+            "organiser_email": "",
+            "agency_email": "",
+        },
+    )
+    for order, code in enumerate(("lokale_toewijzingsreglementen", "kerncijfers"), start=1):
+        alembic_runner.insert_into(
+            "theme",
+            {
+                "platform_id": 1,
+                "code": code,
+                "name": code.title(),
+                "description": "",
+                "is_mandatory": True,
+                "active": True,
+                "sort_order": order,
+            },
+        )
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as connection:
+        years = connection.execute(
+            text("SELECT code, mandatory_from_year, mandatory_until_year FROM theme ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in years] == [
+        ("lokale_toewijzingsreglementen", None, 2023),
+        ("kerncijfers", None, None),
+    ]
+    alembic_runner.migrate_down_one()

@@ -218,6 +218,8 @@ FIELD_LABELS = {
     "role": _l("rol"),
     "description": _l("omschrijving"),
     "is_mandatory": _l("verplicht onderwerp"),
+    "mandatory_from_year": _l("verplicht vanaf"),
+    "mandatory_until_year": _l("verplicht tot en met"),
     "active": _l("actief"),
     "sort_order": _l("volgorde"),
     "title": _l("titel"),

@@ -241,10 +241,11 @@ def municipalities_at_risk(user: User, now: datetime, settings: Settings) -> lis
     }
     for row in rows:
         flagged.get(row.standing, []).append(row.name)
+    used = compliance.topic_list_sentence(year, rows)
     return [
         Line(
             standing.value,
-            _flag_text(standing, names),
+            f"{_flag_text(standing, names)} {used}".strip(),
             "planning.compliance",
             {"year": year},
             len(names),

@@ -39,6 +39,7 @@ from overleg.web.forms import (
     MultiCheckboxField,
     SelectChoice,
     StrippedStringField,
+    YearField,
     field_messages,
 )
 from overleg.web.versions import VersionedForm
@@ -239,6 +240,8 @@ class ThemeForm(VersionedForm):
     )
     description = TextAreaField(_l("Omschrijving"), validators=[_too_long(2000)])
     is_mandatory = BooleanField(_l("Verplicht onderwerp volgens het besluit"))
+    mandatory_from_year = YearField(_l("Verplicht vanaf het jaar"), validators=[Optional()])
+    mandatory_until_year = YearField(_l("Verplicht tot en met het jaar"), validators=[Optional()])
     active = BooleanField(_l("Actief (aangeboden op nieuwe agenda's)"), default=True)
     sort_order = IntegerField(
         _l("Volgorde"),

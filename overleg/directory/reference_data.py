@@ -4,6 +4,7 @@ theme catalogue."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from overleg.extensions import db
 from overleg.models import OrganisationType, Platform, Theme
@@ -64,6 +65,21 @@ THEMES: list[tuple[str, str, bool, str]] = [
 ]
 
 
+# The list of mandatory topics as it changed with the law. Since the woonmaatschappij reform
+# (1 July 2023) the toewijzingsraad sets the local allocation rules, and sending them to the
+# woonoverleg became optional: they are mandatory until the year before the setting
+# ALLOCATION_RULES_OPTIONAL_FROM (2024, the first calendar year under the reform).
+ALLOCATION_RULES = "lokale_toewijzingsreglementen"
+
+
+def mandatory_years(code: str, optional_from: int) -> tuple[int | None, int | None]:
+    """(from year, until year) of a standard theme's place on the list of mandatory topics;
+    None: no bound. `optional_from`: the first year the allocation rules are optional."""
+    if code == ALLOCATION_RULES:
+        return None, optional_from - 1
+    return None, None
+
+
 def ensure_reference_data() -> None:
     """Insert the missing organisation types, and the missing themes of every platform's
     catalogue; existing rows are left alone.
@@ -93,9 +109,11 @@ def ensure_organisation_types() -> None:
 
 def add_theme_catalogue(platform: Platform) -> None:
     """Give `platform` the themes of the standard catalogue it does not have yet (by code), the
-    five mandatory topics of the decree among them (a theme renamed to a standard name counts as
-    had). Flushes, does not commit."""
+    mandatory topics of the decree among them, each with the years it is mandatory
+    (`mandatory_years`; a theme renamed to a standard name counts as had). Flushes, does not
+    commit."""
     db.session.flush()  # a new platform gets its id
+    optional_from = int(current_app.config["ALLOCATION_RULES_OPTIONAL_FROM"])
     have: set[str] = set()
     for code, name in db.session.execute(
         sa.select(Theme.code, Theme.name).where(Theme.platform_id == platform.id)
@@ -103,12 +121,15 @@ def add_theme_catalogue(platform: Platform) -> None:
         have |= {code, name.lower()}
     for order, (code, name, mandatory, description) in enumerate(THEMES, start=1):
         if code not in have and name.lower() not in have:
+            from_year, until_year = mandatory_years(code, optional_from)
             db.session.add(
                 Theme(
                     platform=platform,
                     code=code,
                     name=name,
                     is_mandatory=mandatory,
+                    mandatory_from_year=from_year,
+                    mandatory_until_year=until_year,
                     description=description,
                     sort_order=order * 10,
                 )

@@ -885,12 +885,24 @@ class ThemeFields:
     is_mandatory: bool = False
     active: bool = True
     sort_order: int = 100
+    # The years the theme is mandatory (both included; None: no bound): the list of mandatory
+    # topics changes with the law.
+    mandatory_from_year: int | None = None
+    mandatory_until_year: int | None = None
 
     def as_columns(self) -> dict[str, Any]:
+        first, last = self.mandatory_from_year, self.mandatory_until_year
+        if first is not None and last is not None and last < first:
+            raise Refusal(
+                _l("Het laatste jaar kan niet voor het eerste jaar liggen."),
+                field="mandatory_until_year",
+            )
         return {
             "name": self.name.strip(),
             "description": self.description.strip(),
             "is_mandatory": self.is_mandatory,
+            "mandatory_from_year": first,
+            "mandatory_until_year": last,
             "active": self.active,
             "sort_order": self.sort_order,
         }

@@ -610,6 +610,8 @@ def _theme_fields(form: ThemeForm) -> services.ThemeFields:
         is_mandatory=bool(form.is_mandatory.data),
         active=bool(form.active.data),
         sort_order=_given(form.sort_order.data),
+        mandatory_from_year=form.mandatory_from_year.data,
+        mandatory_until_year=form.mandatory_until_year.data,
     )
 
 

@@ -195,8 +195,13 @@ class StandingInvitee(Versioned, Model):
 
 
 class Theme(Versioned, Model):
-    """An agenda theme of one platform's catalogue; the five topics of the decree are flagged
-    mandatory. Every platform has its own catalogue (`directory.reference_data`)."""
+    """An agenda theme of one platform's catalogue; the topics of the decree are flagged
+    mandatory. Every platform has its own catalogue (`directory.reference_data`).
+
+    The list of mandatory topics changes with the law: a mandatory theme is mandatory in the
+    calendar years from `mandatory_from_year` to `mandatory_until_year` (both included; None:
+    no bound). `mandatory_in(year)` and `mandatory_in_year(year)` are the one reading of it.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
@@ -204,10 +209,29 @@ class Theme(Versioned, Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     is_mandatory: Mapped[bool] = mapped_column(default=False)
+    mandatory_from_year: Mapped[int | None] = mapped_column()
+    mandatory_until_year: Mapped[int | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=100)
 
     platform: Mapped[Platform] = relationship(back_populates="themes")
+
+    def mandatory_in(self, year: int) -> bool:
+        """Whether this theme is on the list of mandatory topics in force in `year`."""
+        return (
+            self.is_mandatory
+            and (self.mandatory_from_year is None or self.mandatory_from_year <= year)
+            and (self.mandatory_until_year is None or year <= self.mandatory_until_year)
+        )
+
+    @classmethod
+    def mandatory_in_year(cls, year: int) -> sa.ColumnElement[bool]:
+        """`mandatory_in(year)` as a condition for a query."""
+        return sa.and_(
+            cls.is_mandatory.is_(True),
+            sa.or_(cls.mandatory_from_year.is_(None), cls.mandatory_from_year <= year),
+            sa.or_(cls.mandatory_until_year.is_(None), cls.mandatory_until_year >= year),
+        )
 
     __table_args__ = (
         sa.UniqueConstraint("platform_id", "code"),

@@ -1,7 +1,7 @@
 """Compliance with the decree, per municipality and calendar year (the subsidy report rests on it).
 
 Per municipality: meetings held against the yearly number, the mandatory topics covered (themes
-flagged mandatory on agenda items of meetings held that year, each at least
+mandatory that year on agenda items of meetings held that year, each at least
 MANDATORY_TOPICS_PER_YEAR times) and missing, the minutes approved and the date they went to Wonen
 in Vlaanderen, and two flags:
 - overdue: the year is over and meetings or topics are missing, or minutes of a held meeting are
@@ -9,6 +9,10 @@ in Vlaanderen, and two flags:
 - at risk: the year is not over and the meetings held and still planned do not reach the yearly
   number, or mandatory topics are missing with no meeting left to cover them, or the year ends
   within COMPLIANCE_AT_RISK_DAYS with meetings still to be held.
+
+Each year is judged by the list of mandatory topics in force that year (`Theme.mandatory_in_year`:
+the list changes with the law); every row carries that list (`topic_list`) so that each page and
+report says which one it used (`topic_list_sentence`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
@@ -88,6 +93,7 @@ class MunicipalityCompliance:
     meetings: tuple[MeetingLine, ...] = field(default=())
     late_minutes: tuple[MeetingLine, ...] = ()  # the meetings counted in minutes_late
     topic_gaps: tuple[TopicGap, ...] = ()  # one per name in topics_missing
+    topic_list: tuple[str, ...] = ()  # the mandatory topics in force that year, in order
 
     @property
     def overdue(self) -> bool:
@@ -108,8 +114,8 @@ def year_compliance(
 ) -> list[MunicipalityCompliance]:
     """Compliance of each municipality for `year`, in a constant number of queries."""
     municipalities = list(municipalities)
-    start, end = year_bounds(year)
-    records = _YearRecords.read([m.id for m in municipalities], start, end)
+    _start, end = year_bounds(year)
+    records = _YearRecords.read([m.id for m in municipalities], year)
     rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
     return [
         _compliance(m, year, records, rules) for m in sorted(municipalities, key=lambda x: x.name)
@@ -141,7 +147,8 @@ class _YearRecords:
         return {theme_id for theme_id, _name in self.agenda.get(meeting.id, ())}
 
     @classmethod
-    def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
+    def read(cls, municipality_ids: list[int], year: int) -> _YearRecords:
+        start, end = year_bounds(year)
         meetings = list(
             db.session.scalars(
                 sa.select(Meeting)
@@ -166,7 +173,7 @@ class _YearRecords:
             sa.select(Theme)
             .where(
                 Theme.platform_id.in_(platforms),
-                Theme.is_mandatory.is_(True),
+                Theme.mandatory_in_year(year),
                 Theme.active.is_(True),
             )
             .order_by(Theme.sort_order, Theme.name)
@@ -175,16 +182,18 @@ class _YearRecords:
         by_municipality: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in meetings:
             by_municipality[meeting.municipality_id].append(meeting)
-        return cls(by_municipality, minutes, mandatory, _mandatory_agenda([m.id for m in meetings]))
+        agenda = _mandatory_agenda([m.id for m in meetings], year)
+        return cls(by_municipality, minutes, mandatory, agenda)
 
 
-def _mandatory_agenda(meeting_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """Per meeting, the mandatory themes of its agenda items (id, name) in agenda order."""
+def _mandatory_agenda(meeting_ids: list[int], year: int) -> dict[int, list[tuple[int, str]]]:
+    """Per meeting, the themes of its agenda items mandatory in `year` (id, name), in agenda
+    order."""
     agenda: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rows = db.session.execute(
         sa.select(AgendaItem.meeting_id, Theme.id, Theme.name)
         .join(Theme, AgendaItem.theme_id == Theme.id)
-        .where(AgendaItem.meeting_id.in_(meeting_ids), Theme.is_mandatory.is_(True))
+        .where(AgendaItem.meeting_id.in_(meeting_ids), Theme.mandatory_in_year(year))
         .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
     )
     for meeting_id, theme_id, name in rows:
@@ -258,6 +267,7 @@ def _compliance(
         meetings=lines,
         late_minutes=tuple(line for line in lines if line.meeting_id in tally.late_ids),
         topic_gaps=tuple(_gap(theme, upcoming, records) for theme in missing_themes),
+        topic_list=tuple(t.name for t in mandatory),
     )
 
 
@@ -333,6 +343,18 @@ def _standing(
     return (Standing.AT_RISK if risky else Standing.ON_TRACK), tuple(reasons)
 
 
+def topic_list_sentence(year: int, rows: Iterable[MunicipalityCompliance]) -> str:
+    """Which list of mandatory topics judged `year`: "Verplichte thema's van 2025: ...". The
+    rows of one platform share one list; rows of several platforms name each list once."""
+    lists = list(dict.fromkeys(row.topic_list for row in rows))
+    if not lists:
+        return ""
+    names = "; ".join(", ".join(names) for names in lists)
+    if not names:
+        return str(gettext("Geen verplichte thema's in %(year)s.", year=year))
+    return str(gettext("Verplichte thema's van %(year)s: %(names)s.", year=year, names=names))
+
+
 # --- CSV ---------------------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -371,6 +393,7 @@ def compliance_csv(
                     if row.last_sent_to_agency_at
                     else "",
                     standing_labels.get(row.standing.value, row.standing.value),
+                    ", ".join(row.topic_list),
                 )
             ]
         )

@@ -484,6 +484,7 @@ def compliance_view() -> ViewResponse:
         standing_labels=standing_labels(),
         reason_labels=reason_labels(),
         topics_per_year=current_app.config["MANDATORY_TOPICS_PER_YEAR"],
+        topic_list=compliance.topic_list_sentence(year, rows) if year is not None else "",
     )
 
 
@@ -510,6 +511,7 @@ def compliance_csv() -> Response:
         _("Verslagen naar Wonen in Vlaanderen"),
         _("Laatst verstuurd naar Wonen in Vlaanderen"),
         _("Status"),
+        _("Verplichte thema's van het jaar"),
     ]
     body = compliance.compliance_csv(_compliance_rows(year), headers, standing_labels())
     filename = f"woonoverleg-naleving-{year}.csv"
@@ -536,6 +538,7 @@ def compliance_pdf() -> Response:
         municipality={"name": _("jaarverslag %(year)s", year=year)},
         standing_labels=standing_labels(),
         reason_labels=reason_labels(),
+        topic_list=compliance.topic_list_sentence(year, rows),
         generated_at=utcnow(),
     )
     filename = f"woonoverleg-jaarverslag-{year}.pdf"

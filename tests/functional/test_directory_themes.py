@@ -132,3 +132,27 @@ def test_only_coordinators_maintain_themes(client, world):
     assert post_form(client, f"/themes/{theme.id}/deactivate").status_code == 403
     db.session.refresh(theme)
     assert theme.active
+
+
+def test_the_theme_form_sets_the_years_a_theme_is_mandatory(client, world):
+    theme = factories.ThemeFactory(platform=world.platform, name="Dakloosheid")
+    login(client, world.coordinator)
+    fields = {"name": "Dakloosheid", "is_mandatory": "y", "sort_order": "5", "active": "y"}
+    refused = post_form(
+        client,
+        f"/themes/{theme.id}/edit",
+        {**fields, "mandatory_from_year": "2026", "mandatory_until_year": "2025", "version": 1},
+    )
+    assert refused.status_code in (200, 422)
+    assert "Het laatste jaar kan niet voor het eerste jaar liggen." in _text(refused)
+    db.session.refresh(theme)
+    assert theme.mandatory_from_year is None
+    saved = post_form(
+        client,
+        f"/themes/{theme.id}/edit",
+        {**fields, "mandatory_from_year": "2026", "mandatory_until_year": "", "version": 1},
+    )
+    assert saved.status_code == 302
+    db.session.refresh(theme)
+    assert (theme.mandatory_from_year, theme.mandatory_until_year) == (2026, None)
+    assert "verplicht vanaf 2026" in _text(client.get(f"/themes/{theme.id}"))
