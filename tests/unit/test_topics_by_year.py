@@ -14,7 +14,7 @@ from overleg.directory import services
 from overleg.directory.reference_data import ALLOCATION_RULES, mandatory_years
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
-from overleg.models import MeetingStatus, Theme
+from overleg.models import AgendaItem, Theme
 from overleg.planning.compliance import topic_list_sentence, year_compliance
 from tests import factories
 
@@ -28,15 +28,12 @@ def _theme(platform, code: str) -> Theme:  # type: ignore[no-untyped-def]
 
 
 def _held(municipality, year: int, themes) -> None:  # type: ignore[no-untyped-def]
+    """A meeting held in March of `year` that discussed `themes`."""
     start = datetime(year, 3, 10, 8, tzinfo=UTC)
-    meeting = factories.MeetingFactory(
-        municipality=municipality,
-        start_at=start,
-        end_at=start + timedelta(hours=2),
-        status=MeetingStatus.HELD,
+    meeting = factories.HeldMeetingFactory(
+        municipality=municipality, start_at=start, end_at=start + timedelta(hours=2)
     )
-    for theme in themes:
-        factories.AgendaItemFactory(meeting=meeting, theme_id=theme.id, title=theme.name)
+    meeting.agenda_items.extend(AgendaItem(theme_id=t.id, title=t.name) for t in themes)
     db.session.commit()
 
 
