@@ -114,8 +114,8 @@ def year_compliance(
 ) -> list[MunicipalityCompliance]:
     """Compliance of each municipality for `year`, in a constant number of queries."""
     municipalities = list(municipalities)
-    _start, end = year_bounds(year)
-    records = _YearRecords.read([m.id for m in municipalities], year)
+    start, end = year_bounds(year)
+    records = _YearRecords.read([m.id for m in municipalities], start, end)
     rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
     return [
         _compliance(m, year, records, rules) for m in sorted(municipalities, key=lambda x: x.name)
@@ -147,8 +147,8 @@ class _YearRecords:
         return {theme_id for theme_id, _name in self.agenda.get(meeting.id, ())}
 
     @classmethod
-    def read(cls, municipality_ids: list[int], year: int) -> _YearRecords:
-        start, end = year_bounds(year)
+    def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
+        year = start.astimezone(BRUSSELS).year  # the list of mandatory topics in force then
         meetings = list(
             db.session.scalars(
                 sa.select(Meeting)
