@@ -1,7 +1,7 @@
 """mandatory topics by year: the years a theme is on the list of mandatory topics
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0012
 Create Date: 2026-12-06 13:45:00.000000
 
 The list of mandatory topics changes with the law. Every theme gets the years it is mandatory
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = "0014"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
