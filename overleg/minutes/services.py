@@ -37,7 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.audit import services as audit
 from overleg.extensions import db
-from overleg.lib.dates import to_local
+from overleg.lib.dates import long_date, to_local
 from overleg.lib.pdf import (
     RenderedPdf,
     platform_resources,
@@ -843,9 +843,38 @@ def _item_views(meeting: Meeting, minutes: Minutes, points: list[ActionPoint]) -
     ]
 
 
+_STATUS_WORDS: dict[MinutesStatus, LazyString] = {
+    MinutesStatus.DRAFT: _l("ontwerp"),
+    MinutesStatus.CIRCULATED: _l("rondgestuurd ter opmerkingen, nog niet goedgekeurd"),
+    MinutesStatus.APPROVED: _l("goedgekeurd"),
+}
+
+
+def _document_title(meeting: Meeting) -> str:
+    return f"{_('Verslag')} {meeting.title} \u2013 {long_date(meeting.start_at)}"
+
+
+def _document_description(meeting: Meeting) -> str:
+    return str(
+        _(
+            "Verslag van het lokaal woonoverleg van %(municipality)s op %(date)s",
+            municipality=meeting.municipality.name,
+            date=long_date(meeting.start_at),
+        )
+    )
+
+
+def _status_text(minutes: Minutes) -> str:
+    """The document's status line after "Status: ": "goedgekeurd (dinsdag 3 maart 2026)"."""
+    text = str(_STATUS_WORDS[minutes.status])
+    if minutes.status is MinutesStatus.APPROVED and minutes.approved_at is not None:
+        text += f" ({long_date(minutes.approved_at)})"
+    return text
+
+
 def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
-    """Everything the minutes document (templates/minutes/_document.html) shows, on the page and
-    in the PDF."""
+    """Everything the minutes document shows, on the page and in the PDF
+    (templates/minutes/_document.html) and in the Word file (minutes/word.py)."""
     from overleg.lib.markup import render_markdown
 
     points = action_points_of(meeting)
@@ -854,6 +883,10 @@ def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
     return {
         "meeting": meeting,
         "minutes": minutes,
+        "document_title": _document_title(meeting),
+        "document_description": _document_description(meeting),
+        "status_text": _status_text(minutes),
+        "is_draft": minutes.status is not MinutesStatus.APPROVED,
         "platform": meeting.municipality.platform,
         "municipality": meeting.municipality,
         "items": _item_views(meeting, minutes, points),
@@ -883,7 +916,7 @@ def minutes_html(meeting: Meeting, minutes: Minutes) -> str:
     """The HTML the minutes PDF is made from (templates/pdf/minutes.html)."""
     with force_locale("nl"):  # the document is Dutch, whatever the user's language
         context = document_context(meeting, minutes)
-        watermark = None if minutes.status is MinutesStatus.APPROVED else _("ONTWERP")
+        watermark = _("ONTWERP") if context["is_draft"] else None
     return render_pdf_html("minutes.html", watermark=watermark, **context)
 
 

@@ -1,4 +1,4 @@
-"""Minutes pages: overview and history, attendance register, editor, workflow, PDFs.
+"""Minutes pages: overview and history, attendance register, editor, workflow, PDFs, Word.
 
 Thin views: parse the form, authorise through overleg.auth.permissions, call
 overleg.minutes.services and render. The request's commit point commits; a refusal (a
@@ -41,7 +41,9 @@ from overleg.mail.settings import MailSettings
 from overleg.meetings.agenda_pdf import agenda_pdf_filename, render_agenda_pdf
 from overleg.meetings.services import load_meeting_page
 from overleg.minutes import bp, forms, services
-from overleg.minutes.documents import minutes_pdf_filename
+from overleg.minutes.documents import minutes_docx_filename, minutes_pdf_filename
+from overleg.minutes.word import DOCX_MIMETYPE
+from overleg.minutes.word import minutes_docx as minutes_docx_file
 from overleg.models import (
     ActionPointStatus,
     Attendance,
@@ -659,19 +661,40 @@ def correct(meeting_id: int) -> ViewResponse:
 # --- PDFs ---------------------------------------------------------------------------------
 
 
+def _minutes_document(meeting_id: int) -> tuple[Meeting, Minutes, bool]:
+    """The meeting and the minutes its documents show: the stored ones, or (none started yet)
+    an empty draft that is not saved; 404 for a cancelled meeting without minutes. The flag
+    says whether the minutes are stored."""
+    meeting = _meeting(meeting_id)
+    minutes = services.get_minutes(meeting)
+    if minutes is not None:
+        return meeting, minutes, True
+    if meeting.status is MeetingStatus.CANCELLED:
+        abort(404)
+    return meeting, Minutes(meeting=meeting, status=MinutesStatus.DRAFT, version=0), False
+
+
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")
 @access(Access.USER)
 def minutes_pdf(meeting_id: int) -> Response:
-    meeting = _meeting(meeting_id)
-    minutes = services.get_minutes(meeting)
-    if minutes is None:
-        if meeting.status is MeetingStatus.CANCELLED:
-            abort(404)
-        minutes = Minutes(meeting=meeting, status=MinutesStatus.DRAFT, version=0)
-        content = services.render_minutes(meeting, minutes).content
-    else:
+    meeting, minutes, stored = _minutes_document(meeting_id)
+    if stored:
         content = services.minutes_pdf(meeting, minutes)
+    else:
+        content = services.render_minutes(meeting, minutes).content
     return _pdf_response(content, minutes_pdf_filename(meeting))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes.docx")
+@access(Access.USER)
+def minutes_docx(meeting_id: int) -> Response:
+    """The minutes as a Word file, rendered now from what the minutes hold."""
+    meeting, minutes, _stored = _minutes_document(meeting_id)
+    response = Response(minutes_docx_file(meeting, minutes), mimetype=DOCX_MIMETYPE)
+    name = minutes_docx_filename(meeting)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/versions/<int:number>.pdf")

@@ -477,6 +477,7 @@ CASES: dict[str, Case] = {
         data={"reason": "Tikfout"},
     ),
     "minutes.minutes_pdf": Case(_minutes_url("meeting", "/minutes.pdf"), scoped=True),
+    "minutes.minutes_docx": Case(_minutes_url("meeting", "/minutes.docx"), scoped=True),
     "minutes.agenda_pdf": Case(_minutes_url("meeting", "/agenda.pdf"), scoped=True),
     "minutes.version_pdf": Case(
         lambda objects, side: (
