@@ -17,7 +17,7 @@ from tests.conftest import World
 from tests.e2e.conftest import PHONE, LiveServer, assert_accessible, axe_violations, log_in
 
 # Links that are files, not pages, or that would end the session.
-NOT_PAGES = (".ics", ".pdf", ".csv", ".json", "/static/", "/logout", "/api/")
+NOT_PAGES = (".ics", ".pdf", ".docx", ".csv", ".json", "/static/", "/logout", "/api/")
 MAX_PAGES = 80
 
 
