@@ -49,6 +49,13 @@ SENTENCES: dict[str, LazyString] = {
     "agenda_item.update": _l("%(actor)s wijzigde een agendapunt"),
     "agenda_item.delete": _l("%(actor)s verwijderde een agendapunt"),
     "agenda.reorder": _l("%(actor)s wijzigde de volgorde van de agenda"),
+    "agenda_item.confidential": _l("%(actor)s maakte een agendapunt vertrouwelijk"),
+    "agenda_item.public": _l("%(actor)s maakte een agendapunt weer openbaar"),
+    "agenda_item.confidential_note": _l(
+        "%(actor)s bewaarde het verslag van een vertrouwelijk punt"
+    ),
+    "agenda_item.reader_add": _l("%(actor)s gaf iemand inzage in een vertrouwelijk punt"),
+    "agenda_item.reader_remove": _l("%(actor)s nam iemand de inzage in een vertrouwelijk punt af"),
     # invitations and answers
     "invitation.create": _l("%(actor)s nodigde iemand uit voor een vergadering"),
     "invitation.update": _l("%(actor)s wijzigde de rol van een genodigde"),

@@ -24,6 +24,7 @@ from overleg.extensions import db
 from overleg.models import (
     AgendaItem,
     AvailabilityPoll,
+    ConfidentialReader,
     Contact,
     Invitation,
     Meeting,
@@ -424,11 +425,53 @@ def get_contact(user: User, contact_id: int, *, edit: bool = False) -> Contact:
 
 
 def get_agenda_item(user: User, meeting_id: int, item_id: int, *, edit: bool = False) -> AgendaItem:
-    """An agenda item of this meeting; 404 for an item of another meeting."""
+    """An agenda item of this meeting; 404 for an item of another meeting, and for a
+    confidential item `user` is not named on (may_read_confidential)."""
     meeting = get_meeting(user, meeting_id, edit=edit)
     item = db.session.get(AgendaItem, _row_id(item_id))
-    if item is None or item.meeting_id != meeting.id:
+    if item is None or item.meeting_id != meeting.id or not may_read_confidential(user, item):
         abort(404)
+    return item
+
+
+def confidential_readers_filter(user: User) -> ColumnElement[bool]:
+    """The ConfidentialReader rows that name `user`: as a user, or as a contact of the same
+    platform with the user's e-mail address (the minute taker who also has an account)."""
+    same_person = sa.select(Contact.id).where(
+        sa.func.lower(Contact.email) == user.email.lower(),
+        Contact.email != "",
+        Contact.organisation_id.in_(
+            sa.select(Organisation.id).where(Organisation.platform_id == user.platform_id)
+        ),
+    )
+    return sa.or_(
+        ConfidentialReader.user_id == user.id,
+        ConfidentialReader.contact_id.in_(same_person),
+    )
+
+
+def may_read_confidential(user: User, item: AgendaItem) -> bool:
+    """THE rule for the confidential part of an agenda item (its title, reason, notes and
+    decisions): only the people named on it read it, whatever their role."""
+    if not item.confidential:
+        return True
+    named = db.session.scalar(
+        sa.select(sa.func.count(ConfidentialReader.id)).where(
+            ConfidentialReader.agenda_item_id == item.id, confidential_readers_filter(user)
+        )
+    )
+    return bool(named)
+
+
+def get_confidential_item(
+    user: User, meeting_id: int, item_id: int, *, edit: bool = False
+) -> AgendaItem:
+    """An agenda item for its confidential page: 404 when it is confidential and `user` is not
+    named on it (nothing tells such an item exists), 403 when `edit` and the user may not edit
+    the meeting."""
+    item = get_agenda_item(user, meeting_id, item_id)
+    if edit:
+        _require(True, can_edit_municipality(user, item.meeting.municipality))
     return item
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from overleg.auth.permissions import (
 from overleg.directory import services as directory
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
+from overleg.minutes import confidential
 from overleg.models import (
     ActionPoint,
     AuditEntry,
@@ -43,6 +44,7 @@ from overleg.models import (
     CounterProposal,
     Invitation,
     InvitationAnswer,
+    Meeting,
     Minutes,
     MinutesVersion,
     OutboxMessage,
@@ -150,6 +152,13 @@ def personal_data(user: User, contact: Contact) -> dict[str, Any]:
         ],
         "availability_polls": [
             _poll_answers_json(r, scope) for r in _poll_respondents(user, contact)
+        ],
+        # Only the confidential items this person is named on (the minute taker, ...).
+        "confidential_items": [
+            asdict(item)
+            for item in confidential.confidential_items_of(
+                contact, municipality_filter(user, Meeting.municipality_id)
+            )
         ],
         "calendar_answers_set_aside": [
             {"received_at": _iso(r.received_at), "subject": r.subject, "reason": r.reason}

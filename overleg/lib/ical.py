@@ -118,7 +118,7 @@ def invitable(invitations: Iterable[Invitation]) -> list[Invitation]:
 def agenda_text(meeting: Meeting) -> str:
     """The agenda as plain lines: '1. Welkom (15 min., An Peeters)' plus notes under the item."""
     lines: list[str] = []
-    for number, item in enumerate(meeting.agenda_items, start=1):
+    for number, item in enumerate(meeting.public_agenda, start=1):
         extras = []
         if item.duration_minutes:
             extras.append(f"{item.duration_minutes} min.")

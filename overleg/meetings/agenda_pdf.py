@@ -30,7 +30,7 @@ def render_agenda(meeting: Meeting) -> RenderedPdf:
         meeting=meeting,
         platform=meeting.municipality.platform,
         municipality=meeting.municipality,
-        items=list(meeting.agenda_items),
+        items=meeting.public_agenda,
         invitations=invitations,
         render_markdown=render_markdown,
     )

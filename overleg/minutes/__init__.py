@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("minutes", __name__)
 
-from overleg.minutes import views  # noqa: E402, F401  (registers the routes)
+from overleg.minutes import confidential_views, views  # noqa: E402, F401  (registers the routes)

@@ -151,3 +151,27 @@ __all__ = [
     "GuestForm",
     "MinutesForm",
 ]
+
+
+class ConfidentialMarkForm(Form):
+    """Make an agenda item confidential: the reason is required."""
+
+    reason = TextAreaField(
+        _l("Waarom vertrouwelijk"),
+        validators=[InputRequired(_l("Zeg waarom dit punt vertrouwelijk is.")), _too_long(1_000)],
+    )
+
+
+class ConfidentialNoteForm(Form):
+    """The discussion and decisions of a confidential item, on its own page."""
+
+    discussion = TextAreaField(_l("Bespreking"), validators=[_too_long(services.DISCUSSION_MAX)])
+    decisions = TextAreaField(
+        _l("Besluiten (één per regel)"), validators=[_too_long(services.DECISIONS_MAX)]
+    )
+
+
+class ConfidentialReaderForm(Form):
+    """Name another user of the platform on a confidential item."""
+
+    user = SelectField(_l("Persoon"), choices=[], validators=[InputRequired(_l("Kies iemand."))])

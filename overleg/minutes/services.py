@@ -53,7 +53,6 @@ from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
     ActionPointStatus,
-    AgendaItem,
     AgendaItemKind,
     AgendaItemNote,
     Attendance,
@@ -67,6 +66,7 @@ from overleg.models import (
     MinutesStatus,
     MinutesVersion,
     Organisation,
+    PublicItem,
     User,
     organisation_municipality,
 )
@@ -554,7 +554,8 @@ def save_minutes(
     check_editable(minutes)
     check_version(minutes, expected_version)
     meeting = minutes.meeting
-    item_ids = {item.id for item in meeting.agenda_items}
+    # A confidential item's notes are written on its own page (minutes.confidential), never here.
+    item_ids = {item.id for item in meeting.agenda_items if not item.confidential}
     result = SaveResult(notes_changed=_save_notes(minutes, notes, item_ids))
     _ActionPointsEditor(meeting, item_ids, result, now).save(action_points)
     result.follow_ups_changed = _save_follow_ups(meeting, follow_ups, now)
@@ -580,7 +581,7 @@ def _save_notes(minutes: Minutes, notes: Sequence[NoteData], item_ids: set[int])
     existing = {note.agenda_item_id: note for note in minutes.notes}
     changed = 0
     for data in notes:
-        if data.agenda_item_id not in item_ids:
+        if data.agenda_item_id not in item_ids:  # another meeting's, or a confidential item's
             continue
         discussion = _text(data.discussion, DISCUSSION_MAX, _l("De bespreking"), "discussion")
         decisions = _text(data.decisions, DECISIONS_MAX, _l("De besluiten"), "decisions")
@@ -765,7 +766,7 @@ def _set_status(
 
 @dataclass
 class ItemView:
-    item: AgendaItem
+    item: PublicItem  # the public view: a confidential item shows only that it was discussed
     note: AgendaItemNote | None
     decisions: list[str]
     action_points: list[ActionPoint]
@@ -832,14 +833,18 @@ def _item_views(meeting: Meeting, minutes: Minutes, points: list[ActionPoint]) -
     per_item: dict[int | None, list[ActionPoint]] = {}
     for point in points:
         per_item.setdefault(point.agenda_item_id, []).append(point)
+    # A confidential item's notes are a ConfidentialNote, never an AgendaItemNote (save_minutes
+    # skips it): the document reads only the public view, with no note and no decisions.
     return [
-        ItemView(
+        ItemView(item, None, [], per_item.get(item.id, []))
+        if item.confidential
+        else ItemView(
             item,
             notes.get(item.id),
             _decision_lines(notes.get(item.id)),
             per_item.get(item.id, []),
         )
-        for item in meeting.agenda_items
+        for item in meeting.public_agenda
     ]
 
 

@@ -429,7 +429,7 @@ def _editor_form(meeting: Meeting, minutes: Minutes, *, from_request: bool) -> f
         else forms.MinutesForm(formdata=None, data=_editor_data(meeting, minutes))
     )
     item_choices = [("", _("— algemeen —"))] + [
-        (str(item.id), f"{n}. {item.title}") for n, item in enumerate(meeting.agenda_items, 1)
+        (str(item.id), f"{n}. {item.title}") for n, item in enumerate(meeting.public_agenda, 1)
     ]
     owners = services.owner_choices(meeting)
     for entry in form.action_points:
@@ -447,7 +447,7 @@ def _render_editor(
         meeting=meeting,
         minutes=minutes,
         form=form,
-        items={item.id: item for item in meeting.agenda_items},
+        items={item.id: item for item in meeting.public_agenda},
         follow_up_points={p.id: p for p in services.follow_up_points(meeting)},
         conflict=conflict,
         stored={note.agenda_item_id: note for note in minutes.notes} if conflict else {},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from overleg.extensions import Model
@@ -90,6 +92,29 @@ class Meeting(Versioned, Model):
         sa.Index("ix_meeting_municipality_start", "municipality_id", "start_at"),
     )
 
+    @property
+    def public_agenda(self) -> list[PublicItem]:
+        """The agenda as every output outside a confidential item's own page shows it
+        (`AgendaItem.public`): invitations, .ics, agenda PDF, feeds, API, the verslag."""
+        return [item.public for item in self.agenda_items]
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """What an output may show of an agenda item. A confidential item is only "Vertrouwelijk
+    punt" with its place and duration: no title, presenter, notes or theme."""
+
+    id: int
+    position: int
+    kind: AgendaItemKind
+    title: str
+    duration_minutes: int
+    presenter: str = ""
+    notes: str = ""
+    theme: Theme | None = None
+    theme_id: int | None = None
+    confidential: bool = False
+
 
 class AgendaItem(Versioned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,11 +131,82 @@ class AgendaItem(Versioned, Model):
     duration_minutes: Mapped[int] = mapped_column(default=15)
     # Shown in the invitation under the item.
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # A confidential item (a personal situation): outputs show only "Vertrouwelijk punt"
+    # (`public`); its notes and decisions are a ConfidentialNote, read only by the people named
+    # on it (ConfidentialReader; overleg.auth.permissions.may_read_confidential).
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    confidential_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     theme: Mapped[Theme | None] = relationship()
 
     __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
+
+    @property
+    def public(self) -> PublicItem:
+        """THE public view of this item: every output other than the confidential item's own
+        page reads the agenda through it (`Meeting.public_agenda`)."""
+        if self.confidential:
+            return PublicItem(
+                id=self.id,
+                position=self.position,
+                kind=self.kind,
+                title=gettext("Vertrouwelijk punt"),
+                duration_minutes=self.duration_minutes,
+                confidential=True,
+            )
+        return PublicItem(
+            id=self.id,
+            position=self.position,
+            kind=self.kind,
+            title=self.title,
+            duration_minutes=self.duration_minutes,
+            presenter=self.presenter,
+            notes=self.notes,
+            theme=self.theme,
+            theme_id=self.theme_id,
+        )
+
+
+class ConfidentialNote(Model):
+    """The discussion and decisions of a confidential agenda item, kept apart from the minutes'
+    notes (AgendaItemNote) so that no output of the minutes can reach them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), unique=True
+    )
+    discussion: Mapped[str] = mapped_column(sa.Text, default="")
+    decisions: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    agenda_item: Mapped[AgendaItem] = relationship()
+
+
+class ConfidentialReader(Model):
+    """A person named on a confidential item, who may read it: a user of the platform, or a
+    contact (the minute taker; a contact reads it through a user account with the same address,
+    and their personal-data export includes the item)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+
+    agenda_item: Mapped[AgendaItem] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("(user_id IS NULL) <> (contact_id IS NULL)", name="user_or_contact"),
+        sa.UniqueConstraint("agenda_item_id", "user_id"),
+        sa.UniqueConstraint("agenda_item_id", "contact_id"),
+    )
 
 
 ONE_SUBSTITUTE_WHERE = "substitute_for_id IS NOT NULL AND NOT is_guest"

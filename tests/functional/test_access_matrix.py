@@ -51,6 +51,30 @@ def _static(path: str) -> Callable[[dict[str, Any], Side], str]:
     return lambda objects, side: path
 
 
+def _confidential_item(municipality: Any) -> Any:
+    """A confidential item (issue 16) on which every user of the municipality's platform is
+    named, and a contact too: the matrix checks the roles; who is not named gets 404
+    (tests/functional/test_confidential_pages.py)."""
+    import sqlalchemy as sa
+
+    from overleg.models import ConfidentialReader, User
+
+    item = factories.AgendaItemFactory(
+        meeting=factories.HeldMeetingFactory(municipality=municipality),
+        confidential=True,
+        confidential_reason="Persoonlijke situatie",
+    )
+    db.session.flush()
+    for user_id in db.session.scalars(
+        sa.select(User.id).where(User.platform_id == municipality.platform_id)
+    ):
+        db.session.add(ConfidentialReader(agenda_item_id=item.id, user_id=user_id))
+    contact = factories.ContactFactory(organisation=factories.organisation_serving(municipality))
+    db.session.add(ConfidentialReader(agenda_item_id=item.id, contact_id=contact.id))
+    db.session.flush()
+    return item
+
+
 def _dataio_contact(municipality: Any) -> Any:
     organisation = factories.OrganisationFactory(platform=municipality.platform)
     organisation.municipalities.append(municipality)
@@ -92,6 +116,10 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
         contact=factories.ContactFactory(organisation=factories.organisation_serving(municipality)),
     ),
     "theme": lambda world, municipality: factories.ThemeFactory(platform=municipality.platform),
+    # confidential items (issue 16): separate objects for the cases that change their readers
+    # or make them public again
+    "confidential_item": lambda world, municipality: _confidential_item(municipality),
+    "doomed_confidential_item": lambda world, municipality: _confidential_item(municipality),
     # data in and out (issue 6): a contact of an organisation serving the municipality
     "dataio_contact": lambda world, municipality: _dataio_contact(municipality),
     # minutes (issue 4): a guest to remove and a stored minutes version
@@ -201,6 +229,23 @@ def _item(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
         return f"/meetings/{item.meeting_id}/agenda/{item.id}/{suffix}"
 
     return path
+
+
+def _confidential_reader_path(objects: dict[str, Any], side: Side) -> str:
+    """Take the contact named on the confidential item off it (the users stay)."""
+    import sqlalchemy as sa
+
+    from overleg.models import ConfidentialReader
+
+    item = objects["confidential_item"][side]
+    reader_id = db.session.scalar(
+        sa.select(ConfidentialReader.id).where(
+            ConfidentialReader.agenda_item_id == item.id, ConfidentialReader.contact_id.is_not(None)
+        )
+    )
+    return (
+        f"/meetings/{item.meeting_id}/agenda/{item.id}/confidential/readers/{reader_id or 0}/remove"
+    )
 
 
 def _invitation(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
@@ -475,6 +520,30 @@ CASES: dict[str, Case] = {
         scoped=True,
         edit=True,
         data={"reason": "Tikfout"},
+    ),
+    # confidential items (issue 16)
+    "minutes.confidential": Case(_item("confidential_item", "confidential"), scoped=True),
+    "minutes.confidential_mark": Case(
+        _item("confidential_item", "confidential/mark"),
+        method="POST",
+        scoped=True,
+        edit=True,
+        data={"reason": "Persoonlijke situatie"},
+    ),
+    "minutes.confidential_reader_add": Case(
+        _item("confidential_item", "confidential/readers"),
+        method="POST",
+        scoped=True,
+        edit=True,
+    ),
+    "minutes.confidential_reader_remove": Case(
+        _confidential_reader_path, method="POST", scoped=True, edit=True
+    ),
+    "minutes.confidential_unmark": Case(
+        _item("doomed_confidential_item", "confidential/unmark"),
+        method="POST",
+        scoped=True,
+        edit=True,
     ),
     "minutes.minutes_pdf": Case(_minutes_url("meeting", "/minutes.pdf"), scoped=True),
     "minutes.minutes_docx": Case(_minutes_url("meeting", "/minutes.docx"), scoped=True),
