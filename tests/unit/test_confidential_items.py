@@ -199,3 +199,31 @@ def test_approved_minutes_keep_it_out_of_the_frozen_pdf(world):
     minutes.status = MinutesStatus.DRAFT
     html = services.minutes_html(meeting, minutes)
     assert SECRET_NOTE not in html
+
+
+def test_outputs_read_the_agenda_only_through_its_public_view():
+    """The mechanism: templates and the output modules (iCalendar, feeds, API, exports, mail)
+    never read `agenda_items` themselves but `public_agenda` (a test of `if ... agenda_items`
+    for an empty agenda aside), so a new output cannot show a confidential item by mistake."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readers = []
+    for template in (root / "templates").rglob("*.html"):
+        for number, line in enumerate(template.read_text().splitlines(), 1):
+            uses = line.count("agenda_items")
+            tests = line.count("if meeting.agenda_items") + line.count(
+                "and meeting.agenda_items %}"
+            )
+            if uses > tests:
+                readers.append(f"{template.relative_to(root)}:{number}")
+    for template in (root / "templates").rglob("*.txt"):
+        for number, line in enumerate(template.read_text().splitlines(), 1):
+            if "agenda_items" in line and "and meeting.agenda_items %}" not in line:
+                readers.append(f"{template.relative_to(root)}:{number}")
+    for folder in ("lib", "feeds", "api", "dataio", "mail"):
+        for module in (root / "overleg" / folder).rglob("*.py"):
+            for number, line in enumerate(module.read_text().splitlines(), 1):
+                if ".agenda_items" in line and "load(" not in line:
+                    readers.append(f"{module.relative_to(root)}:{number}")
+    assert not readers, readers
