@@ -35,6 +35,8 @@ SENTENCES: dict[str, LazyString] = {
     "standing_invitee.update": _l("%(actor)s wijzigde een rol op de vaste uitnodigingslijst"),
     "standing_invitee.delete": _l("%(actor)s haalde iemand van de vaste uitnodigingslijst"),
     "theme.create": _l("%(actor)s maakte een thema aan"),
+    "theme.invitee_add": _l("%(actor)s liet een thema een extra genodigde meebrengen"),
+    "theme.invitee_remove": _l("%(actor)s haalde een extra genodigde van een thema weg"),
     "theme.update": _l("%(actor)s wijzigde een thema"),
     "theme.activate": _l("%(actor)s zette een thema terug actief"),
     "theme.deactivate": _l("%(actor)s zette een thema op non-actief"),

@@ -191,7 +191,8 @@ def _minutes_for(meeting: Meeting, open_points: list[ActionPoint], rng: random.R
         updated_at=meeting.end_at + timedelta(days=3),
     )
     db.session.add(minutes)
-    for item in meeting.agenda_items:
+    # A confidential item's notes are on its own page (overleg/demo/practice.py), not here.
+    for item in (i for i in meeting.agenda_items if not i.confidential):
         discussion, decisions = _note(item, meeting, open_points, rng)
         if discussion or decisions:
             minutes.notes.append(

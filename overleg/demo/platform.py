@@ -34,6 +34,7 @@ from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
 from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
 from overleg.demo.minutes import add_demo_minutes
+from overleg.demo.practice import add_confidential_item, add_theme_invitee
 from overleg.directory.reference_data import add_theme_catalogue, ensure_reference_data
 from overleg.extensions import db
 from overleg.models import (
@@ -189,6 +190,8 @@ def load_demo_data(
     )
     users = _add_users(directory.platform, directory.by_name, hasher)
     db.session.flush()
+    add_confidential_item(meetings, users[0], now)
+    add_theme_invitee(meetings, users[0], now)
     minutes = add_demo_minutes(meetings, now=now, freeze_pdfs=freeze_pdfs)
     _record_the_load(directory, meetings)
     db.session.commit()

@@ -174,6 +174,22 @@ class StandingInviteeForm(Form):
     role = _role_field(_l("Rol"), default=InviteeRole.REQUIRED)
 
 
+class ThemeInviteeForm(Form):
+    """Someone a theme brings to the meetings that have it on the agenda: a person ("c:ID") or
+    an organisation ("o:ID"), for one municipality (its slug) or all (empty)."""
+
+    who = SelectField(
+        _l("Persoon of organisatie"),
+        choices=[],
+        validators=[InputRequired(_l("Kies een persoon of een organisatie."))],
+        **_bad_choice(INVALID_CHOICE),
+    )
+    municipality = SelectField(
+        _l("Voor"), choices=[], validators=[Optional()], **_bad_choice(INVALID_CHOICE)
+    )
+    role = _role_field(_l("Rol"), default=InviteeRole.OPTIONAL)
+
+
 class StandingInviteeRoleForm(VersionedForm):
     role = _role_field(_l("Rol"))
 

@@ -1067,3 +1067,16 @@ def set_theme_active(user: User, theme: Theme, active: bool) -> bool:
         user, "theme.activate" if active else "theme.deactivate", theme, summary=theme.name
     )
     return True
+
+
+def organisations_for_choice(user: User) -> list[Organisation]:
+    """The visible, not archived organisations with their contacts, by name (a theme's extra
+    invitees are chosen among them)."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(visible_organisations_filter(user), Organisation.archived_at.is_(None))
+            .options(selectinload(Organisation.contacts))
+            .order_by(Organisation.name)
+        )
+    )

@@ -40,7 +40,9 @@ from overleg.directory.forms import (
     StandingInviteeForm,
     StandingInviteeRoleForm,
     ThemeForm,
+    ThemeInviteeForm,
 )
+from overleg.meetings import theme_invitees
 from overleg.models import Contact, Municipality, Organisation, StandingInvitee, Theme
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm, SelectChoice, choices
@@ -600,6 +602,9 @@ def theme(theme_id: int) -> ViewResponse:
         page=services.theme_meetings(user, found, page_number(request.args.get("page"))),
         can_edit=can_edit_themes(user),
         confirm_form=ConfirmForm(),
+        invitees=theme_invitees.of_theme(found),
+        invitee_form=_theme_invitee_form(user) if can_edit_themes(user) else None,
+        role_labels=ROLE_LABELS,
     )
 
 
@@ -683,3 +688,67 @@ def theme_deactivate(theme_id: int) -> ViewResponse:
 @access(Access.COORDINATOR)
 def theme_activate(theme_id: int) -> ViewResponse:
     return _theme_active(theme_id, True)
+
+
+# --- invitees by theme (issue 16) ---------------------------------------------------------
+
+
+def _theme_invitee_form(user: Any) -> ThemeInviteeForm:
+    """The form with the platform's people and organisations and its municipalities."""
+    form = ThemeInviteeForm()
+    organisations = services.organisations_for_choice(user)
+    people = [
+        (f"c:{c.id}", f"{c.full_name} ({o.name})")
+        for o in organisations
+        for c in o.contacts
+        if c.archived_at is None and c.erased_at is None
+    ]
+    whole = [(f"o:{o.id}", _("%(name)s (alle personen)", name=o.name)) for o in organisations]
+    form.who.choices = choices([("", "—"), *people, *whole])
+    form.municipality.choices = choices(
+        [("", _("alle gemeenten")), *((m.slug, m.name) for m in visible_municipalities(user))]
+    )
+    return form
+
+
+def _theme_invitee_target(user: Any, who: str) -> dict[str, Any]:
+    kind, _sep, number = who.partition(":")
+    if kind == "c":
+        return {"contact": get_contact(user, int(number))}
+    return {"organisation": get_organisation(user, int(number))}
+
+
+@bp.route("/themes/<int:theme_id>/invitees", methods=["POST"])
+@access(Access.COORDINATOR)
+def theme_invitee_add(theme_id: int) -> ViewResponse:
+    user = current_account()
+    found = _theme_or_404(theme_id, edit=True)
+    form = _theme_invitee_form(user)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(_theme_url(found.id))
+    slug = form.municipality.data or ""
+    with refusals_on() as outcome:
+        theme_invitees.add(
+            user,
+            found,
+            **_theme_invitee_target(user, form.who.data or ""),
+            municipality=get_municipality(user, slug) if slug else None,
+            role=form.role.data,
+        )
+    if outcome.accepted:
+        flash(_("Bewaard: dit thema brengt voortaan ook deze genodigde mee."), "success")
+    return redirect(_theme_url(found.id))
+
+
+@bp.route("/themes/<int:theme_id>/invitees/<int:row_id>/remove", methods=["POST"])
+@access(Access.COORDINATOR)
+def theme_invitee_remove(theme_id: int, row_id: int) -> ViewResponse:
+    found = _theme_or_404(theme_id, edit=True)
+    return _confirmed(
+        lambda: theme_invitees.remove(current_account(), found, row_id),
+        lambda: _("Dit thema brengt die genodigde niet langer mee."),
+        _theme_url(found.id),
+    )

@@ -34,7 +34,7 @@ from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avo
 from overleg.lib.dates import BRUSSELS, check_instant, year_bounds
 from overleg.lib.refusal import Refusal
 from overleg.mail.report import MailReport
-from overleg.meetings import answers
+from overleg.meetings import answers, theme_invitees
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -48,6 +48,7 @@ from overleg.models import (
     Organisation,
     StandingInvitee,
     Theme,
+    ThemeInvitation,
     User,
     organisation_municipality,
 )
@@ -503,6 +504,7 @@ def add_agenda_item(
             municipality_id=meeting.municipality_id,
             summary=f"{meeting.title}: {item.title}",
         )
+    follow_agenda(meeting, user=user)
     return item
 
 
@@ -532,6 +534,7 @@ def update_agenda_item(
             municipality_id=item.meeting.municipality_id,
             summary=f"{item.meeting.title}: {item.title}",
         )
+    follow_agenda(item.meeting, user=user)
     return item
 
 
@@ -553,6 +556,7 @@ def remove_agenda_item(item: AgendaItem, *, user: User | None = None) -> None:
             summary=f"{meeting.title}: {title} verwijderd",
             details={"agenda_item_id": item_id},
         )
+    follow_agenda(meeting, user=user)
 
 
 def reorder_agenda(
@@ -702,6 +706,30 @@ def remove_invitee(invitation: Invitation, *, user: User | None = None) -> MailR
             details={"invitation_id": invitation_id},
         )
     return mail
+
+
+def follow_agenda(meeting: Meeting, *, user: User | None = None) -> theme_invitees.Followed:
+    """Invite the people the themes on the agenda bring and withdraw those no theme asks for
+    any more (overleg.meetings.theme_invitees). Does not commit."""
+    followed = theme_invitees.Followed()
+    if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.INVITED):
+        return followed
+    wanted = theme_invitees.wanted(meeting)
+    brought = theme_invitees.brought(meeting)
+    invited = {i.contact_id: i for i in meeting.invitations if i.contact_id is not None}
+    for invitation in list(meeting.invitations):
+        theme_id = brought.get(invitation.id)
+        keep = invitation.contact_id in wanted or invitation.attendance is not None
+        if theme_id is not None and not keep:
+            followed.withdrawn.append(invitation.display_name)
+            remove_invitee(invitation, user=user)
+    for contact_id, person in wanted.items():
+        if contact_id not in invited:
+            invitation = add_invitee(meeting, person.contact, person.role, user=user)
+            db.session.add(ThemeInvitation(invitation_id=invitation.id, theme_id=person.theme_id))
+            followed.added.append(person.contact.full_name)
+    db.session.flush()
+    return followed
 
 
 # --- conflicts ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from overleg.models.directory import (
     Platform,
     StandingInvitee,
     Theme,
+    ThemeInvitee,
     organisation_municipality,
 )
 from overleg.models.meetings import (
@@ -26,6 +27,7 @@ from overleg.models.meetings import (
     PublicItem,
     RsvpStatus,
     SubstituteNaming,
+    ThemeInvitation,
 )
 from overleg.models.minutes import (
     ActionPoint,
@@ -98,6 +100,8 @@ __all__ = [
     "StandingInvitee",
     "SubstituteNaming",
     "Theme",
+    "ThemeInvitation",
+    "ThemeInvitee",
     "User",
     "WorkerJob",
     "organisation_municipality",

@@ -237,3 +237,37 @@ class Theme(Versioned, Model):
         sa.UniqueConstraint("platform_id", "code"),
         sa.UniqueConstraint("platform_id", "name"),
     )
+
+
+class ThemeInvitee(Model):
+    """Someone invited because a theme is on the agenda (the CAW for homelessness, the police,
+    a housing company's project staff): a contact, or every active contact of an organisation;
+    for one municipality, or for all (municipality_id None). overleg.meetings.theme_invitees
+    adds them to a meeting's invitees when the theme is put on its agenda and withdraws them
+    when it is taken off."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[InviteeRole] = mapped_column(
+        enum_type(InviteeRole, "theme_invitee_role"), default=InviteeRole.OPTIONAL
+    )
+
+    theme: Mapped[Theme] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(contact_id IS NULL) <> (organisation_id IS NULL)", name="contact_or_organisation"
+        ),
+    )

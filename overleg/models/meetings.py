@@ -281,6 +281,18 @@ class Invitation(Versioned, Model):
         return self.guest_name
 
 
+class ThemeInvitation(Model):
+    """An invitation that a theme on the agenda brought (ThemeInvitee): withdrawn again when
+    no theme on the agenda asks for that person any more."""
+
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+
+    theme: Mapped[Theme] = relationship()
+
+
 class SubstituteNaming(Model):
     """A substitute named through an invitation's personal link: the limit per link counts these
     in the database, so it holds across worker processes."""

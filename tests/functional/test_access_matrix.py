@@ -445,6 +445,20 @@ CASES: dict[str, Case] = {
         platform_scoped=True,
         edit=True,
     ),
+    # invitees by theme (issue 16)
+    "directory.theme_invitee_add": Case(
+        _directory("theme", "/themes/{o.id}/invitees"),
+        method="POST",
+        platform_scoped=True,
+        edit=True,
+        data={"who": ""},
+    ),
+    "directory.theme_invitee_remove": Case(
+        _directory("theme", "/themes/{o.id}/invitees/0/remove"),
+        method="POST",
+        platform_scoped=True,
+        edit=True,
+    ),
     "audit.index": Case(_static("/audit")),
     # accounts page (issue 12): coordinators only, users of their own platform (the outsider,
     # a coordinator of another platform, gets 404)

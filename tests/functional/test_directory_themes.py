@@ -156,3 +156,27 @@ def test_the_theme_form_sets_the_years_a_theme_is_mandatory(client, world):
     db.session.refresh(theme)
     assert (theme.mandatory_from_year, theme.mandatory_until_year) == (2026, None)
     assert "verplicht vanaf 2026" in _text(client.get(f"/themes/{theme.id}"))
+
+
+def test_a_coordinator_gives_a_theme_an_extra_invitee(client, world):
+    from overleg.models import ThemeInvitee
+
+    theme = factories.ThemeFactory(platform=world.platform, name="Dakloosheid")
+    caw = factories.organisation_serving(world.north, name="CAW Kempen")
+    worker = factories.ContactFactory(organisation=caw, first_name="Wout", last_name="Maes")
+    login(client, world.coordinator)
+    page = _text(client.get(f"/themes/{theme.id}"))
+    assert "Extra genodigden bij dit thema" in page and "Wout Maes (CAW Kempen)" in page
+    added = post_form(
+        client,
+        f"/themes/{theme.id}/invitees",
+        {"who": f"c:{worker.id}", "municipality": world.north.slug, "role": "optional"},
+    )
+    assert added.status_code == 302
+    row = db.session.scalars(sa.select(ThemeInvitee)).one()
+    assert (row.contact_id, row.municipality_id) == (worker.id, world.north.id)
+    assert "Noorderdorp" in _text(client.get(f"/themes/{theme.id}"))
+    post_form(client, f"/themes/{theme.id}/invitees", {"who": f"o:{caw.id}", "role": "required"})
+    assert db.session.scalar(sa.select(sa.func.count(ThemeInvitee.id))) == 2
+    post_form(client, f"/themes/{theme.id}/invitees/{row.id}/remove")
+    assert db.session.scalar(sa.select(sa.func.count(ThemeInvitee.id))) == 1

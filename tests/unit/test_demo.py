@@ -321,3 +321,30 @@ def test_main_pages_show_the_demo_platform(app, client, email):
         response = client.get(path)
         assert response.status_code == 200, path
         assert text in response.get_data(as_text=True), path
+
+
+def test_the_demo_shows_a_confidential_item_and_a_theme_with_an_extra_invitee(app):
+    """Issue 16: Geel's latest held meeting had a confidential item that its verslag only
+    mentions; the homelessness theme brings the CAW's coach to a planned meeting."""
+    from overleg.demo import practice
+    from overleg.meetings import theme_invitees
+    from overleg.minutes import services as minutes_services
+    from overleg.models import ConfidentialNote, ThemeInvitation, ThemeInvitee
+
+    _load()
+    item = db.session.scalars(sa.select(AgendaItem).where(AgendaItem.confidential)).one()
+    assert item.meeting.municipality.name == practice.CONFIDENTIAL_IN
+    assert item.meeting.status is MeetingStatus.HELD
+    note = db.session.scalars(sa.select(ConfidentialNote)).one()
+    assert note.discussion == practice.CONFIDENTIAL_DISCUSSION
+    minutes = minutes_services.get_minutes(item.meeting)
+    assert minutes is not None
+    html = minutes_services.minutes_html(item.meeting, minutes)
+    assert "Dit punt werd vertrouwelijk besproken" in html
+    assert practice.CONFIDENTIAL_TITLE not in html and "afbetalingsplan" not in html
+    row = db.session.scalars(sa.select(ThemeInvitee)).one()
+    assert row.theme.code == practice.THEME_WITH_INVITEE and row.contact is not None
+    brought = db.session.scalars(sa.select(ThemeInvitation)).one()
+    meeting = db.session.get(Meeting, db.session.get(Invitation, brought.invitation_id).meeting_id)
+    assert meeting.status is MeetingStatus.PLANNED
+    assert theme_invitees.brought(meeting) == {brought.invitation_id: row.theme_id}
