@@ -21,6 +21,7 @@ from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.models import (
     Contact,
+    Invitation,
     InviteeRole,
     Meeting,
     Municipality,
@@ -88,6 +89,21 @@ def brought(meeting: Meeting) -> dict[int, int]:
         db.session.execute(
             sa.select(ThemeInvitation.invitation_id, ThemeInvitation.theme_id).where(
                 ThemeInvitation.invitation_id.in_(ids)
+            )
+        ).all()
+    )
+
+
+def brought_by(meeting: Meeting) -> dict[int, str]:
+    """By invitation id: the name of the theme that brought it (the invitee list says so)."""
+    return dict(
+        db.session.execute(
+            sa.select(ThemeInvitation.invitation_id, Theme.name)
+            .join(Theme, ThemeInvitation.theme_id == Theme.id)
+            .where(
+                ThemeInvitation.invitation_id.in_(
+                    sa.select(Invitation.id).where(Invitation.meeting_id == meeting.id)
+                )
             )
         ).all()
     )

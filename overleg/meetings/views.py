@@ -33,7 +33,7 @@ from overleg.extensions import db
 from overleg.lib.dates import brussels_instant, parse_day, to_local
 from overleg.lib.refusal import EditConflict
 from overleg.mail.report import flash_not_mailed
-from overleg.meetings import forms, services
+from overleg.meetings import forms, services, theme_invitees
 from overleg.meetings.services import AgendaItemData
 from overleg.models import (
     AgendaItem,
@@ -582,6 +582,7 @@ def _invitees_page(
         results=services.search_contacts(current_user, meeting, query) if query else None,
         suggestions=services.suggested_contacts(meeting),
         invitations=services.sorted_invitations(meeting),
+        brought_by=theme_invitees.brought_by(meeting),
         role_choices=forms.role_choices(),
         role_conflict=role_conflict,
         delete_form=ConfirmForm(),

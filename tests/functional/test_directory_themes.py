@@ -180,3 +180,20 @@ def test_a_coordinator_gives_a_theme_an_extra_invitee(client, world):
     assert db.session.scalar(sa.select(sa.func.count(ThemeInvitee.id))) == 2
     post_form(client, f"/themes/{theme.id}/invitees/{row.id}/remove")
     assert db.session.scalar(sa.select(sa.func.count(ThemeInvitee.id))) == 1
+
+
+def test_the_invitee_list_says_which_theme_brought_someone(client, world):
+    from overleg.meetings import services as meeting_services
+    from overleg.meetings import theme_invitees
+
+    theme = factories.ThemeFactory(platform=world.platform, name="Dakloosheid")
+    coach = factories.ContactFactory(
+        organisation=factories.organisation_serving(world.north, name="CAW Kempen")
+    )
+    theme_invitees.add(world.coordinator, theme, contact=coach)
+    meeting = factories.MeetingFactory(municipality=world.north)
+    meeting_services.add_agenda_item(meeting, meeting_services.AgendaItemData("Dak", theme=theme))
+    db.session.commit()
+    login(client, world.coordinator)
+    page = _text(client.get(f"/meetings/{meeting.id}/invitees"))
+    assert coach.full_name in page and "via het thema Dakloosheid" in page

@@ -63,6 +63,7 @@ def test_on_and_off_before_the_invitations_went_out(world):
     [brought] = [i for i in meeting.invitations if i.contact_id == worker.id]
     assert brought.role is InviteeRole.OPTIONAL
     assert theme_invitees.brought(meeting) == {brought.id: theme.id}
+    assert theme_invitees.brought_by(meeting) == {brought.id: theme.name}
     services.remove_agenda_item(item, user=world.coordinator)
     assert _invited(meeting) == {"lid@example.be"}
     assert _mails("invitation") == [] and _mails("cancel") == []
