@@ -172,27 +172,9 @@ def readers(item: AgendaItem) -> list[Reader]:
     rows = db.session.scalars(
         sa.select(ConfidentialReader)
         .where(ConfidentialReader.agenda_item_id == item.id)
-        .options(selectinload(ConfidentialReader.contact))
-        .order_by(ConfidentialReader.id)
+        .options(selectinload(ConfidentialReader.user), selectinload(ConfidentialReader.contact))
     )
-    users = {
-        u.id: u
-        for u in db.session.scalars(
-            sa.select(User).where(
-                User.id.in_(
-                    sa.select(ConfidentialReader.user_id).where(
-                        ConfidentialReader.agenda_item_id == item.id
-                    )
-                )
-            )
-        )
-    }
-    named = []
-    for row in rows:
-        if row.user_id is not None and row.user_id in users:
-            named.append(Reader(row.id, users[row.user_id].name, True))
-        elif row.contact is not None:
-            named.append(Reader(row.id, row.contact.full_name, False))
+    named = [Reader(row.id, row.name, row.user_id is not None) for row in rows]
     return sorted(named, key=lambda r: (not r.is_user, r.name.lower()))
 
 

@@ -6,6 +6,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -15,6 +16,9 @@ from overleg.extensions import Model
 from overleg.models.directory import Contact, InviteeRole, Municipality, Theme
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 from overleg.models.versioning import Versioned
+
+if TYPE_CHECKING:
+    from overleg.models.users import User
 
 
 class MeetingStatus(enum.StrEnum):
@@ -200,7 +204,14 @@ class ConfidentialReader(Model):
     )
 
     agenda_item: Mapped[AgendaItem] = relationship()
+    user: Mapped[User | None] = relationship()
     contact: Mapped[Contact | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        if self.user is not None:
+            return self.user.name
+        return self.contact.full_name if self.contact is not None else ""
 
     __table_args__ = (
         sa.CheckConstraint("(user_id IS NULL) <> (contact_id IS NULL)", name="user_or_contact"),
