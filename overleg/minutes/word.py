@@ -126,6 +126,10 @@ def _agenda(document: WordDocument, context: Context) -> None:
     document.add_heading(_("Agenda en bespreking"), level=1)
     for number, view in enumerate(context["items"], start=1):
         document.add_heading(f"{number}. {view.item.title}", level=2)
+        if view.item.confidential:  # the public view: its notes are kept apart
+            document.add_paragraph(
+                _("Dit punt werd vertrouwelijk besproken. Het verslag ervan wordt apart bewaard.")
+            )
         if view.item.kind is AgendaItemKind.APPROVAL:
             document.add_paragraph(_approval_text(context))
         if view.note is not None and view.note.discussion:

@@ -1,7 +1,7 @@
 """No confidential text reaches any output but the item's own page (issue 16 item 2).
 
 A hypothesis property: a marker text put in a confidential item's discussion, decisions or
-reason (plain, in Markdown, in a list, next to a name) appears in no page, PDF, .ics, mail
+reason (plain, in Markdown, in a list, next to a name) appears in no page, PDF, DOCX, .ics, mail
 (with its attachments), CSV, JSON API answer or personal-data export of a person not named on
 the item, read by the coordinator, who IS named on it (so every output that could show it to
 them is searched), and the item's own page does show it (the marker is really there). Every GET
@@ -115,6 +115,7 @@ def _paths(objects: dict[str, Any], items: list[Any], world: World) -> list[str]
             f"/meetings/{meeting}/minutes",
             f"/meetings/{meeting}/minutes/edit",
             f"/meetings/{meeting}/minutes.pdf",
+            f"/meetings/{meeting}/minutes.docx",
             f"/meetings/{meeting}/agenda.pdf",
             f"/meetings/{meeting}/invitation.ics",
             f"/meetings/{meeting}/minutes/versions/1.pdf",

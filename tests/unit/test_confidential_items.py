@@ -143,6 +143,22 @@ def test_the_verslag_says_only_that_a_confidential_item_was_discussed(world):
         assert secret not in html
 
 
+def test_the_word_verslag_says_only_that_a_confidential_item_was_discussed(world):
+    import io
+    import zipfile
+
+    from overleg.minutes.word import minutes_docx
+
+    meeting, item, _taker, _other = _meeting_with_taker(world)
+    minutes = services.ensure_minutes(meeting)
+    _mark(world, item)
+    with zipfile.ZipFile(io.BytesIO(minutes_docx(meeting, minutes))) as archive:
+        xml = archive.read("word/document.xml").decode()
+    assert "Vertrouwelijk punt" in xml and "Dit punt werd vertrouwelijk besproken" in xml
+    for secret in (SECRET_TITLE, SECRET_NOTE, "Afbetalingsplan", "Persoonlijke"):
+        assert secret not in xml
+
+
 def test_the_invitation_ics_and_mail_show_only_vertrouwelijk_punt(world):
     meeting, item, _taker, _other = _meeting_with_taker(world)
     meeting.start_at = utcnow() + timedelta(days=10)
