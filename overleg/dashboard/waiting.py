@@ -226,9 +226,10 @@ def minutes_to_approve(user: User) -> list[Line]:
 
 def municipalities_at_risk(user: User, now: datetime, settings: Settings) -> list[Line]:
     """One line naming the municipalities at risk of falling behind this year, one naming those
-    already behind (compliance.year_compliance), each linking to the compliance view."""
+    already behind (the standings of compliance.year_compliance, counted by the database: this
+    runs on every visit of the dashboard), each linking to the compliance view."""
     year = now.astimezone(BRUSSELS).year
-    rows = compliance.year_compliance(
+    rows = compliance.year_standings(
         visible_municipalities(user),
         year,
         now=now,

@@ -62,6 +62,11 @@ PRESENTER_MAX = 200
 NOTES_MAX = 5000
 CANCEL_REASON_MAX = 2000
 MAX_DURATION_MINUTES = 600
+# The longest a meeting may last: a meeting ends on the day it starts (the form asks one date),
+# and that day counts 25 hours when summer time ends. The overlap check relies on it to search
+# meetings by time (a window of this length before the start) instead of through every
+# invitation of a person who is invited everywhere.
+MAX_MEETING_LENGTH = timedelta(hours=25)
 
 # Roles that make an invitee indispensable: an overlap with another meeting is a conflict.
 REQUIRED_ROLES = frozenset({InviteeRole.REQUIRED, InviteeRole.CHAIR})
@@ -96,6 +101,8 @@ def _check_times(start_at: datetime, end_at: datetime) -> None:
     check_instant(end_at, field="date")
     if end_at.astimezone(UTC) <= start_at.astimezone(UTC):
         raise Refusal(_l("Het einde moet na het begin liggen."), field="end_time")
+    if end_at - start_at > MAX_MEETING_LENGTH:
+        raise Refusal(_l("Een vergadering duurt hoogstens een dag."), field="end_time")
 
 
 def _check_text(value: str, limit: int, field_name: str) -> str:
@@ -785,14 +792,21 @@ def overlap_conflicts(meeting: Meeting) -> list[Conflict]:
     }
     if not required_ids:
         return []
+    # The meetings at that time first, found by their start (no meeting lasts longer than
+    # MAX_MEETING_LENGTH), then their invitations of these people: a contact invited to every
+    # meeting (the agency's) would otherwise make the database visit all their invitations.
+    overlapping = sa.select(Meeting.id).where(
+        Meeting.id != meeting.id,
+        Meeting.status != MeetingStatus.CANCELLED,
+        Meeting.start_at > meeting.start_at - MAX_MEETING_LENGTH,
+        Meeting.start_at < meeting.end_at,
+        Meeting.end_at > meeting.start_at,
+    )
     rows = db.session.execute(
         sa.select(Meeting, Invitation.contact_id)
         .join(Invitation, Invitation.meeting_id == Meeting.id)
         .where(
-            Meeting.id != meeting.id,
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.start_at < meeting.end_at,
-            Meeting.end_at > meeting.start_at,
+            Invitation.meeting_id.in_(overlapping),
             Invitation.contact_id.in_(required_ids),
             Invitation.role.in_(list(REQUIRED_ROLES)),
         )

@@ -32,7 +32,7 @@ class Minutes(Model):
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True
     )
     status: Mapped[MinutesStatus] = mapped_column(
-        enum_type(MinutesStatus, "minutes_status"), default=MinutesStatus.DRAFT
+        enum_type(MinutesStatus, "minutes_status"), default=MinutesStatus.DRAFT, index=True
     )
     # Optimistic locking: every UPDATE checks and raises this number.
     version: Mapped[int] = mapped_column(default=1)

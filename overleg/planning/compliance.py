@@ -167,23 +167,32 @@ class _YearRecords:
                 sa.select(Minutes).where(Minutes.meeting_id.in_([m.id for m in meetings]))
             )
         }
-        platforms = sa.select(Municipality.platform_id).where(Municipality.id.in_(municipality_ids))
-        mandatory: dict[int, list[Theme]] = defaultdict(list)
-        for theme in db.session.scalars(
-            sa.select(Theme)
-            .where(
-                Theme.platform_id.in_(platforms),
-                Theme.mandatory_in_year(year),
-                Theme.active.is_(True),
-            )
-            .order_by(Theme.sort_order, Theme.name)
-        ):
-            mandatory[theme.platform_id].append(theme)
         by_municipality: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in meetings:
             by_municipality[meeting.municipality_id].append(meeting)
-        agenda = _mandatory_agenda([m.id for m in meetings], year)
-        return cls(by_municipality, minutes, mandatory, agenda)
+        return cls(
+            by_municipality,
+            minutes,
+            _mandatory_themes(municipality_ids, year),
+            _mandatory_agenda([m.id for m in meetings], year),
+        )
+
+
+def _mandatory_themes(municipality_ids: list[int], year: int) -> dict[int, list[Theme]]:
+    """The active themes of the municipalities' platforms mandatory in `year`, per platform."""
+    platforms = sa.select(Municipality.platform_id).where(Municipality.id.in_(municipality_ids))
+    mandatory: dict[int, list[Theme]] = defaultdict(list)
+    for theme in db.session.scalars(
+        sa.select(Theme)
+        .where(
+            Theme.platform_id.in_(platforms),
+            Theme.mandatory_in_year(year),
+            Theme.active.is_(True),
+        )
+        .order_by(Theme.sort_order, Theme.name)
+    ):
+        mandatory[theme.platform_id].append(theme)
+    return mandatory
 
 
 def _mandatory_agenda(meeting_ids: list[int], year: int) -> dict[int, list[tuple[int, str]]]:
@@ -353,6 +362,118 @@ def topic_list_sentence(year: int, rows: Iterable[MunicipalityCompliance]) -> st
     if not names:
         return str(gettext("Geen verplichte thema's in %(year)s.", year=year))
     return str(gettext("Verplichte thema's van %(year)s: %(names)s.", year=year, names=names))
+
+
+# --- the standings alone, counted by the database -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A municipality's standing for the year and its reasons, without the report's details."""
+
+    municipality_id: int
+    name: str
+    standing: Standing
+    reasons: tuple[str, ...]
+
+
+def year_standings(
+    municipalities: Iterable[Municipality],
+    year: int,
+    *,
+    now: datetime,
+    topics_per_year: int = 1,
+    at_risk_days: int = 90,
+) -> list[Flag]:
+    """The standing of each municipality for `year`, exactly as `year_compliance` judges it
+    (the same `_standing`), from numbers the database counts: one row per municipality and one
+    per (municipality, theme) instead of every meeting, its minutes and its agenda as objects.
+    The dashboard asks this on every visit; the report's details are not needed there."""
+    municipalities = list(municipalities)
+    ids = [m.id for m in municipalities]
+    start, end = year_bounds(year)
+    tallies = _meeting_tallies(ids, start, end, now)
+    mandatory = _mandatory_themes(ids, year)
+    discussed = _themes_discussed(ids, [t.id for ts in mandatory.values() for t in ts], start, end)
+    rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
+    flags: list[Flag] = []
+    for m in sorted(municipalities, key=lambda x: x.name):
+        held, upcoming, late = tallies.get(m.id, (0, 0, 0))
+        missing = tuple(
+            t.name
+            for t in mandatory.get(m.platform_id, [])
+            if discussed[(m.id, t.id)] < topics_per_year
+        )
+        standing, reasons = _standing(m.meetings_per_year, held, upcoming, missing, late, rules)
+        flags.append(Flag(m.id, m.name, standing, reasons))
+    return flags
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _meeting_tallies(
+    municipality_ids: list[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, tuple[int, int, int]]:
+    """Per municipality: the year's meetings held, still ahead (planned or invited) and held
+    with minutes not approved and sent MINUTES_GRACE_DAYS later (as _MinutesTally counts)."""
+    held = Meeting.status == MeetingStatus.HELD
+    done = sa.and_(
+        Minutes.id.is_not(None),
+        Minutes.status == MinutesStatus.APPROVED,
+        Minutes.sent_to_agency_at.is_not(None),
+    )
+    rows = db.session.execute(
+        sa.select(
+            Meeting.municipality_id,
+            _count(held),
+            _count(
+                sa.and_(
+                    Meeting.status.in_((MeetingStatus.PLANNED, MeetingStatus.INVITED)),
+                    Meeting.start_at > now,
+                )
+            ),
+            _count(
+                sa.and_(
+                    held,
+                    Meeting.start_at < now - timedelta(days=MINUTES_GRACE_DAYS),
+                    sa.not_(done),
+                )
+            ),
+        )
+        .outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(
+            Meeting.municipality_id.in_(municipality_ids),
+            Meeting.start_at >= start,
+            Meeting.start_at < end,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+        .group_by(Meeting.municipality_id)
+    )
+    return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def _themes_discussed(
+    municipality_ids: list[int], theme_ids: list[int], start: datetime, end: datetime
+) -> Counter[tuple[int, int]]:
+    """Per (municipality, theme of `theme_ids`): at how many of the year's held meetings it was
+    on the agenda."""
+    rows = db.session.execute(
+        sa.select(
+            Meeting.municipality_id, AgendaItem.theme_id, sa.func.count(sa.distinct(Meeting.id))
+        )
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(
+            Meeting.municipality_id.in_(municipality_ids),
+            Meeting.start_at >= start,
+            Meeting.start_at < end,
+            Meeting.status == MeetingStatus.HELD,
+            AgendaItem.theme_id.in_(theme_ids),
+        )
+        .group_by(Meeting.municipality_id, AgendaItem.theme_id)
+    )
+    return Counter({(m_id, theme_id): int(n) for m_id, theme_id, n in rows if theme_id is not None})
 
 
 # --- CSV ---------------------------------------------------------------------------------

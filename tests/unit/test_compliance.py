@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from overleg.extensions import db
 from overleg.models import MeetingStatus, Minutes, MinutesStatus, Platform, Theme
-from overleg.planning.compliance import Standing, spreadsheet_safe, year_compliance
+from overleg.planning.compliance import (
+    Standing,
+    spreadsheet_safe,
+    year_compliance,
+    year_standings,
+)
 from tests import factories
 
 YEAR = 2026
@@ -190,3 +197,64 @@ def test_a_missing_topic_points_at_the_next_meeting_whose_agenda_could_take_it(a
     # Once the year is over no meeting can take them any more.
     [row] = year_compliance([world.north], YEAR, now=datetime(YEAR + 1, 1, 5, tzinfo=UTC))
     assert all(gap.meeting_id is None for gap in row.topic_gaps)
+
+
+def _random_year(world, seed: int) -> list:  # type: ignore[no-untyped-def]
+    """Twelve municipalities of both platforms with meetings of every status in and around YEAR,
+    mandatory and other themes on their agendas and minutes in every state."""
+    rng = random.Random(seed)
+    statuses = list(MeetingStatus)
+    municipalities = [world.north, world.south, world.elsewhere]
+    for n in range(9):
+        platform = world.north.platform if n % 3 else world.elsewhere.platform
+        municipalities.append(
+            factories.MunicipalityFactory(platform=platform, meetings_per_year=rng.randint(1, 4))
+        )
+    themes = _mandatory()
+    for month, covered in ((2, themes[:3]), (3, themes[3:])):  # Noorderdorp: all done early
+        _approve_and_send(_held(world.north, month, covered), datetime(YEAR, 4, 1, tzinfo=UTC))
+    for municipality in municipalities[1:]:
+        themes = [t for t in _all_themes() if t.platform_id == municipality.platform_id]
+        for _n in range(rng.randint(0, 5)):
+            start = datetime(YEAR, 1, 1, 8, tzinfo=UTC) + timedelta(days=rng.randint(-40, 400))
+            meeting = factories.MeetingFactory(
+                municipality=municipality,
+                start_at=start,
+                end_at=start + timedelta(hours=2),
+                status=rng.choice(statuses),
+            )
+            for theme in rng.sample(themes, rng.randint(0, min(4, len(themes)))):
+                factories.AgendaItemFactory(meeting=meeting, theme_id=theme.id, title=theme.name)
+            _random_minutes(rng, meeting)
+    db.session.commit()
+    return municipalities
+
+
+def _all_themes() -> list[Theme]:
+    return list(db.session.scalars(sa.select(Theme).order_by(Theme.id)))
+
+
+def _random_minutes(rng: random.Random, meeting) -> None:  # type: ignore[no-untyped-def]
+    status = rng.choice([None, *MinutesStatus])
+    if status is None:
+        return
+    sent = meeting.start_at + timedelta(days=rng.randint(1, 60)) if rng.random() < 0.5 else None
+    db.session.add(Minutes(meeting_id=meeting.id, status=status, sent_to_agency_at=sent))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_dashboard_standings_are_the_reports_standings(app, world, seed):
+    """`year_standings` (counted by the database, for the dashboard) judges every municipality
+    exactly as `year_compliance` (the report) does, at every moment of the year and after it."""
+    municipalities = _random_year(world, seed)
+    moments = [datetime(YEAR, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10, 12)]
+    seen: set[Standing] = set()
+    for now in [*moments, datetime(YEAR + 1, 1, 3, tzinfo=UTC)]:
+        for topics in (1, 2):
+            report = year_compliance(municipalities, YEAR, now=now, topics_per_year=topics)
+            flags = year_standings(municipalities, YEAR, now=now, topics_per_year=topics)
+            assert [(f.municipality_id, f.name, f.standing, f.reasons) for f in flags] == [
+                (r.municipality_id, r.name, r.standing, r.reasons) for r in report
+            ], (now, topics)
+            seen.update(f.standing for f in flags)
+    assert seen == set(Standing)  # the data reaches every standing

@@ -444,6 +444,50 @@ def test_no_overlap_conflict_when_times_only_touch_or_other_is_cancelled(world):
     assert services.meeting_conflicts(ours) == []
 
 
+def test_overlap_with_a_meeting_that_started_the_evening_before(world):
+    """The overlap check searches meetings by time: one that started up to a day earlier and
+    still runs is found (the window the search uses is the longest a meeting may last)."""
+    shared = world.north.standing_invitees[0].contact
+    world.south.standing_invitees.append(StandingInvitee(contact=shared, role=InviteeRole.CHAIR))
+    db.session.commit()
+    day = date(2026, 3, 17)
+    theirs = services.create_meeting(
+        world.south,
+        start_at=brussels(day - timedelta(days=1), 16),
+        end_at=brussels(day, 15),
+        now=NOW,
+    )
+    ours = new_meeting(world, day=day, hour=14)
+    db.session.commit()
+    conflicts = services.meeting_conflicts(ours)
+    assert [c.other_meeting.id for c in conflicts] == [theirs.id]
+
+
+def test_a_meeting_lasts_at_most_a_day(world):
+    day = date(2026, 10, 25)  # summer time ends: this day counts 25 hours
+    longest = services.create_meeting(
+        world.north, start_at=brussels(day, 0), end_at=brussels(day, 23, 59), now=NOW
+    )
+    assert longest.end_at - longest.start_at > timedelta(hours=24)
+    with pytest.raises(Refusal) as refused:
+        services.create_meeting(
+            world.north,
+            start_at=brussels(day, 8),
+            end_at=brussels(day + timedelta(days=1), 10),
+            now=NOW,
+        )
+    assert refused.value.field == "end_time"
+    with pytest.raises(Refusal):
+        services.update_meeting(
+            longest,
+            title=longest.title,
+            start_at=longest.start_at,
+            end_at=longest.start_at + services.MAX_MEETING_LENGTH + timedelta(minutes=1),
+            location="",
+            now=NOW,
+        )
+
+
 def test_no_overlap_conflict_for_optional_invitee(world):
     shared = world.north.standing_invitees[0].contact
     world.south.standing_invitees.append(StandingInvitee(contact=shared, role=InviteeRole.OPTIONAL))
