@@ -329,3 +329,36 @@ def with_logo(platform: Platform) -> Platform:
     platform.logo, platform.logo_mimetype = out.getvalue(), "image/png"
     db.session.commit()
     return platform
+
+
+def remark_link(municipality, *, remarks_until=None):  # type: ignore[no-untyped-def]
+    """A member's working link to send remarks on circulated draft minutes of a held meeting of
+    `municipality` (overleg.minutes.remarks): the link row and its token (only its hash is
+    stored), as `.link` and `.token`."""
+    from types import SimpleNamespace
+
+    from overleg.lib import tokens
+    from overleg.minutes import remarks
+    from overleg.models import RemarkLink, RemarksRound
+    from overleg.models.types import utcnow
+
+    version = MinutesVersionFactory(
+        minutes=MinutesFactory(
+            meeting=HeldMeetingFactory(municipality=municipality), status=MinutesStatus.CIRCULATED
+        ),
+        status=MinutesStatus.CIRCULATED,
+    )
+    until = remarks_until or remarks.default_deadline(utcnow())
+    invitation = InvitationFactory(meeting=version.minutes.meeting)
+    token = tokens.new_token()
+    link = RemarkLink(
+        round=RemarksRound(minutes=version.minutes, version=version, remarks_until=until),
+        invitation_id=invitation.id,
+        contact_id=invitation.contact_id,
+        name=invitation.contact.full_name,
+        token_hash=tokens.digest(token),
+        expires_at=remarks.closes_at(until) + timedelta(days=remarks.LINK_DAYS_AFTER),
+    )
+    db.session.add(link)
+    db.session.commit()
+    return SimpleNamespace(link=link, token=token)

@@ -75,6 +75,7 @@ SENTENCES: dict[str, LazyString] = {
     "minutes.create": _l("%(actor)s begon een verslag"),
     "minutes.update": _l("%(actor)s wijzigde een verslag"),
     "minutes.circulate": _l("%(actor)s stuurde een verslag rond ter opmerkingen"),
+    "minutes.remark": _l("%(actor)s stuurde een opmerking op een ontwerpverslag"),
     "minutes.approve": _l("%(actor)s keurde een verslag goed"),
     "minutes.to_draft": _l("%(actor)s zette een verslag terug in ontwerp"),
     "minutes.correction": _l("%(actor)s begon een correctie van een goedgekeurd verslag"),

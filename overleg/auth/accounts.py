@@ -55,7 +55,7 @@ NEEDS_MUNICIPALITIES = frozenset({Role.SECRETARY, Role.READER})
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.digest(token)
 
 
 # --- creating users ----------------------------------------------------------------------------

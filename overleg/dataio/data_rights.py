@@ -46,6 +46,7 @@ from overleg.models import (
     InvitationAnswer,
     Meeting,
     Minutes,
+    MinutesRemark,
     MinutesVersion,
     OutboxMessage,
     OutboxStatus,
@@ -53,6 +54,7 @@ from overleg.models import (
     PollRespondent,
     PollSlot,
     RejectedReply,
+    RemarkLink,
     StandingInvitee,
     User,
 )
@@ -164,6 +166,7 @@ def personal_data(user: User, contact: Contact) -> dict[str, Any]:
             {"received_at": _iso(r.received_at), "subject": r.subject, "reason": r.reason}
             for r in _set_aside_replies(user, identity(contact))
         ],
+        "remarks_on_draft_minutes": [_remark_json(r) for r in _remarks(user, contact)],
     }
 
 
@@ -187,6 +190,36 @@ def _action_points(user: User, contact: Contact) -> list[ActionPoint]:
             .order_by(ActionPoint.id)
         )
     )
+
+
+def _remarks(user: User, contact: Contact) -> list[MinutesRemark]:
+    """The remarks the person sent on draft minutes through their personal links."""
+    return list(
+        db.session.scalars(
+            sa.select(MinutesRemark)
+            .join(RemarkLink, RemarkLink.id == MinutesRemark.link_id)
+            .join(Minutes, Minutes.id == MinutesRemark.minutes_id)
+            .join(Meeting, Meeting.id == Minutes.meeting_id)
+            .where(
+                RemarkLink.contact_id == contact.id,
+                municipality_filter(user, Meeting.municipality_id),
+            )
+            .options(selectinload(MinutesRemark.link).selectinload(RemarkLink.round))
+            .order_by(MinutesRemark.created_at, MinutesRemark.id)
+        )
+    )
+
+
+def _remark_json(remark: MinutesRemark) -> dict[str, Any]:
+    round_ = remark.link.round
+    meeting = round_.minutes.meeting
+    return {
+        "meeting": meeting.title,
+        "meeting_start": _iso(meeting.start_at),
+        "remarks_until": round_.remarks_until.isoformat(),
+        "sent_at": _iso(remark.created_at),
+        "text": remark.text,
+    }
 
 
 def _mails(user: User, contact: Contact) -> list[OutboxMessage]:
@@ -370,6 +403,7 @@ def erase_contact(user: User, contact: Contact, now: datetime) -> ErasureResult:
     person = identity(contact)  # before anything is blanked
     frozen = erasure_impact(contact)
     invitations = _forget_answers(contact, now)
+    _forget_remarks(contact)
     _scrub_answer_history(contact, person.mentions)
     _forget_calendar_answers(contact, person)
     standing = db.session.execute(
@@ -418,6 +452,14 @@ def _forget_answers(contact: Contact, now: datetime) -> int:
     ):
         db.session.delete(respondent)
     return len(invitations)
+
+
+def _forget_remarks(contact: Contact) -> None:
+    """The person's remarks on draft minutes and their links to send them go (the links name
+    the person); the rounds stay, with the remarks of the others."""
+    links = sa.select(RemarkLink.id).where(RemarkLink.contact_id == contact.id)
+    db.session.execute(sa.delete(MinutesRemark).where(MinutesRemark.link_id.in_(links)))
+    db.session.execute(sa.delete(RemarkLink).where(RemarkLink.contact_id == contact.id))
 
 
 def _scrub_answer_history(contact: Contact, mentions: Iterable[str]) -> None:

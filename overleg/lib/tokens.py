@@ -7,6 +7,7 @@ enumerated. Tokens are compared by the database's unique index lookup; a revoked
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -22,3 +23,9 @@ def new_token() -> str:
 def well_formed(token: str) -> bool:
     """Whether `token` has the shape of one of ours (checked before touching the database)."""
     return bool(_SHAPE.match(token))
+
+
+def digest(token: str) -> str:
+    """What is stored of a token that only needs to be recognised (SHA-256, hex): a copy of the
+    database then holds no working link."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -6,4 +6,8 @@ from flask import Blueprint
 
 bp = Blueprint("minutes", __name__)
 
-from overleg.minutes import confidential_views, views  # noqa: E402, F401  (registers the routes)
+from overleg.minutes import (  # noqa: E402, F401  (registers the routes)
+    confidential_views,
+    remark_views,
+    views,
+)

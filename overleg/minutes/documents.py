@@ -1,6 +1,9 @@
-"""The minutes' documents: the file names of a meeting's minutes PDF and Word file."""
+"""The minutes' documents: the file names of a meeting's minutes PDF and Word file, and the
+response that hands a PDF out."""
 
 from __future__ import annotations
+
+from flask import Response
 
 from overleg.lib.pdf import dated_pdf_filename
 from overleg.models import Meeting
@@ -12,3 +15,11 @@ def minutes_pdf_filename(meeting: Meeting) -> str:
 
 def minutes_docx_filename(meeting: Meeting) -> str:
     return minutes_pdf_filename(meeting).removesuffix(".pdf") + ".docx"
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF shown in the browser, never stored by a cache on the way."""
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -15,7 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from overleg.minutes import services
+from overleg.minutes import remarks, services
+from overleg.models.types import utcnow
 from overleg.web.forms import DayField, Form, SelectChoice, SubForm
 
 ATTENDANCE_CHOICES = [
@@ -126,6 +129,30 @@ class ActionForm(VersionedForm):
     """A workflow step without further input (circulate, back to draft, send)."""
 
 
+def _default_deadline() -> date:
+    return remarks.default_deadline(utcnow())
+
+
+class CirculateForm(VersionedForm):
+    """Rondsturen ter opmerkingen: until when remarks are welcome (a week ahead unless the form
+    says otherwise; an emptied field is an invalid date; the service refuses the past)."""
+
+    remarks_until = DayField(_l("Opmerkingen welkom tot en met"), default=_default_deadline)
+
+
+class RemarkForm(Form):
+    """A member's remark on the draft, through their personal link."""
+
+    text = TextAreaField(
+        _l("Uw opmerking"),
+        validators=[
+            InputRequired(message=_l("Schrijf uw opmerking.")),
+            _too_long(remarks.REMARK_MAX),
+        ],
+        render_kw={"rows": 6},
+    )
+
+
 class ApproveForm(VersionedForm):
     approved_at_meeting = SelectField(_l("Goedgekeurd op de vergadering van"), choices=[])
     reason = TextAreaField(
@@ -147,9 +174,11 @@ __all__ = [
     "ActionForm",
     "ApproveForm",
     "AttendanceForm",
+    "CirculateForm",
     "CorrectionForm",
     "GuestForm",
     "MinutesForm",
+    "RemarkForm",
 ]
 
 

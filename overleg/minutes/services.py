@@ -320,7 +320,7 @@ def check_version(minutes: Minutes, expected_version: int | None) -> None:
         raise MinutesConflict(minutes.version)
 
 
-def _conflict_when_raced(change: Callable[P, T]) -> Callable[P, T]:
+def conflict_when_raced(change: Callable[P, T]) -> Callable[P, T]:
     """A change of the minutes whose UPDATE finds another version stored than the one it checked
     (another transaction committed in between) is a `MinutesConflict`, like a stale editor."""
 
@@ -334,7 +334,7 @@ def _conflict_when_raced(change: Callable[P, T]) -> Callable[P, T]:
     return checked
 
 
-def _changed(
+def record_change(
     minutes: Minutes,
     action: str,
     summary: str,
@@ -388,7 +388,7 @@ def _refuse_unknown_person(by_id: dict[int, Invitation], chosen: int | None, fie
         raise Refusal(_l("Kies iemand die op deze vergadering stond."), field=field)
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def save_attendance(
     minutes: Minutes,
     entries: Iterable[AttendanceData],
@@ -417,7 +417,7 @@ def save_attendance(
             changed += 1
     minutes.chair_invitation_id = chair_invitation_id
     minutes.minute_taker_invitation_id = minute_taker_invitation_id
-    _changed(
+    record_change(
         minutes,
         "minutes.attendance",
         f"Aanwezigheden geregistreerd: {meeting.title}",
@@ -440,7 +440,7 @@ def _substituted(meeting: Meeting, substitute_for_id: int | None) -> Invitation 
     return invitation
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def add_guest(
     minutes: Minutes,
     *,
@@ -471,7 +471,7 @@ def add_guest(
         substitute_for=substitute_for,
     )
     db.session.add(guest)
-    _changed(
+    record_change(
         minutes,
         "minutes.guest_add",
         (
@@ -485,7 +485,7 @@ def add_guest(
     return guest
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def remove_guest(minutes: Minutes, guest: Invitation, *, user: User | None, now: datetime) -> None:
     check_editable(minutes)
     if not guest.is_guest or guest.meeting_id != minutes.meeting_id:
@@ -495,7 +495,7 @@ def remove_guest(minutes: Minutes, guest: Invitation, *, user: User | None, now:
     if minutes.minute_taker_invitation_id == guest.id:
         minutes.minute_taker_invitation_id = None
     db.session.delete(guest)
-    _changed(
+    record_change(
         minutes, "minutes.guest_remove", f"Gast verwijderd: {guest.guest_name}", user=user, now=now
     )
 
@@ -538,7 +538,7 @@ class SaveResult:
     changes: list[str] = field(default_factory=list)
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def save_minutes(
     minutes: Minutes,
     *,
@@ -559,7 +559,7 @@ def save_minutes(
     result = SaveResult(notes_changed=_save_notes(minutes, notes, item_ids))
     _ActionPointsEditor(meeting, item_ids, result, now).save(action_points)
     result.follow_ups_changed = _save_follow_ups(meeting, follow_ups, now)
-    _changed(
+    record_change(
         minutes,
         "minutes.update",
         f"Verslag bewaard: {meeting.title}",
@@ -960,19 +960,28 @@ def _freeze(
 # --- workflow -----------------------------------------------------------------------------
 
 
-@_conflict_when_raced
-def circulate(
+def freeze_circulated(
     minutes: Minutes, *, expected_version: int | None, user: User | None, now: datetime
 ) -> MinutesVersion:
-    """Mark draft minutes as circulated for remarks and freeze the circulated PDF."""
+    """Mark draft minutes as circulated and freeze the circulated PDF; the caller records the
+    change (`record_change`). remarks.circulate_for_remarks also mails it to the members."""
     check_editable(minutes)
     check_version(minutes, expected_version)
     if minutes.status is not MinutesStatus.DRAFT:
         raise Refusal(_l("Alleen een ontwerpverslag kan rondgestuurd worden."))
     minutes.status = MinutesStatus.CIRCULATED
     minutes.circulated_at = now
-    version = _freeze(minutes, MinutesStatus.CIRCULATED, reason="", user=user, now=now)
-    _changed(
+    return _freeze(minutes, MinutesStatus.CIRCULATED, reason="", user=user, now=now)
+
+
+@conflict_when_raced
+def circulate(
+    minutes: Minutes, *, expected_version: int | None, user: User | None, now: datetime
+) -> MinutesVersion:
+    """Mark draft minutes as circulated and freeze the circulated PDF, without mailing anyone
+    (the page circulates through remarks.circulate_for_remarks)."""
+    version = freeze_circulated(minutes, expected_version=expected_version, user=user, now=now)
+    record_change(
         minutes,
         "minutes.circulate",
         f"Verslag rondgestuurd ter opmerkingen: {minutes.meeting.title}",
@@ -982,7 +991,7 @@ def circulate(
     return version
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def back_to_draft(
     minutes: Minutes, *, expected_version: int | None, user: User | None, now: datetime
 ) -> None:
@@ -992,7 +1001,7 @@ def back_to_draft(
     if minutes.status is not MinutesStatus.CIRCULATED:
         raise Refusal(_l("Alleen een rondgestuurd verslag kan terug naar ontwerp."))
     minutes.status = MinutesStatus.DRAFT
-    _changed(
+    record_change(
         minutes,
         "minutes.to_draft",
         f"Verslag terug naar ontwerp: {minutes.meeting.title}",
@@ -1043,7 +1052,7 @@ def _refuse_approval_at(meeting: Meeting, at_meeting: Meeting | None, now: datet
         )
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def approve(
     minutes: Minutes,
     *,
@@ -1069,7 +1078,7 @@ def approve(
     if minutes.circulated_at is None:
         minutes.circulated_at = now
     version = _freeze(minutes, MinutesStatus.APPROVED, reason=reason, user=user, now=now)
-    _changed(
+    record_change(
         minutes,
         "minutes.approve",
         f"Verslag goedgekeurd (versie {version.number}): {meeting.title}"
@@ -1081,7 +1090,7 @@ def approve(
     return version
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def start_correction(
     minutes: Minutes,
     *,
@@ -1099,7 +1108,7 @@ def start_correction(
     if not reason:
         raise Refusal(_l("Geef de reden van de correctie op."), field="reason")
     minutes.status = MinutesStatus.DRAFT
-    _changed(
+    record_change(
         minutes,
         "minutes.correction",
         f"Correctie gestart: {reason}",
@@ -1147,7 +1156,7 @@ def without_address(meeting: Meeting) -> list[str]:
     ]
 
 
-@_conflict_when_raced
+@conflict_when_raced
 def distribute(
     minutes: Minutes, *, mail: MailSettings, user: User | None, now: datetime
 ) -> MailReport:
@@ -1174,7 +1183,7 @@ def distribute(
     agency_too = any(r.is_agency for r in sent)
     if agency_too:
         minutes.sent_to_agency_at = now
-    _changed(
+    record_change(
         minutes,
         "minutes.send",
         f"Verslag verstuurd naar {report.count} ontvanger(s)"

@@ -40,8 +40,8 @@ from overleg.mail.report import flash_not_mailed
 from overleg.mail.settings import MailSettings
 from overleg.meetings.agenda_pdf import agenda_pdf_filename, render_agenda_pdf
 from overleg.meetings.services import load_meeting_page
-from overleg.minutes import bp, forms, services
-from overleg.minutes.documents import minutes_docx_filename, minutes_pdf_filename
+from overleg.minutes import bp, forms, remarks, services
+from overleg.minutes.documents import minutes_docx_filename, minutes_pdf_filename, pdf_response
 from overleg.minutes.word import DOCX_MIMETYPE
 from overleg.minutes.word import minutes_docx as minutes_docx_file
 from overleg.models import (
@@ -68,13 +68,6 @@ def _meeting(meeting_id: int, *, edit: bool = False) -> Meeting:
         return load_meeting_page(meeting_id)
     except NoResultFound:  # deleted between the two reads
         abort(404)
-
-
-def _pdf_response(content: bytes, filename: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _overview(meeting: Meeting) -> ViewResponse:
@@ -183,9 +176,18 @@ def overview(meeting_id: int) -> ViewResponse:
         action_form=forms.ActionForm(formdata=None, version=version),
         approve_form=_approve_form(meeting, minutes),
         correction_form=forms.CorrectionForm(formdata=None, version=version),
+        circulate_form=forms.CirculateForm(formdata=None, version=version),
         recipients=services.recipients(meeting),
+        **_remarks_context(minutes),
     )
     return render_template("minutes/overview.html", **context)
+
+
+def _remarks_context(minutes: Minutes | None) -> dict[str, Any]:
+    """The members' remarks and the latest round (templates/minutes/_remarks.html)."""
+    if minutes is None:
+        return {"remarks": [], "remarks_round": None}
+    return {"remarks": remarks.remarks_of(minutes), "remarks_round": remarks.current_round(minutes)}
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/start", methods=["POST"])
@@ -454,6 +456,7 @@ def _render_editor(
         stored_points=services.action_points_of(meeting) if conflict else [],
         owner_label=services.owner_label,
         last_change=services.last_change(minutes) if conflict else None,
+        **_remarks_context(minutes),
     )
 
 
@@ -553,13 +556,6 @@ def _workflow_step(meeting_id: int, step: WorkflowStep) -> ViewResponse:
     return _overview(meeting)
 
 
-def _circulate(minutes: Minutes, form: forms.ActionForm) -> str:
-    services.circulate(
-        minutes, expected_version=form.version_number(), user=current_account(), now=utcnow()
-    )
-    return str(_("Het verslag is rondgestuurd ter opmerkingen."))
-
-
 def _back_to_draft(minutes: Minutes, form: forms.ActionForm) -> str:
     services.back_to_draft(
         minutes, expected_version=form.version_number(), user=current_account(), now=utcnow()
@@ -586,7 +582,37 @@ def _send(minutes: Minutes, form: forms.ActionForm) -> str:
 @bp.route("/meetings/<int:meeting_id>/minutes/circulate", methods=["POST"])
 @access(Access.EDITOR)
 def circulate(meeting_id: int) -> ViewResponse:
-    return _workflow_step(meeting_id, _circulate)
+    """Rondsturen ter opmerkingen: freeze the draft, mail the members, open the round."""
+    meeting = _meeting(meeting_id, edit=True)
+    minutes = _existing_minutes(meeting)
+    if minutes is None:
+        return _overview(meeting)
+    form = forms.CirculateForm()
+    deadline = form.remarks_until.data
+    if not form.validate_on_submit() or deadline is None:
+        _flash_errors(form)
+        return _overview(meeting)
+    with refusals_on() as outcome:
+        report = remarks.circulate_for_remarks(
+            minutes,
+            remarks_until=deadline,
+            expected_version=form.version_number(),
+            mail=MailSettings.from_config(current_app.config),
+            user=current_account(),
+            now=utcnow(),
+        )
+    if outcome.accepted:
+        flash(
+            _(
+                "Het ontwerpverslag is rondgestuurd naar %(count)s lid/leden; opmerkingen zijn "
+                "welkom tot en met %(date)s.",
+                count=report.count,
+                date=short_date(deadline, current_locale()),
+            ),
+            "success",
+        )
+        flash_not_mailed(report)
+    return _overview(meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/to-draft", methods=["POST"])
@@ -682,7 +708,7 @@ def minutes_pdf(meeting_id: int) -> Response:
         content = services.minutes_pdf(meeting, minutes)
     else:
         content = services.render_minutes(meeting, minutes).content
-    return _pdf_response(content, minutes_pdf_filename(meeting))
+    return pdf_response(content, minutes_pdf_filename(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes.docx")
@@ -709,14 +735,14 @@ def version_pdf(meeting_id: int, number: int) -> Response:
     if version is None:
         abort(404)
     name = minutes_pdf_filename(meeting).removesuffix(".pdf") + f"-v{number}.pdf"
-    return _pdf_response(version.pdf, name)
+    return pdf_response(version.pdf, name)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda.pdf")
 @access(Access.USER)
 def agenda_pdf(meeting_id: int) -> Response:
     meeting = _meeting(meeting_id)
-    return _pdf_response(render_agenda_pdf(meeting), agenda_pdf_filename(meeting))
+    return pdf_response(render_agenda_pdf(meeting), agenda_pdf_filename(meeting))
 
 
 # --- template helpers for the meeting page's minutes panel ---------------------------------

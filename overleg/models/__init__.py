@@ -39,6 +39,7 @@ from overleg.models.minutes import (
 )
 from overleg.models.outbox import OutboxMessage, OutboxStatus
 from overleg.models.polls import AvailabilityPoll, PollAnswer, PollRespondent, PollSlot
+from overleg.models.remarks import MinutesRemark, RemarkLink, RemarksRound
 from overleg.models.replies import CounterProposal, ProposalStatus, RejectedReply
 from overleg.models.users import (
     AccountLink,
@@ -79,6 +80,7 @@ __all__ = [
     "Meeting",
     "MeetingStatus",
     "Minutes",
+    "MinutesRemark",
     "MinutesStatus",
     "MinutesVersion",
     "Municipality",
@@ -95,6 +97,8 @@ __all__ = [
     "PublicItem",
     "RecoveryCode",
     "RejectedReply",
+    "RemarkLink",
+    "RemarksRound",
     "Role",
     "RsvpStatus",
     "StandingInvitee",

@@ -14,7 +14,8 @@ from flask import Flask
 
 # The path prefixes whose next segment is a secret token.
 TOKEN_PATHS = re.compile(
-    r"(/(?:rsvp|poll|calendar/personal|calendar/user|password|wachtwoord|account/activate)/)"
+    r"(/(?:rsvp|poll|opmerkingen|calendar/personal|calendar/user|password|wachtwoord"
+    r"|account/activate)/)"
     r"[A-Za-z0-9_\-]{8,}"
 )
 MASK = "***"

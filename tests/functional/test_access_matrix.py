@@ -169,6 +169,8 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "poll": lambda world, municipality: factories.availability_poll(municipality),
     # accounts (issue 12): a one-time link to set a password
     "account_link": lambda world, municipality: _account_link(world),
+    # remarks on circulated draft minutes (issue 14): a member's personal link
+    "remark_link": lambda world, municipality: factories.remark_link(municipality),
     # the platform's logo (issue 12), served on its settings page
     "platform_logo": lambda world, municipality: factories.with_logo(municipality.platform),
 }
@@ -518,6 +520,10 @@ CASES: dict[str, Case] = {
     "minutes.edit": Case(_minutes_url("meeting", "/minutes/edit"), scoped=True, edit=True),
     "minutes.circulate": Case(
         _minutes_url("meeting", "/minutes/circulate"), method="POST", scoped=True, edit=True
+    ),
+    "minutes.remarks_page": Case(lambda o, side: f"/opmerkingen/{o['remark_link'][side].token}"),
+    "minutes.remarks_pdf": Case(
+        lambda o, side: f"/opmerkingen/{o['remark_link'][side].token}/ontwerpverslag.pdf"
     ),
     "minutes.to_draft": Case(
         _minutes_url("meeting", "/minutes/to-draft"), method="POST", scoped=True, edit=True

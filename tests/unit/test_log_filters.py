@@ -20,6 +20,8 @@ from overleg.web.log_filters import MASK, mask_tokens
         "/calendar/personal/{t}.ics",
         "/calendar/user/{t}.ics",
         "/password/{t}",
+        "/opmerkingen/{t}",
+        "/opmerkingen/{t}/ontwerpverslag.pdf",
     ],
 )
 def test_every_personal_link_is_masked(path):
