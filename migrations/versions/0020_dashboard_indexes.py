@@ -2,9 +2,10 @@
 
 The dashboard asks "meetings in this status between these dates" (invitations to send, the year's
 held meetings) and "minutes in this status" on every visit; with only an index on the status the
-database visited every meeting with that status in ten years.
+database visited every meeting with that status in ten years. Numbered 0020, after the numbers
+reserved for other work of this session (0013-0019); it follows main's newest migration.
 
-Revision ID: 0014
+Revision ID: 0020
 Revises: 0012
 Create Date: 2026-12-06 13:40:54.397550
 
@@ -14,7 +15,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0014"
+revision = "0020"
 down_revision = "0012"
 branch_labels = None
 depends_on = None

@@ -1,10 +1,7 @@
 """remarks on circulated draft minutes: the round, each member's personal link, the remarks
 
-Numbered 0020, after the numbers reserved for other work of this session (0015-0019); it
-follows whatever migration is main's newest when it lands.
-
-Revision ID: 0020
-Revises: 0014
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 13:54:02.267893
 
 """
@@ -16,8 +13,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0020"
-down_revision = "0014"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
