@@ -352,7 +352,7 @@ def _standing(
     return (Standing.AT_RISK if risky else Standing.ON_TRACK), tuple(reasons)
 
 
-def topic_list_sentence(year: int, rows: Iterable[MunicipalityCompliance]) -> str:
+def topic_list_sentence(year: int, rows: Iterable[MunicipalityCompliance | Flag]) -> str:
     """Which list of mandatory topics judged `year`: "Verplichte thema's van 2025: ...". The
     rows of one platform share one list; rows of several platforms name each list once."""
     lists = list(dict.fromkeys(row.topic_list for row in rows))
@@ -375,6 +375,7 @@ class Flag:
     name: str
     standing: Standing
     reasons: tuple[str, ...]
+    topic_list: tuple[str, ...] = ()  # the mandatory topics in force that year, in order
 
 
 def year_standings(
@@ -399,13 +400,10 @@ def year_standings(
     flags: list[Flag] = []
     for m in sorted(municipalities, key=lambda x: x.name):
         held, upcoming, late = tallies.get(m.id, (0, 0, 0))
-        missing = tuple(
-            t.name
-            for t in mandatory.get(m.platform_id, [])
-            if discussed[(m.id, t.id)] < topics_per_year
-        )
+        themes = mandatory.get(m.platform_id, [])
+        missing = tuple(t.name for t in themes if discussed[(m.id, t.id)] < topics_per_year)
         standing, reasons = _standing(m.meetings_per_year, held, upcoming, missing, late, rules)
-        flags.append(Flag(m.id, m.name, standing, reasons))
+        flags.append(Flag(m.id, m.name, standing, reasons, tuple(t.name for t in themes)))
     return flags
 
 

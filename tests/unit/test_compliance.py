@@ -253,8 +253,10 @@ def test_the_dashboard_standings_are_the_reports_standings(app, world, seed):
         for topics in (1, 2):
             report = year_compliance(municipalities, YEAR, now=now, topics_per_year=topics)
             flags = year_standings(municipalities, YEAR, now=now, topics_per_year=topics)
-            assert [(f.municipality_id, f.name, f.standing, f.reasons) for f in flags] == [
-                (r.municipality_id, r.name, r.standing, r.reasons) for r in report
+            assert [
+                (f.municipality_id, f.name, f.standing, f.reasons, f.topic_list) for f in flags
+            ] == [
+                (r.municipality_id, r.name, r.standing, r.reasons, r.topic_list) for r in report
             ], (now, topics)
             seen.update(f.standing for f in flags)
     assert seen == set(Standing)  # the data reaches every standing
