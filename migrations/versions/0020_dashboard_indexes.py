@@ -6,7 +6,7 @@ database visited every meeting with that status in ten years. Numbered 0020, aft
 reserved for other work of this session (0013-0019); it follows main's newest migration.
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 13:40:54.397550
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
