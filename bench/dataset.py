@@ -36,6 +36,8 @@ from overleg.models import (
     Municipality,
     Organisation,
     OrganisationType,
+    OutboxMessage,
+    OutboxStatus,
     Platform,
     Role,
     RsvpStatus,
@@ -252,6 +254,8 @@ def generate(
     )
     _insert_plain(AgendaItem.__table__, item_rows)
     _insert_plain(Invitation.__table__, invitation_rows)
+    outbox_rows = _outbox_rows(spec, meeting_rows, meeting_ids)
+    _insert_plain(OutboxMessage.__table__, outbox_rows)
 
     # Users: a coordinator, a secretary for a share of the municipalities, a reader for one.
     password_hash = hash_password(PASSWORD, hasher)
@@ -305,6 +309,7 @@ def generate(
             "meetings": len(meeting_ids),
             "agenda_items": len(item_rows),
             "invitations": len(invitation_rows),
+            "outbox_messages": len(outbox_rows),
         },
     )
 
@@ -352,6 +357,38 @@ def _meeting_rows(
                 )
                 meeting_muni.append(i)
     return meeting_rows, meeting_muni
+
+
+def _outbox_rows(
+    spec: Spec, meeting_rows: list[dict[str, Any]], meeting_ids: list[int]
+) -> list[dict[str, Any]]:
+    """A sent invitation mail per meeting whose invitations went out (the outbox's pages): one,
+    not one per invitee, so the large platform stays quick to load."""
+    rows = []
+    for n, (row, meeting_id) in enumerate(zip(meeting_rows, meeting_ids, strict=True)):
+        sent_at = row["invitations_sent_at"]
+        if sent_at is None:
+            continue
+        address = f"lid{n % 17}@{spec.slug_prefix}.example.be"
+        subject = f"Uitnodiging: {row['title']}"
+        rows.append(
+            {
+                "kind": "invitation",
+                "to_address": address,
+                "to_name": f"Lid {n % 17}",
+                "subject": subject,
+                "message_id": f"<{spec.slug_prefix}-{meeting_id}@overleg.local>",
+                "raw": f"To: {address}\r\nSubject: {subject}\r\n\r\nBeste\r\n".encode(),
+                "status": OutboxStatus.SENT,
+                "attempts": 1,
+                "next_attempt_at": sent_at,
+                "last_error": "",
+                "sent_at": sent_at,
+                "created_at": sent_at,
+                "meeting_id": meeting_id,
+            }
+        )
+    return rows
 
 
 def _agenda_and_invitations(

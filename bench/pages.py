@@ -30,6 +30,7 @@ class Page:
     path: Callable[[Dataset], str]
     # Text the page must show for the dataset, so a page that renders nothing does not pass.
     expect: Callable[[Dataset], str] | None = None
+    roles: tuple[str, ...] = ("coordinator", "secretary")  # who the query budget opens it as
 
 
 PAGES: tuple[Page, ...] = (
@@ -44,6 +45,17 @@ PAGES: tuple[Page, ...] = (
     Page("meetings", lambda d: "/meetings", lambda d: "Lokaal woonoverleg"),
     Page("meeting", lambda d: f"/meetings/{d.meeting_id}", lambda d: "Verwelkoming"),
     Page("themes", lambda d: "/themes", lambda d: "Lokale toewijzingsreglementen"),
+    Page(
+        "meeting search",
+        lambda d: "/meetings?q=woonoverleg&date_from=2000-01-01&date_to=2100-12-31&status=held",
+        lambda d: "Lokaal woonoverleg",
+    ),
+    Page(
+        "outbox",
+        lambda d: "/outbox?recipient=example.be&status=sent",
+        lambda d: "Uitnodiging: Lokaal woonoverleg",
+        roles=("coordinator",),
+    ),
 )
 # The pages the benchmark times (the issue's list); the query budget covers all of PAGES.
 TIMED = ("dashboard", "municipality", "meeting", "meetings")
@@ -53,7 +65,7 @@ def page_exists(app: Flask, path: str) -> bool:
     """Whether a GET route matches `path` (pages other developers are still building may not)."""
     adapter = app.url_map.bind("localhost")
     try:
-        adapter.match(path, method="GET")
+        adapter.match(path.partition("?")[0], method="GET")
     except (NotFound, MethodNotAllowed):
         return False
     return True

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
@@ -12,10 +14,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from overleg.extensions import db
 from overleg.mail import outbox
 from overleg.mail.messages import parts_by_type
-from overleg.models import OutboxMessage, OutboxStatus
+from overleg.models import Meeting, Municipality, OutboxMessage, OutboxStatus
 from overleg.web.pagination import Page, paginate
 
 PER_PAGE = 50
+MEETING_CHOICES = 100  # the latest meetings with mail offered by the outbox's filter
 
 
 def counts(visible: ColumnElement[bool]) -> dict[str, int]:
@@ -29,6 +32,55 @@ def counts(visible: ColumnElement[bool]) -> dict[str, int]:
     for status, n in rows:
         result[OutboxStatus(status).value] = n
     return result
+
+
+def narrowed(
+    visible: ColumnElement[bool], *, meeting_id: int | None = None, recipient: str = ""
+) -> ColumnElement[bool]:
+    """`visible` narrowed to one meeting's mail and to recipients whose name or address holds
+    `recipient` (in any case; % and _ are plain characters)."""
+    conditions = [visible]
+    if meeting_id is not None:
+        conditions.append(OutboxMessage.meeting_id == meeting_id)
+    if recipient:
+        conditions.append(
+            sa.or_(
+                OutboxMessage.to_address.icontains(recipient, autoescape=True),
+                OutboxMessage.to_name.icontains(recipient, autoescape=True),
+            )
+        )
+    return sa.and_(*conditions)
+
+
+class MeetingWithMail(NamedTuple):
+    id: int
+    start_at: datetime
+    municipality: str
+    title: str
+
+
+def meetings_with_mail(
+    visible: ColumnElement[bool], *, chosen: int | None = None, limit: int = MEETING_CHOICES
+) -> list[MeetingWithMail]:
+    """The meetings with mail in `visible`, the `limit` latest first, and `chosen` among them
+    when it has mail there too (one query, plain rows: the outbox filter's choices)."""
+    with_mail = sa.select(OutboxMessage.meeting_id).where(visible)
+    latest = (
+        sa.select(Meeting.id)
+        .where(Meeting.id.in_(with_mail))
+        .order_by(Meeting.start_at.desc(), Meeting.id.desc())
+        .limit(limit)
+    )
+    shown: ColumnElement[bool] = Meeting.id.in_(latest.scalar_subquery())
+    if chosen is not None:
+        shown = sa.or_(shown, sa.and_(Meeting.id == chosen, Meeting.id.in_(with_mail)))
+    rows = db.session.execute(
+        sa.select(Meeting.id, Meeting.start_at, Municipality.name, Meeting.title)
+        .join(Municipality, Meeting.municipality_id == Municipality.id)
+        .where(shown)
+        .order_by(Meeting.start_at.desc(), Meeting.id.desc())
+    )
+    return [MeetingWithMail(*row) for row in rows]
 
 
 def list_messages(

@@ -11,6 +11,7 @@ import re
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.wrappers import Response
 
 from overleg.audit import services as audit
@@ -22,9 +23,12 @@ from overleg.auth.permissions import (
     set_aside_replies_filter,
 )
 from overleg.extensions import db
+from overleg.lib.dates import short_date
 from overleg.mail import outbox, replies, services
+from overleg.mail.forms import OutboxFilterForm
 from overleg.models import Meeting, OutboxStatus
-from overleg.web.forms import ConfirmForm
+from overleg.web.forms import ConfirmForm, query_args
+from overleg.web.i18n import current_locale
 from overleg.web.pagination import page_number
 from overleg.web.types import ViewResponse
 
@@ -37,21 +41,44 @@ def _page_number() -> int:
     return page_number(request.args.get("pagina"))
 
 
-def _status_filter() -> OutboxStatus | None:
-    raw = request.args.get("status", "")
-    return OutboxStatus(raw) if raw in {s.value for s in OutboxStatus} else None
+def _meeting_label(meeting: services.MeetingWithMail) -> str:
+    where = "" if meeting.municipality in meeting.title else f" ({meeting.municipality})"
+    return f"{short_date(meeting.start_at, current_locale())} \u2013 {meeting.title}{where}"
+
+
+def _filter_form(visible: ColumnElement[bool]) -> OutboxFilterForm:
+    """The outbox's filter from the query string, validated (its choices: the meetings with
+    mail this user may see)."""
+    form = OutboxFilterForm(request.args)
+    meetings = services.meetings_with_mail(visible, chosen=form.chosen_meeting())
+    form.meeting.choices = [("", _("Alle vergaderingen"))] + [
+        (str(meeting.id), _meeting_label(meeting)) for meeting in meetings
+    ]
+    form.validate()  # each filter that is valid applies; the others show their message
+    return form
 
 
 @bp.route("")
 @access(Access.COORDINATOR)
 def index() -> ViewResponse:
-    visible = outbox_filter(current_user)
-    status = _status_filter()
+    """The outbox, filtered by meeting, recipient and status, a page at a time."""
+    everything = outbox_filter(current_user)
+    form = _filter_form(everything)
+    visible = services.narrowed(
+        everything,
+        meeting_id=form.valid_meeting(),
+        recipient=form.valid_recipient(),
+    )
+    status = form.valid_status()
+    filter_args = query_args(form, request.args)
     return render_template(
         "mail/index.html",
         page=services.list_messages(visible, status=status, page=_page_number()),
         counts=services.counts(visible),
         status=status.value if status else "",
+        filter_form=form,
+        filter_args=filter_args,
+        other_filters={k: v for k, v in filter_args.items() if k != "status"},
         smtp_configured=bool(current_app.config.get("SMTP_HOST")),
         form=ConfirmForm(),
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
+    Field,
     HiddenField,
     IntegerField,
     SearchField,
@@ -14,17 +16,31 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import Select
 
 from overleg.auth.permissions import MAX_ID
 from overleg.meetings import services
+from overleg.meetings.search import MeetingSearch
 from overleg.models import InviteeRole, MeetingStatus
 from overleg.models.labels import label
-from overleg.web.forms import DayField, Form, SubForm, WallTimeField, YearField, field_messages
+from overleg.web.forms import (
+    INVALID_CHOICE,
+    DayField,
+    Form,
+    SubForm,
+    WallTimeField,
+    YearField,
+    field_messages,
+)
 from overleg.web.versions import VersionedForm
-
-INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 
 
 class PlainSelect(Select):
@@ -204,8 +220,10 @@ class ContactSearchForm(SubForm):
 
 
 class MeetingFilterForm(SubForm):
-    """The filters of the meeting list (GET)."""
+    """The search of the meeting list (GET): each filter that is valid applies, the others show
+    their message (never a 500)."""
 
+    q = SearchField(_l("Titel bevat"), validators=[_max(200)])
     municipality = SelectField(
         _l("Gemeente"),
         default="",
@@ -220,7 +238,37 @@ class MeetingFilterForm(SubForm):
     status = SelectField(
         _l("Status"), default="", **field_messages(invalid_choice_message=INVALID_CHOICE)
     )
+    theme = SelectField(
+        _l("Thema"),
+        default="",
+        **field_messages(invalid_choice_message=INVALID_CHOICE),
+        widget=PlainSelect(),
+    )
+    date_from = DayField(_l("Vanaf"), validators=[Optional()])
+    date_to = DayField(_l("Tot en met"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = [("", str(_l("Alle statussen"))), *status_choices()]
+
+    def validate_date_to(self, field: DayField) -> None:
+        first = self.date_from.data if not self.date_from.errors else None
+        if first is not None and field.data is not None and field.data < first:
+            raise ValidationError(_l("Deze datum ligt voor de datum bij Vanaf."))
+
+    def search(self, municipality_ids: Mapping[str, int]) -> MeetingSearch:
+        """The valid filters as a search (the invalid ones show their message and do not apply)."""
+
+        def valid(field: Field) -> Any:
+            return None if field.errors else field.data
+
+        status, theme = valid(self.status), valid(self.theme)
+        return MeetingSearch(
+            title=valid(self.q) or "",
+            municipality_id=municipality_ids.get(valid(self.municipality) or ""),
+            theme_id=int(theme) if theme else None,
+            year=valid(self.year),
+            date_from=valid(self.date_from),
+            date_to=valid(self.date_to),
+            status=MeetingStatus(status) if status else None,
+        )

@@ -34,6 +34,7 @@ from overleg.lib.dates import brussels_instant, parse_day, to_local
 from overleg.lib.refusal import EditConflict
 from overleg.mail.report import flash_not_mailed
 from overleg.meetings import forms, services, theme_invitees
+from overleg.meetings.search import search_meetings, theme_choices
 from overleg.meetings.services import AgendaItemData
 from overleg.models import (
     AgendaItem,
@@ -45,7 +46,7 @@ from overleg.models import (
     Theme,
 )
 from overleg.models.types import utcnow
-from overleg.web.forms import ConfirmForm, flash_repeated_times
+from overleg.web.forms import ConfirmForm, flash_repeated_times, query_args
 from overleg.web.pagination import page_number, paginate
 from overleg.web.refusals import form_status, refusals_on
 from overleg.web.types import ViewResponse
@@ -91,33 +92,27 @@ def _to_meeting(meeting_id: int) -> Response:
 @bp.route("/meetings")
 @access(Access.USER)
 def index() -> ViewResponse:
+    """The meeting list and its search (title, municipality, theme, year, dates, status)."""
     municipalities = services.municipality_choices(current_user)
     form = forms.MeetingFilterForm(request.args)
     form.municipality.choices = [("", _("Alle gemeenten"))] + [
         (m.slug, m.name) for m in municipalities
     ]
+    form.theme.choices = [("", _("Alle thema's"))] + [
+        (str(t.id), t.name) for t in theme_choices(current_user)
+    ]
     form.validate()  # each filter that is valid applies; the others show their message
-    by_slug = {m.slug: m.id for m in municipalities}
-    municipality_id = (
-        None if form.municipality.errors else by_slug.get(form.municipality.data or "")
+    search = form.search({m.slug: m.id for m in municipalities})
+    page = paginate(
+        search_meetings(current_user, search), page_number(request.args.get("page")), PER_PAGE
     )
-    status = form.status.data if not form.status.errors else ""
-    statement = services.visible_meetings(
-        current_user,
-        municipality_id=municipality_id,
-        year=form.year.data if not form.year.errors else None,
-        status=MeetingStatus(status) if status else None,
-    )
-    page = paginate(statement, page_number(request.args.get("page")), PER_PAGE)
-    counts = services.invitation_counts([m.id for m in page.items])
-    # Only the known filters go into the pagination links (never e.g. url_for's `_external`).
-    args = {k: request.args[k] for k in ("municipality", "year", "status") if request.args.get(k)}
+    filter_args = query_args(form, request.args)
     return render_template(
         "meetings/index.html",
         form=form,
         page=page,
-        counts=counts,
-        filter_args=args,
+        counts=services.invitation_counts([m.id for m in page.items]),
+        filter_args=filter_args,
         can_create=bool(municipalities) and may_edit_visible_municipalities(current_user),
     )
 

@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from overleg.auth.permissions import MAX_ID
 from overleg.models import Municipality
 from overleg.web.forms import (
+    INVALID_CHOICE,
     DayField,
     Form,
     SelectChoice,
@@ -28,8 +29,6 @@ from overleg.web.forms import (
     YearField,
     field_messages,
 )
-
-INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 
 
 def offer_municipalities(

@@ -20,7 +20,7 @@ finds the forms that would bypass them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
@@ -72,10 +72,12 @@ __all__ = [
     "flash_repeated_times",
     "is_single_line",
     "not_single_line",
+    "query_args",
 ]
 
 FieldT = TypeVar("FieldT", bound=Field)
 
+INVALID_CHOICE = _l("Kies een waarde uit de lijst.")
 INVALID_DATE = _l("Geef een geldige datum.")
 INVALID_TIME = _l("Geef een geldig uur (uu:mm).")
 INVALID_YEAR = _l("Geef een jaartal, bijvoorbeeld 2027.")
@@ -157,6 +159,13 @@ class StrippedStringField(StringField):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
             self.data = self.data.strip()
+
+
+def query_args(form: BaseForm, args: Mapping[str, str]) -> dict[str, str]:
+    """The values of `form`'s fields as given in a query string, the empty ones left out: what
+    a list's pagination links carry so that its filters stay (and nothing else of the URL, such
+    as url_for's `_external`)."""
+    return {field.name: args[field.name] for field in form if args.get(field.name)}
 
 
 class ConfirmForm(Form):

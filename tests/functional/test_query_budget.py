@@ -81,7 +81,9 @@ def test_every_main_page_issues_a_constant_number_of_queries(app, client, role: 
         dataset = _fresh_platform(spec)
         email = dataset.coordinator_email if role == "coordinator" else dataset.secretary_email
         for page in PAGES:
-            counts[page.name].append(_count(app, client, dataset, page, email))
+            if role in page.roles:
+                counts[page.name].append(_count(app, client, dataset, page, email))
+    counts = {name: pair for name, pair in counts.items() if pair}
     assert all(small > 0 for small, _large in counts.values())
     differing = {name: pair for name, pair in counts.items() if pair[0] != pair[1]}
     assert not differing, f"queries (small, large) as {role}: {differing}"
