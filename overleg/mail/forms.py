@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectField
 from wtforms.validators import Length
 
+from overleg.auth.permissions import MAX_ID
 from overleg.models import OutboxStatus
 from overleg.models.labels import label
 from overleg.web.forms import INVALID_CHOICE, SubForm, field_messages
@@ -40,7 +41,9 @@ class OutboxFilterForm(SubForm):
         """The meeting id asked for in the query string, when it is a number (whether it may be
         shown is for the choices to say)."""
         raw = str(self.meeting.raw_data[0]) if self.meeting.raw_data else ""
-        return int(raw) if raw.isdigit() and len(raw) < 12 else None
+        if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+            return None
+        return int(raw) if int(raw) <= MAX_ID else None
 
     def valid_meeting(self) -> int | None:
         return None if self.meeting.errors or not self.meeting.data else int(self.meeting.data)

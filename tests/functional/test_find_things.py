@@ -162,6 +162,8 @@ def test_bad_outbox_filters_are_messages_never_a_500(client, world):
     assert f'href="/outbox/{foreign.id}"' not in body
     body = _body(client.get("/outbox?meeting=99999999999999999999&recipient=" + "x" * 255))
     assert "Kies een waarde uit de lijst." in body and "Maximaal 254 tekens." in body
+    for too_large in ("2147483648", "9999999999", "١٢"):  # beyond an integer column
+        assert "Kies een waarde uit de lijst." in _body(client.get(f"/outbox?meeting={too_large}"))
 
 
 def test_the_outbox_filters_are_kept_across_pages(client, world):
