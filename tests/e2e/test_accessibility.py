@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urldefrag, urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from overleg.models import InviteeRole, MeetingStatus
 from tests import factories
@@ -28,7 +28,7 @@ def test_login_page_is_accessible_and_logs_in(page: Page, live: LiveServer, live
     page.get_by_label("E-mailadres").fill(live_world.coordinator.email)
     page.get_by_label("Wachtwoord").fill("fout")
     page.get_by_role("button", name="Aanmelden").click()
-    assert page.get_by_text("horen niet bij elkaar").is_visible()
+    expect(page.get_by_text("horen niet bij elkaar")).to_be_visible()
     assert page.get_by_label("E-mailadres").input_value() == live_world.coordinator.email
     assert_accessible(page)
 
@@ -135,7 +135,7 @@ def test_the_poll_answer_page_is_accessible_and_takes_an_answer(
     checkbox.check()
     page.get_by_label("Opmerking (niet verplicht)").fill("Liefst in de voormiddag")
     page.get_by_role("button", name="Antwoord bewaren").click()
-    assert page.get_by_text("Bedankt, uw antwoord is bewaard.").is_visible()
+    expect(page.get_by_text("Bedankt, uw antwoord is bewaard.")).to_be_visible()
     assert page.get_by_role("checkbox").is_checked()
     assert page.get_by_label("Opmerking (niet verplicht)").input_value() == (
         "Liefst in de voormiddag"

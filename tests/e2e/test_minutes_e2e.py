@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from overleg.extensions import db
 from overleg.models import AgendaItemKind, MeetingStatus, Minutes, MinutesStatus
@@ -43,7 +43,7 @@ def test_secretary_records_and_coordinator_approves_in_the_browser(
     page.get_by_label("Voorzitter").select_option(index=1)
     page.locator("select[name='rows-0-attendance']").select_option("present")
     page.get_by_role("button", name="Aanwezigheden bewaren").click()
-    assert page.get_by_text("De aanwezigheden zijn bewaard.").is_visible()
+    expect(page.get_by_text("De aanwezigheden zijn bewaard.")).to_be_visible()
 
     page.goto(live(f"/meetings/{meeting.id}/minutes/edit"))
     assert_accessible(page)
@@ -51,20 +51,20 @@ def test_secretary_records_and_coordinator_approves_in_the_browser(
     page.locator("textarea[name='notes-1-decisions']").fill("Extra woningen aanvragen")
     page.locator("textarea[name='action_points-0-description']").fill("Cijfers bezorgen")
     page.get_by_role("button", name="Verslag bewaren").click()
-    assert page.get_by_text("Het verslag is bewaard").is_visible()
+    expect(page.get_by_text("Het verslag is bewaard")).to_be_visible()
 
     page.goto(live(f"/meetings/{meeting.id}/minutes"))
     assert_accessible(page)
     page.get_by_role("button", name="Rondsturen ter opmerkingen").click()
-    assert page.get_by_text("rondgestuurd ter opmerkingen").first.is_visible()
+    expect(page.get_by_text("rondgestuurd ter opmerkingen").first).to_be_visible()
 
     page.context.clear_cookies()
     log_in(page, live, live_world.coordinator)
     page.goto(live(f"/meetings/{meeting.id}/minutes"))
     page.get_by_role("button", name="Goedkeuren en vergrendelen").click()
-    assert page.get_by_text("goedgekeurd en vergrendeld").is_visible()
+    expect(page.get_by_text("goedgekeurd en vergrendeld")).to_be_visible()
     assert_accessible(page)
-    assert page.get_by_role("link", name="Versie 2").is_visible()
+    expect(page.get_by_role("link", name="Versie 2")).to_be_visible()
 
     db.session.expire_all()
     minutes = db.session.query(Minutes).filter_by(meeting_id=meeting.id).one()
