@@ -118,6 +118,15 @@ class Config:
     # Attach the agenda PDF to invitation mails (rendered once per meeting and send).
     ATTACH_AGENDA_PDF = _bool("ATTACH_AGENDA_PDF", True)
 
+    # Meeting documents (stored in the database): the largest file, what one meeting's documents
+    # may take together (every version counted), what an Office or OpenDocument file may unpack
+    # to (zip bombs), and the most the documents attached to an invitation mail may weigh
+    # together (above it the mail only links to them).
+    DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_BYTES", 25 * 1000 * 1000)
+    DOCUMENTS_PER_MEETING_MAX_BYTES = _int("DOCUMENTS_PER_MEETING_MAX_BYTES", 100 * 1000 * 1000)
+    DOCUMENT_MAX_UNPACKED_BYTES = _int("DOCUMENT_MAX_UNPACKED_BYTES", 250 * 1000 * 1000)
+    DOCUMENTS_ATTACH_MAX_BYTES = _int("DOCUMENTS_ATTACH_MAX_BYTES", 10 * 1000 * 1000)
+
     # Compliance: each mandatory theme at least once per calendar year.
     MANDATORY_TOPICS_PER_YEAR = _int("MANDATORY_TOPICS_PER_YEAR", 1)
     # The list of mandatory topics by year: from this year on the local allocation rules are no

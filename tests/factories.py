@@ -362,3 +362,22 @@ def remark_link(municipality, *, remarks_until=None):  # type: ignore[no-untyped
     db.session.add(link)
     db.session.commit()
     return SimpleNamespace(link=link, token=token)
+
+
+def document(meeting, *, filename="nota.pdf", content=None, agenda_item=None, title=""):  # type: ignore[no-untyped-def]
+    """A document (version 1) on `meeting` or one of its agenda items; committed."""
+    from overleg.documents import services
+    from overleg.models.types import utcnow
+    from tests.support.documents import TINY_PDF
+
+    [added] = services.add_documents(
+        meeting,
+        [services.Upload(filename, TINY_PDF if content is None else content)],
+        agenda_item=agenda_item,
+        title=title,
+        user=None,
+        now=utcnow(),
+        settings=services.DocumentSettings(),
+    )
+    db.session.commit()
+    return added

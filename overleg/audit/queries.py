@@ -28,6 +28,7 @@ OBJECT_LABELS = {
     "invitee": _l("Genodigde"),
     "rsvp": _l("Antwoord op uitnodiging"),
     "minutes": _l("Verslag"),
+    "document": _l("Document"),
     "attendance": _l("Aanwezigheid"),
     "action_point": _l("Actiepunt"),
     "user": _l("Gebruiker"),
@@ -95,6 +96,9 @@ VERB_LABELS = {
     "apply": _l("bevestigd"),
     "resend": _l("opnieuw verstuurd"),
     "load": _l("geladen"),
+    "upload": _l("opgeladen"),
+    "replace": _l("vervangen"),
+    "download": _l("gedownload"),
     "revoke_feed": _l("agenda-abonnement ingetrokken"),
     "renew_feed": _l("nieuw agenda-abonnement"),
 }

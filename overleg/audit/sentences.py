@@ -71,6 +71,11 @@ SENTENCES: dict[str, LazyString] = {
     "meeting.counter_proposed": _l("%(actor)s stelde vanuit een agenda een ander tijdstip voor"),
     "meeting.counter_accepted": _l("%(actor)s nam een voorgesteld ander tijdstip aan"),
     "meeting.counter_declined": _l("%(actor)s wees een voorgesteld ander tijdstip af"),
+    # meeting documents
+    "document.upload": _l("%(actor)s voegde een document toe aan een vergadering"),
+    "document.replace": _l("%(actor)s verving een document door een nieuwe versie"),
+    "document.delete": _l("%(actor)s verwijderde een document"),
+    "document.download": _l("%(actor)s downloadde een document"),
     # minutes
     "minutes.create": _l("%(actor)s begon een verslag"),
     "minutes.update": _l("%(actor)s wijzigde een verslag"),

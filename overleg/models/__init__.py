@@ -13,6 +13,13 @@ from overleg.models.directory import (
     ThemeInvitee,
     organisation_municipality,
 )
+from overleg.models.documents import (
+    Document,
+    DocumentBlob,
+    DocumentChunk,
+    DocumentVersion,
+    MinutesAnnex,
+)
 from overleg.models.meetings import (
     AgendaItem,
     AgendaItemKind,
@@ -70,6 +77,10 @@ __all__ = [
     "ConfidentialReader",
     "Contact",
     "CounterProposal",
+    "Document",
+    "DocumentBlob",
+    "DocumentChunk",
+    "DocumentVersion",
     "InboundMessage",
     "InboundOutcome",
     "Invitation",
@@ -81,6 +92,7 @@ __all__ = [
     "MeetingStatus",
     "Minutes",
     "MinutesRemark",
+    "MinutesAnnex",
     "MinutesStatus",
     "MinutesVersion",
     "Municipality",

@@ -171,6 +171,15 @@ BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "account_link": lambda world, municipality: _account_link(world),
     # remarks on circulated draft minutes (issue 14): a member's personal link
     "remark_link": lambda world, municipality: factories.remark_link(municipality),
+    # meeting documents (issue 15): a document of a meeting, one to remove, and one of a meeting
+    # whose invitee has a personal link
+    "document": lambda world, municipality: factories.document(
+        factories.MeetingFactory(municipality=municipality)
+    ),
+    "doomed_document": lambda world, municipality: factories.document(
+        factories.MeetingFactory(municipality=municipality)
+    ),
+    "linked_document": lambda world, municipality: _linked_document(municipality),
     # the platform's logo (issue 12), served on its settings page
     "platform_logo": lambda world, municipality: factories.with_logo(municipality.platform),
 }
@@ -181,6 +190,22 @@ def _account_link(world: World) -> Any:
     url = accounts.issue_password_link(world.reader, "reset_password")
     db.session.commit()
     return SimpleNamespace(path=url.removeprefix("http://localhost"))
+
+
+def _linked_document(municipality: Any) -> Any:
+    """A document of a meeting, and the personal link of one of its invitees."""
+    meeting = factories.MeetingFactory(municipality=municipality)
+    invitation = factories.invitation_with_link(meeting=meeting)
+    document = factories.document(meeting)
+    return SimpleNamespace(token=invitation.token, document_id=document.id)
+
+
+def _document(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
+    def path(objects: dict[str, Any], side: Side) -> str:
+        document = objects[name][side]
+        return f"/meetings/{document.meeting_id}/documents/{document.id}/{suffix}"
+
+    return path
 
 
 def _minutes_url(name: str, suffix: str) -> Callable[[dict[str, Any], Side], str]:
@@ -333,6 +358,22 @@ CASES: dict[str, Case] = {
         data={"s-first_name": "Piet", "s-last_name": "Janssens", "s-email": "piet@example.be"},
     ),
     "meetings.personal_ics": Case(_rsvp("/uitnodiging.ics")),
+    # meeting documents (issue 15)
+    "documents.index": Case(_meeting("/documents"), scoped=True),
+    "documents.upload": Case(_meeting("/documents"), method="POST", scoped=True, edit=True),
+    "documents.replace": Case(
+        _document("document", "replace"), method="POST", scoped=True, edit=True
+    ),
+    "documents.remove": Case(
+        _document("doomed_document", "remove"), method="POST", scoped=True, edit=True
+    ),
+    "documents.download": Case(_document("document", "versions/1"), method="POST", scoped=True),
+    "documents.personal": Case(
+        lambda o, side: (
+            f"/rsvp/{o['linked_document'][side].token}/documenten/"
+            f"{o['linked_document'][side].document_id}"
+        )
+    ),
     # outbox (issue 3): coordinators only, and only mail about their own platform
     "mail.index": Case(_static("/outbox")),
     "mail.mailbox": Case(_static("/outbox/mailbox")),

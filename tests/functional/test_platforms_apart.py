@@ -75,6 +75,12 @@ def _other_platform(world: World, shared_email: str) -> dict[str, Any]:
     for meeting in (past, coming):
         factories.AgendaItemFactory(meeting=meeting, title=f"Agendapunt {MARKER}", theme=theme)
         factories.InvitationFactory(meeting=meeting, contact=person, token=new_token())
+    factories.document(
+        coming,
+        filename=f"stuk-{MARKER}.txt",
+        content=f"Inhoud {MARKER}\n".encode(),
+        title=f"Stuk {MARKER}",
+    )
     factories.MinutesFactory(meeting=past, status=MinutesStatus.CIRCULATED)
     factories.ActionPointFactory(meeting=past, description=f"Actiepunt {MARKER}")
     factories.availability_poll(town, year=2026)

@@ -22,7 +22,7 @@ from tests.english import dutch_words
 PO_FILE = PROJECT_ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 ACTION = re.compile(r"^[a-z_]+\.[a-z_]+$")
 # The calls that record an audit entry, directly or through a feature's helper.
-RECORDING_CALLS = {"record", "_changed", "_record_changes"}
+RECORDING_CALLS = {"record", "_changed", "_record_changes", "_record_document"}
 
 
 def _calls(tree: ast.AST) -> Iterator[ast.Call]:

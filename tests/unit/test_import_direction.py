@@ -25,6 +25,7 @@ FEATURES = frozenset(
         "api",
         "dataio",
         "demo",
+        "documents",
         "platforms",
     }
 )

@@ -1,0 +1,311 @@
+"""Meeting documents: adding, replacing and removing them, and what the other features read.
+
+Plain typed functions; they add and flush, never commit. A change the rules refuse raises
+Refusal. The rules:
+- a file is accepted only when overleg.documents.checks says what it is, within the size limits
+  (`DocumentSettings`, from the configuration), and the meeting's documents stay within the
+  meeting's limit;
+- a new version replaces the shown one and the old ones stay;
+- before the invitations went out a document can be removed; afterwards only replaced (the
+  invitees may have it), and never once approved minutes refer to one of its versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from overleg.audit import services as audit
+from overleg.documents import checks, storage
+from overleg.extensions import db
+from overleg.lib.refusal import Refusal
+from overleg.models import (
+    AgendaItem,
+    Document,
+    DocumentBlob,
+    DocumentVersion,
+    Meeting,
+    MeetingStatus,
+    User,
+)
+
+TITLE_MAX = 200
+MB = 1000 * 1000
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The limits of the documents (README: Configuration)."""
+
+    max_bytes: int = 25 * MB
+    meeting_max_bytes: int = 100 * MB
+    max_unpacked_bytes: int = 250 * MB
+    attach_max_bytes: int = 10 * MB
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DocumentSettings:
+        return cls(
+            max_bytes=int(config.get("DOCUMENT_MAX_BYTES", cls.max_bytes)),
+            meeting_max_bytes=int(
+                config.get("DOCUMENTS_PER_MEETING_MAX_BYTES", cls.meeting_max_bytes)
+            ),
+            max_unpacked_bytes=int(
+                config.get("DOCUMENT_MAX_UNPACKED_BYTES", cls.max_unpacked_bytes)
+            ),
+            attach_max_bytes=int(config.get("DOCUMENTS_ATTACH_MAX_BYTES", cls.attach_max_bytes)),
+        )
+
+    @property
+    def limits(self) -> checks.Limits:
+        return checks.Limits(max_bytes=self.max_bytes, max_unpacked=self.max_unpacked_bytes)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it came in: the name the browser gave and its bytes."""
+
+    name: str
+    content: bytes
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def documents_of(meeting: Meeting) -> list[Document]:
+    """The meeting's documents with their versions and blobs, in agenda order (the meeting's own
+    documents first), then by title. One query per relation, whatever their number."""
+    documents = db.session.scalars(
+        sa.select(Document)
+        .where(Document.meeting_id == meeting.id)
+        .options(
+            selectinload(Document.versions).selectinload(DocumentVersion.blob),
+            selectinload(Document.agenda_item),
+        )
+    ).all()
+    return sorted(documents, key=_agenda_order)
+
+
+def _agenda_order(document: Document) -> tuple[int, str, int]:
+    position = -1 if document.agenda_item is None else document.agenda_item.position
+    return position, document.title.lower(), document.id
+
+
+def by_item(documents: Sequence[Document]) -> dict[int | None, list[Document]]:
+    """The documents per agenda item id (None: the meeting's own)."""
+    grouped: dict[int | None, list[Document]] = {}
+    for document in documents:
+        grouped.setdefault(document.agenda_item_id, []).append(document)
+    return grouped
+
+
+def get_document(meeting: Meeting, document_id: int) -> Document | None:
+    """The meeting's document with this id (None for one of another meeting)."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.meeting_id != meeting.id:
+        return None
+    return document
+
+
+def version_of(document: Document, number: int) -> DocumentVersion | None:
+    return next((v for v in document.versions if v.number == number), None)
+
+
+def stored_bytes(meeting: Meeting) -> int:
+    """What the meeting's documents take together, every version counted."""
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(DocumentVersion.size), 0))
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(Document.meeting_id == meeting.id)
+    )
+    return int(total or 0)
+
+
+def can_remove(document: Document) -> bool:
+    """Before the invitations went out, and while no minutes refer to it."""
+    if document.meeting.invitations_sent_at is not None:
+        return False
+    return not storage.versions_in_minutes({v.id for v in document.versions})
+
+
+# --- changing -------------------------------------------------------------------------------
+
+
+def _checked(
+    uploads: Sequence[Upload], meeting: Meeting, settings: DocumentSettings
+) -> list[tuple[Upload, checks.Checked]]:
+    """Every file checked before any is stored: one refused file stores none of them."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise Refusal(_l("Een geannuleerde vergadering krijgt geen documenten meer."))
+    if not uploads:
+        raise Refusal(_l("Kies een of meer bestanden."), field="files")
+    checked = [
+        (upload, checks.inspect(upload.name, upload.content, settings.limits)) for upload in uploads
+    ]
+    total = stored_bytes(meeting) + sum(len(upload.content) for upload, _ in checked)
+    if total > settings.meeting_max_bytes:
+        raise Refusal(
+            _l(
+                "De documenten van deze vergadering zouden samen meer dan %(limit)s worden. "
+                "Verwijder of verklein eerst een document.",
+                limit=checks.human_size(settings.meeting_max_bytes),
+            ),
+            field="files",
+        )
+    return checked
+
+
+def _title(title: str, checked: checks.Checked) -> str:
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX:
+        raise Refusal(_l("De titel is langer dan %(max)d tekens.", max=TITLE_MAX), field="title")
+    return title or checked.filename.rpartition(".")[0] or checked.filename
+
+
+def _new_version(
+    document: Document,
+    upload: Upload,
+    checked: checks.Checked,
+    blob: DocumentBlob,
+    *,
+    user: User | None,
+    now: datetime,
+) -> DocumentVersion:
+    number = document.versions[-1].number + 1 if document.versions else 1
+    version = DocumentVersion(
+        number=number,
+        blob=blob,
+        filename=checked.filename,
+        mimetype=checked.mimetype,
+        size=len(upload.content),
+        uploaded_at=now,
+        uploaded_by_id=user.id if user is not None else None,
+    )
+    document.versions.append(version)
+    return version
+
+
+def add_documents(
+    meeting: Meeting,
+    uploads: Sequence[Upload],
+    *,
+    agenda_item: AgendaItem | None,
+    title: str = "",
+    user: User | None,
+    now: datetime,
+    settings: DocumentSettings,
+) -> list[Document]:
+    """One document per file, on `agenda_item` or on the meeting. `title` names a single file
+    (several files are named after their file names)."""
+    if agenda_item is not None and agenda_item.meeting_id != meeting.id:
+        raise Refusal(_l("Kies een agendapunt van deze vergadering."), field="agenda_item")
+    added = []
+    for upload, checked in _checked(uploads, meeting, settings):
+        # The blob first: storing it may roll back to a savepoint (the same content stored at
+        # the same moment), which must not take the new document with it.
+        blob = storage.store(upload.content)
+        document = Document(
+            meeting=meeting,
+            agenda_item=agenda_item,
+            title=_title(title if len(uploads) == 1 else "", checked),
+            created_at=now,
+        )
+        db.session.add(document)
+        version = _new_version(document, upload, checked, blob, user=user, now=now)
+        db.session.flush()
+        _record_document(
+            user, "document.upload", document, version, f"Document toegevoegd: {document.title}"
+        )
+        added.append(document)
+    return added
+
+
+def replace_document(
+    document: Document,
+    upload: Upload,
+    *,
+    title: str = "",
+    user: User | None,
+    now: datetime,
+    settings: DocumentSettings,
+) -> DocumentVersion:
+    """A new version that replaces the shown one; the earlier versions stay."""
+    [(upload, checked)] = _checked([upload], document.meeting, settings)
+    new_title = _title(title, checked) if title.strip() else document.title
+    blob = storage.store(upload.content)
+    document.title = new_title
+    version = _new_version(document, upload, checked, blob, user=user, now=now)
+    db.session.flush()
+    _record_document(
+        user,
+        "document.replace",
+        document,
+        version,
+        f"Document vervangen (versie {version.number}): {document.title}",
+    )
+    return version
+
+
+def remove_document(document: Document, *, user: User | None, now: datetime) -> None:
+    """Remove a document with its versions: only before the invitations went out, never one the
+    minutes refer to. A blob no other document uses goes with it."""
+    meeting = document.meeting
+    if meeting.invitations_sent_at is not None:
+        raise Refusal(
+            _l(
+                "De uitnodigingen zijn verstuurd: dit document kan niet meer verwijderd worden, "
+                "alleen vervangen door een nieuwe versie."
+            )
+        )
+    if storage.versions_in_minutes({v.id for v in document.versions}):
+        raise Refusal(_l("Een goedgekeurd verslag verwijst naar dit document: het blijft."))
+    blob_ids = {v.blob_id for v in document.versions}
+    _record_document(
+        user,
+        "document.delete",
+        document,
+        document.current,
+        f"Document verwijderd: {document.title}",
+    )
+    db.session.delete(document)
+    db.session.flush()
+    storage.forget_unused(blob_ids)
+
+
+def record_download(user: User, version: DocumentVersion) -> None:
+    """A download by someone with an account is in the audit trail."""
+    document = version.document
+    _record_document(
+        user,
+        "document.download",
+        document,
+        version,
+        f"Document gedownload (versie {version.number}): {document.title}",
+    )
+
+
+def _record_document(
+    user: User | None, action: str, document: Document, version: DocumentVersion, summary: str
+) -> None:
+    meeting = document.meeting
+    if user is None:
+        return
+    audit.record(
+        user,
+        action,
+        document,
+        municipality_id=meeting.municipality_id,
+        summary=f"{meeting.title}: {summary}",
+        details={
+            "meeting_id": meeting.id,
+            "version": version.number,
+            "filename": version.filename,
+            "sha256": version.blob.sha256,
+            "size": version.size,
+        },
+    )
