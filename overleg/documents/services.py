@@ -25,11 +25,13 @@ from overleg.audit import services as audit
 from overleg.documents import checks, storage
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
+from overleg.mail.messages import Attachment
 from overleg.models import (
     AgendaItem,
     Document,
     DocumentBlob,
     DocumentVersion,
+    Invitation,
     Meeting,
     MeetingStatus,
     User,
@@ -46,7 +48,6 @@ class DocumentSettings:
     max_bytes: int = 25 * MB
     meeting_max_bytes: int = 100 * MB
     max_unpacked_bytes: int = 250 * MB
-    attach_max_bytes: int = 10 * MB
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DocumentSettings:
@@ -58,7 +59,6 @@ class DocumentSettings:
             max_unpacked_bytes=int(
                 config.get("DOCUMENT_MAX_UNPACKED_BYTES", cls.max_unpacked_bytes)
             ),
-            attach_max_bytes=int(config.get("DOCUMENTS_ATTACH_MAX_BYTES", cls.attach_max_bytes)),
         )
 
     @property
@@ -131,6 +131,105 @@ def can_remove(document: Document) -> bool:
     if document.meeting.invitations_sent_at is not None:
         return False
     return not storage.versions_in_minutes({v.id for v in document.versions})
+
+
+# --- for the mails to the invitees -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A document as the invitees' mail and pages show it (its shown version)."""
+
+    id: int
+    title: str
+    filename: str
+    size: int
+    item: str  # "2. Projectplan", or "" for a document of the whole meeting
+    # Added or replaced since the invitations went out, and not yet named in a mail.
+    new: bool
+
+    @property
+    def size_label(self) -> str:
+        return checks.human_size(self.size)
+
+
+@dataclass(frozen=True)
+class MailDocuments:
+    listed: list[Listed]
+    attachments: list[Attachment]
+
+    @property
+    def new(self) -> list[Listed]:
+        return [document for document in self.listed if document.new]
+
+
+def listed(meeting: Meeting) -> list[Listed]:
+    """The meeting's documents as the invitees see them, in agenda order."""
+    numbers = {item.id: index for index, item in enumerate(meeting.agenda_items, start=1)}
+    sent = meeting.invitations_sent_at is not None
+    return [
+        Listed(
+            id=document.id,
+            title=document.title,
+            filename=document.current.filename,
+            size=document.current.size,
+            item=(
+                f"{numbers.get(document.agenda_item.id, '')}. {document.agenda_item.title}"
+                if document.agenda_item is not None
+                else ""
+            ),
+            new=sent and document.current.announced_at is None,
+        )
+        for document in documents_of(meeting)
+    ]
+
+
+def for_mail(meeting: Meeting, *, attach_max_bytes: int = 0) -> MailDocuments:
+    """What a mail about `meeting` lists, and the files it attaches: every document's shown
+    version when together they weigh at most `attach_max_bytes` (0: none attached)."""
+    documents = documents_of(meeting)
+    shown = listed(meeting)
+    total = sum(document.current.size for document in documents)
+    attachments = []
+    if documents and total <= attach_max_bytes:
+        attachments = [
+            Attachment(
+                document.current.filename,
+                storage.content(document.current.blob_id),
+                document.current.mimetype.partition(";")[0],
+            )
+            for document in documents
+        ]
+    return MailDocuments(shown, attachments)
+
+
+def mark_announced(meeting: Meeting, now: datetime) -> None:
+    """The shown versions were named in a mail that went out: an update mail no longer names
+    them as new."""
+    for document in documents_of(meeting):
+        if document.current.announced_at is None:
+            document.current.announced_at = now
+
+
+def sent_to(invitation_ids: Sequence[int]) -> list[DocumentVersion]:
+    """The document versions named in mails to these invitations' meetings (a person's data
+    export): every version that was announced while the invitation had been sent."""
+    if not invitation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(DocumentVersion)
+            .join(Document, Document.id == DocumentVersion.document_id)
+            .join(Invitation, Invitation.meeting_id == Document.meeting_id)
+            .where(
+                Invitation.id.in_(invitation_ids),
+                Invitation.sent_at.is_not(None),
+                DocumentVersion.announced_at.is_not(None),
+            )
+            .options(selectinload(DocumentVersion.document).selectinload(Document.meeting))
+            .order_by(DocumentVersion.announced_at, DocumentVersion.id)
+        ).unique()
+    )
 
 
 # --- changing -------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ downloads with a GET through the personal link, which answers 404 for anything i
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -34,6 +36,11 @@ from overleg.web.types import ViewResponse
 @bp.app_template_filter("file_size")
 def file_size(size: int) -> str:
     return checks.human_size(size)
+
+
+@bp.app_context_processor
+def document_helpers() -> dict[str, Any]:
+    return {"documents_listed": services.listed}
 
 
 def _settings() -> services.DocumentSettings:

@@ -19,6 +19,8 @@ class MailSettings:
     attach_agenda_pdf: bool = True
     # Where calendar answers go (the ORGANIZER of invitations); "" for the platform's address.
     reply_mailbox: str = ""
+    # The meeting's documents are attached to the invitation when together at most this big.
+    attach_documents_max_bytes: int = 10 * 1000 * 1000
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -27,6 +29,9 @@ class MailSettings:
             mail_from=str(config.get("MAIL_FROM", "")),
             attach_agenda_pdf=bool(config.get("ATTACH_AGENDA_PDF", True)),
             reply_mailbox=str(config.get("REPLY_MAILBOX", "") or "").strip(),
+            attach_documents_max_bytes=int(
+                config.get("DOCUMENTS_ATTACH_MAX_BYTES", cls.attach_documents_max_bytes)
+            ),
         )
 
 

@@ -6,6 +6,7 @@ overleg.lib.pdf; this module chooses what the agenda document shows.
 
 from __future__ import annotations
 
+from overleg.documents import services as documents
 from overleg.lib.markup import render_markdown
 from overleg.lib.pdf import RenderedPdf, dated_pdf_filename, render_pdf_template
 from overleg.models import Invitation, Meeting
@@ -32,6 +33,7 @@ def render_agenda(meeting: Meeting) -> RenderedPdf:
         municipality=meeting.municipality,
         items=meeting.public_agenda,
         invitations=invitations,
+        documents=documents.by_item(documents.documents_of(meeting)),
         render_markdown=render_markdown,
     )
 

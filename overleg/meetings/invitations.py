@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
+from overleg.documents import services as documents
 from overleg.extensions import db
 from overleg.lib import ical, tokens
 from overleg.lib.dates import long_datetime, time_only, to_local
@@ -222,6 +223,17 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
     return _SLOTS.sub(lambda match: values[match.group(0)], text)
 
 
+def _mail_documents(
+    meeting: Meeting, kind: MailKind, settings: MailSettings
+) -> documents.MailDocuments:
+    """The documents a mail lists (none in a cancellation), attached to an invitation when
+    together small enough (MailSettings.attach_documents_max_bytes)."""
+    if kind is MailKind.CANCEL:
+        return documents.MailDocuments([], [])
+    attach = settings.attach_documents_max_bytes if kind is MailKind.INVITATION else 0
+    return documents.for_mail(meeting, attach_max_bytes=attach)
+
+
 class _MeetingMail:
     """Everything of one kind of mail about one meeting that is the same for every recipient."""
 
@@ -237,6 +249,7 @@ class _MeetingMail:
         personal_cancel: bool = False,
     ) -> None:
         self.meeting = meeting
+        self.documents = _mail_documents(meeting, kind, settings)
         platform = meeting.municipality.platform
         self.method = ical.Method.CANCEL if kind is MailKind.CANCEL else ical.Method.REQUEST
         self.calendar = ical.SchedulingTemplate(
@@ -256,6 +269,8 @@ class _MeetingMail:
             "change_note": change_note,
             "personal_cancel": personal_cancel,
             "agenda_attached": agenda is not None,
+            "documents": self.documents.listed,
+            "documents_attached": bool(self.documents.attachments),
         }
         with force_locale("nl"):
             self.text = _render("mail/messages/invitation.txt", context)
@@ -355,6 +370,7 @@ class _Batch:
         attachments = [Attachment("uitnodiging.ics", calendar, "text/calendar")]
         if self.agenda is not None and not cancel:
             attachments.append(self.agenda)
+        attachments += mail.documents.attachments
         return build_raw_message(
             sender=mail.sender,
             to_address=contact.email,
@@ -452,6 +468,8 @@ def send_invitations(
     agenda = _agenda_attachment(meeting, settings) if any(map(_mailable, targets)) else None
     batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
     batch.queue_all(targets)
+    if batch.sent:
+        documents.mark_announced(meeting, now)
     result = SendResult(batch.sent, batch.unsent, batch.report)
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.INVITED
@@ -563,6 +581,8 @@ def queue_meeting_update(
     batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
     for invitation in targets:
         batch.queue(invitation)
+    if batch.sent and not cancelled:
+        documents.mark_announced(meeting, now)
     return batch.report
 
 
