@@ -34,6 +34,7 @@ from overleg.auth.permissions import (
     visible_polls_filter,
 )
 from overleg.directory import services as directory
+from overleg.documents import services as meeting_documents
 from overleg.extensions import db
 from overleg.lib.refusal import Refusal
 from overleg.minutes import confidential
@@ -138,15 +139,15 @@ def personal_data(user: User, contact: Contact) -> dict[str, Any]:
     """Everything overleg holds about this person that `user` may see, for an access request
     (GDPR art. 15): the same rules as the pages decide which rows are in it."""
     scope = municipality_scope(user)
+    invitations = directory.invitations_of(user, contact, newest_first=False)
     return {
         "contact": _contact_json(contact),
         "standing_invitee_of": [
             {"municipality": s.municipality.name, "role": str(s.role)}
             for s in directory.standing_lists_of(user, contact)
         ],
-        "invitations": _invitations_json(
-            directory.invitations_of(user, contact, newest_first=False)
-        ),
+        "invitations": _invitations_json(invitations),
+        "documents_sent": _documents_sent_json(invitations),
         "action_points": [_action_point_json(a) for a in _action_points(user, contact)],
         "mails": [
             {"subject": m.subject, "status": str(m.status), "sent_at": _iso(m.sent_at)}
@@ -342,6 +343,24 @@ def _invitation_json(
         "answers": answers,
         "proposed_times": proposals,
     }
+
+
+def _documents_sent_json(invitations: Iterable[Invitation]) -> list[dict[str, Any]]:
+    """The meeting documents named (and linked, or attached) in the mails of these
+    invitations."""
+    return [
+        {
+            "meeting": version.document.meeting.title,
+            "meeting_start": _iso(version.document.meeting.start_at),
+            "title": version.document.title,
+            "filename": version.filename,
+            "version": version.number,
+            "size": version.size,
+            "sha256": version.sha256,
+            "named_in_mail_at": _iso(version.announced_at),
+        }
+        for version in meeting_documents.sent_to([invitation.id for invitation in invitations])
+    ]
 
 
 def _action_point_json(action: ActionPoint) -> dict[str, Any]:

@@ -34,6 +34,10 @@ from overleg.models import (
     Invitation,
     Meeting,
     MeetingStatus,
+    Minutes,
+    MinutesAnnex,
+    MinutesStatus,
+    MinutesVersion,
     User,
 )
 
@@ -226,10 +230,70 @@ def sent_to(invitation_ids: Sequence[int]) -> list[DocumentVersion]:
                 Invitation.sent_at.is_not(None),
                 DocumentVersion.announced_at.is_not(None),
             )
-            .options(selectinload(DocumentVersion.document).selectinload(Document.meeting))
+            .options(
+                selectinload(DocumentVersion.document).selectinload(Document.meeting),
+                selectinload(DocumentVersion.blob),
+            )
             .order_by(DocumentVersion.announced_at, DocumentVersion.id)
         ).unique()
     )
+
+
+# --- with the minutes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Annex:
+    """A document version the minutes refer to, as the minutes name it."""
+
+    title: str
+    filename: str
+    number: int
+    size: int
+    sha256: str
+
+
+def _annex(version: DocumentVersion) -> Annex:
+    return Annex(
+        version.document.title, version.filename, version.number, version.size, version.sha256
+    )
+
+
+def annexes(meeting: Meeting, minutes: Minutes) -> list[Annex]:
+    """The annexes the minutes name: the versions their latest approval recorded, or, while
+    they are not approved, the shown version of each of the meeting's documents."""
+    if minutes.status is MinutesStatus.APPROVED and minutes.versions:
+        recorded = recorded_annexes(minutes.versions[-1])
+        if recorded:
+            return [_annex(version) for version in recorded]
+    return [_annex(document.current) for document in documents_of(meeting)]
+
+
+def recorded_annexes(minutes_version: MinutesVersion) -> list[DocumentVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(DocumentVersion)
+            .join(MinutesAnnex, MinutesAnnex.document_version_id == DocumentVersion.id)
+            .where(MinutesAnnex.minutes_version_id == minutes_version.id)
+            .options(selectinload(DocumentVersion.document), selectinload(DocumentVersion.blob))
+            .order_by(MinutesAnnex.position)
+        )
+    )
+
+
+def record_annexes(minutes_version: MinutesVersion) -> list[DocumentVersion]:
+    """On approval: the shown version of each of the meeting's documents becomes an annex of
+    this frozen version of the minutes (by its hash); those versions can no longer be
+    removed."""
+    db.session.flush()  # the minutes version's id
+    versions = [document.current for document in documents_of(minutes_version.minutes.meeting)]
+    db.session.add_all(
+        MinutesAnnex(
+            minutes_version_id=minutes_version.id, document_version_id=version.id, position=index
+        )
+        for index, version in enumerate(versions)
+    )
+    return versions
 
 
 # --- changing -------------------------------------------------------------------------------

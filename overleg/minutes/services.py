@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from overleg.audit import services as audit
+from overleg.documents import services as meeting_documents
 from overleg.extensions import db
 from overleg.lib.dates import long_date, to_local
 from overleg.lib.pdf import (
@@ -906,6 +907,7 @@ def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
         "owner_label": owner_label,
         "render_markdown": render_markdown,
         "AgendaItemKind": AgendaItemKind,
+        "annexes": meeting_documents.annexes(meeting, minutes),
     }
 
 
@@ -1078,6 +1080,7 @@ def approve(
     if minutes.circulated_at is None:
         minutes.circulated_at = now
     version = _freeze(minutes, MinutesStatus.APPROVED, reason=reason, user=user, now=now)
+    meeting_documents.record_annexes(version)
     record_change(
         minutes,
         "minutes.approve",

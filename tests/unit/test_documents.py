@@ -235,3 +235,96 @@ def test_a_download_is_audited(app, world):
     ).one()
     assert entry.user_id == world.reader.id
     assert entry.municipality_id == world.north.id
+
+
+# --- with the minutes -----------------------------------------------------------------------
+
+
+def test_approved_minutes_record_the_versions_they_refer_to(app, world):
+    from overleg.minutes import services as minutes_services
+    from overleg.models import MinutesAnnex
+    from tests.pdftools import pdf_text
+    from tests.unit.test_minutes_services import NOW, _meeting
+
+    meeting = _meeting(world)
+    next_one = _meeting(world, days_ago=10)
+    item = meeting.agenda_items[2]
+    plan = factories.document(meeting, filename="plan.pdf", title="Projectplan", agenda_item=item)
+    factories.document(meeting, filename="cijfers.csv", content=b"a;b\n", title="Cijfers")
+    minutes = minutes_services.ensure_minutes(meeting)
+    minutes_services.circulate(minutes, expected_version=minutes.version, user=None, now=NOW)
+    version = minutes_services.approve(
+        minutes, expected_version=minutes.version, at_meeting=next_one, user=None, now=NOW
+    )
+    db.session.commit()
+
+    annexes = db.session.scalars(sa.select(MinutesAnnex).order_by(MinutesAnnex.position)).all()
+    assert [a.document_version.document.title for a in annexes] == ["Cijfers", "Projectplan"]
+    assert all(a.minutes_version_id == version.id for a in annexes)
+    text = " ".join(pdf_text(version.pdf).split())
+    assert "Bijlagen" in text and "Projectplan (plan.pdf, versie 1" in text
+    assert plan.current.sha256[:16] in text.replace(" ", "")
+
+    # a version the minutes refer to stays, and a later replacement is not an annex
+    services.replace_document(
+        plan,
+        services.Upload("plan-v2.pdf", files.TINY_PDF + b"%v2\n"),
+        user=None,
+        now=NOW,
+        settings=services.DocumentSettings(),
+    )
+    db.session.commit()
+    shown = services.annexes(meeting, minutes)
+    assert [(a.title, a.number) for a in shown] == [("Cijfers", 1), ("Projectplan", 1)]
+    assert not services.can_remove(plan)
+    with pytest.raises(Refusal, match="verslag verwijst"):
+        services.remove_document(plan, user=None, now=NOW)
+
+
+def test_the_database_keeps_a_version_the_minutes_refer_to(app, world):
+    """Also a deletion that bypasses the services' rule fails: the annex's foreign key has no
+    cascade."""
+    from sqlalchemy.exc import IntegrityError
+
+    from overleg.models import MinutesAnnex
+
+    meeting = factories.MeetingFactory(municipality=world.north)
+    document = factories.document(meeting)
+    minutes_version = factories.MinutesVersionFactory(
+        minutes=factories.MinutesFactory(meeting=meeting), number=1
+    )
+    db.session.add(
+        MinutesAnnex(minutes_version_id=minutes_version.id, document_version_id=document.current.id)
+    )
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(
+            sa.delete(DocumentVersion).where(DocumentVersion.id == document.current.id)
+        )
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_the_personal_data_export_lists_the_documents_a_contact_was_sent(app, world):
+    from overleg.dataio import data_rights
+    from overleg.meetings import invitations
+    from overleg.models import Meeting
+
+    meeting = factories.MeetingFactory(municipality=world.north)
+    invitation = factories.InvitationFactory(meeting=meeting)
+    factories.document(meeting, filename="plan.pdf", title="Projectplan")
+    unsent = factories.MeetingFactory(municipality=world.north)
+    factories.InvitationFactory(meeting=unsent, contact=invitation.contact)
+    factories.document(unsent, filename="later.pdf", title="Nog niet verstuurd")
+    invitations.send_invitations(db.session.get(Meeting, meeting.id), user=None, now=utcnow())
+    db.session.commit()
+
+    data = data_rights.personal_data(world.coordinator, invitation.contact)
+    [sent] = data["documents_sent"]
+    assert (sent["title"], sent["filename"], sent["version"]) == ("Projectplan", "plan.pdf", 1)
+    assert len(sent["sha256"]) == 64 and sent["named_in_mail_at"]
+    # a secretary of another municipality's export holds none of it
+    other = factories.UserFactory(
+        platform=world.platform, role=world.secretary.role, municipalities=[world.south]
+    )
+    assert data_rights.personal_data(other, invitation.contact)["documents_sent"] == []
