@@ -143,20 +143,22 @@ def add_demo_minutes(
 
 
 def _freeze_all(made: list[tuple[Meeting, Minutes]]) -> None:
+    from overleg.documents.services import record_annexes
     from overleg.minutes.services import render_minutes
 
     for meeting, minutes in made:
         content = render_minutes(meeting, minutes).content
-        db.session.add(
-            MinutesVersion(
-                minutes=minutes,
-                number=1,
-                status=minutes.status,
-                pdf=content,
-                sha256=hashlib.sha256(content).hexdigest(),
-                created_at=minutes.approved_at or minutes.circulated_at or meeting.end_at,
-            )
+        version = MinutesVersion(
+            minutes=minutes,
+            number=1,
+            status=minutes.status,
+            pdf=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+            created_at=minutes.approved_at or minutes.circulated_at or meeting.end_at,
         )
+        db.session.add(version)
+        if minutes.status is MinutesStatus.APPROVED:
+            record_annexes(version)  # the document versions the approval froze
     db.session.flush()
 
 

@@ -32,6 +32,7 @@ from slugify import slugify
 
 from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
+from overleg.demo.documents import add_demo_documents
 from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
 from overleg.demo.minutes import add_demo_minutes
 from overleg.demo.practice import add_confidential_item, add_theme_invitee
@@ -192,6 +193,7 @@ def load_demo_data(
     db.session.flush()
     add_confidential_item(meetings, users[0], now)
     add_theme_invitee(meetings, users[0], now)
+    add_demo_documents(meetings, now=now)
     minutes = add_demo_minutes(meetings, now=now, freeze_pdfs=freeze_pdfs)
     _record_the_load(directory, meetings)
     db.session.commit()

@@ -156,3 +156,34 @@ def test_sqlite_file_of_urls():
     assert backup.sqlite_file(f"sqlite:///{path}") == path
     assert backup.sqlite_file("sqlite://") is None
     assert backup.sqlite_file("postgresql+psycopg://u@h/d") is None
+
+
+def test_the_backup_holds_the_meeting_documents_byte_for_byte(file_app, tmp_path):
+    """Documents live in the database (issue 15): one backup holds them, and the restored
+    database gives back the same bytes under the same hash."""
+    import hashlib
+
+    from overleg.documents import services as documents
+    from overleg.documents import storage
+    from overleg.models import DocumentVersion
+    from tests import factories
+
+    app, _live_path = file_app
+    content = b"%PDF-1.4\n" + bytes(range(256)) * 9000 + b"\n%%EOF\n"  # three chunks
+    meeting = factories.MeetingFactory()
+    document = factories.document(meeting, filename="plan.pdf", content=content)
+    digest = document.current.sha256
+    target = tmp_path / "backup.db"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+
+    restored_app = create_app(_settings(f"sqlite:///{target}"))
+    with restored_app.app_context():
+        version = db.session.scalars(sa.select(DocumentVersion)).one()
+        restored = storage.content(version.blob_id)
+        listed = [d.title for d in documents.documents_of(version.document.meeting)]
+        db.session.remove()
+        db.engine.dispose()
+    assert restored == content
+    assert hashlib.sha256(restored).hexdigest() == digest
+    assert listed == ["plan"]

@@ -328,3 +328,39 @@ def test_the_personal_data_export_lists_the_documents_a_contact_was_sent(app, wo
         platform=world.platform, role=world.secretary.role, municipalities=[world.south]
     )
     assert data_rights.personal_data(other, invitation.contact)["documents_sent"] == []
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_pdf_is_a_valid_pdf_the_checks_accept(app):
+    from overleg.demo.documents import tiny_pdf
+    from tests.pdftools import pdf_text
+
+    content = tiny_pdf("Sociale woonprojecten: nota (één)", ["Eerste regel", "Tweede"])
+    assert checks.inspect("nota.pdf", content, LIMITS).kind is checks.Kind.PDF
+    text = pdf_text(content)
+    assert "Sociale woonprojecten: nota (één)" in text and "Tweede" in text
+
+
+def test_the_demo_has_documents_in_invitations_and_annexes(app):
+    from datetime import UTC, datetime
+
+    from overleg.auth.services import password_hasher
+    from overleg.demo.platform import load_demo_data
+    from overleg.models import Document, Meeting, MeetingStatus, Minutes, MinutesStatus
+
+    load_demo_data(datetime(2026, 3, 20, 10, tzinfo=UTC), password_hasher(1, 1024))
+    documents = db.session.scalars(sa.select(Document)).all()
+    assert len(documents) > 20
+    invited = db.session.scalars(
+        sa.select(Meeting).where(Meeting.status == MeetingStatus.INVITED)
+    ).first()
+    assert invited is not None
+    shown = services.listed(invited)
+    assert shown and not any(d.new for d in shown)  # named in the invitation that went out
+    approved = db.session.scalars(
+        sa.select(Minutes).where(Minutes.status == MinutesStatus.APPROVED)
+    ).first()
+    annexes = services.annexes(approved.meeting, approved)
+    assert annexes and all(len(annex.sha256) == 64 for annex in annexes)
