@@ -133,6 +133,7 @@ def _seed_reflow_pages(world: World) -> int:
     factories.GuestInvitationFactory(meeting=held, guest_organisation=LONG_WORD)
     factories.MinutesFactory(meeting=held, status=MinutesStatus.DRAFT)
     factories.ActionPointFactory(meeting=held, description=f"{LONG_WORD} uitnodigen")
+    factories.document(held, filename=f"{LONG_WORD}-{LONG_WORD}.pdf", title=f"Nota {LONG_WORD}")
     upcoming = factories.MeetingFactory(
         municipality=world.north, status=MeetingStatus.PLANNED, title=f"Overleg {LONG_WORD}"
     )
