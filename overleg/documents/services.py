@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
@@ -401,9 +402,18 @@ def replace_document(
     [(upload, checked)] = _checked([upload], document.meeting, settings)
     new_title = _title(title, checked) if title.strip() else document.title
     blob = storage.store(upload.content)
-    document.title = new_title
-    version = _new_version(document, upload, checked, blob, user=user, now=now)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            document.title = new_title
+            version = _new_version(document, upload, checked, blob, user=user, now=now)
+            db.session.flush()
+    except IntegrityError as error:  # the same version number, stored by someone else first
+        raise Refusal(
+            _l(
+                "Iemand anders voegde op hetzelfde moment een nieuwe versie toe. Laad de pagina "
+                "opnieuw en probeer nog eens."
+            )
+        ) from error
     _record_document(
         user,
         "document.replace",

@@ -364,3 +364,29 @@ def test_the_demo_has_documents_in_invitations_and_annexes(app):
     ).first()
     annexes = services.annexes(approved.meeting, approved)
     assert annexes and all(len(annex.sha256) == 64 for annex in annexes)
+
+
+def test_two_replacements_at_once_the_second_is_refused_not_lost(app, world):
+    meeting = factories.MeetingFactory(municipality=world.north)
+    document = factories.document(meeting)
+    assert len(document.versions) == 1  # what this person's request read
+    # someone else's replacement is stored meanwhile (behind this session's back)
+    db.session.execute(
+        sa.insert(DocumentVersion).values(
+            document_id=document.id,
+            number=2,
+            blob_id=document.current.blob_id,
+            filename="theirs.pdf",
+            mimetype="application/pdf",
+            size=1,
+            uploaded_at=utcnow(),
+        )
+    )
+    with pytest.raises(Refusal, match="op hetzelfde moment"):
+        services.replace_document(
+            document,
+            services.Upload("mine.pdf", files.TINY_PDF),
+            user=world.secretary,
+            now=utcnow(),
+            settings=services.DocumentSettings(),
+        )
