@@ -133,9 +133,14 @@ def stored_bytes(meeting: Meeting) -> int:
 
 def can_remove(document: Document) -> bool:
     """Before the invitations went out, and while no minutes refer to it."""
-    if document.meeting.invitations_sent_at is not None:
-        return False
-    return not storage.versions_in_minutes({v.id for v in document.versions})
+    return document.id in removable([document])
+
+
+def removable(documents: Sequence[Document]) -> set[int]:
+    """The ids of the documents that may still be removed (one query for all of them)."""
+    candidates = [d for d in documents if d.meeting.invitations_sent_at is None]
+    in_minutes = storage.versions_in_minutes({v.id for d in candidates for v in d.versions})
+    return {d.id for d in candidates if not any(v.id in in_minutes for v in d.versions)}
 
 
 # --- for the mails to the invitees -----------------------------------------------------------

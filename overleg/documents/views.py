@@ -56,7 +56,7 @@ def _page(meeting: Meeting, form: UploadForm, status: int = 200) -> ViewResponse
             form=form,
             documents=documents,
             per_item=services.by_item(documents),
-            removable={d.id for d in documents if services.can_remove(d)},
+            removable=services.removable(documents),
             can_edit=can_edit_municipality(current_account(), meeting.municipality),
             replace_form=ReplaceForm(formdata=None),
             action_form=ConfirmForm(formdata=None),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from overleg.documents import services
 from overleg.extensions import db
 from overleg.models import AuditEntry, Document, DocumentVersion
 from overleg.models.types import utcnow
@@ -242,3 +243,40 @@ def test_the_personal_link_gives_nothing_else(client, world):
     invitation.token_revoked_at = utcnow()
     db.session.commit()
     assert client.get(f"/rsvp/{invitation.token}/documenten/{document.id}").status_code == 404
+
+
+def test_the_pages_that_list_documents_take_as_many_queries_for_two_as_for_ten(client, world):
+    """No query per document: the documents page, the meeting page and the answer page."""
+    from bench.pages import queries_for
+
+    counts = []
+    for number in (2, 10):
+        meeting, item = _meeting(world)
+        invitation = factories.invitation_with_link(meeting=meeting)
+        for index in range(number):
+            document = factories.document(
+                meeting,
+                filename=f"nota-{index}.txt",
+                content=f"nota {index}\n".encode(),
+                agenda_item=item if index % 2 else None,
+            )
+            services.replace_document(
+                document,
+                services.Upload(f"nota-{index}-v2.txt", f"versie 2 {index}\n".encode()),
+                user=None,
+                now=utcnow(),
+                settings=services.DocumentSettings(),
+            )
+        db.session.commit()
+        login(client, world.secretary)
+        counts.append(
+            [
+                len(queries_for(client, db.engine, path)[1])
+                for path in (
+                    f"/meetings/{meeting.id}/documents",
+                    f"/meetings/{meeting.id}",
+                    f"/rsvp/{invitation.token}",
+                )
+            ]
+        )
+    assert counts[0] == counts[1]
