@@ -1,7 +1,7 @@
 """meeting documents: blobs in chunks, documents, versions, minutes annexes
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 13:33:29.327794
 
 """
@@ -13,8 +13,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0013"
-down_revision = "0012"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
