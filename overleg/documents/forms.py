@@ -41,7 +41,7 @@ class UploadForm(Form):
             [(MEETING_ITSELF, str(_l("De vergadering als geheel")))]
             + [
                 (str(item.id), f"{index}. {item.title}")
-                for index, item in enumerate(meeting.agenda_items, start=1)
+                for index, item in enumerate(meeting.public_agenda, start=1)
             ]
         )
         return self

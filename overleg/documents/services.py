@@ -96,6 +96,16 @@ def documents_of(meeting: Meeting) -> list[Document]:
     return sorted(documents, key=_agenda_order)
 
 
+def shared_of(meeting: Meeting) -> list[Document]:
+    """The documents every invitee gets (mail, answer page, agenda PDF, minutes' annexes): not
+    those of a confidential agenda item, which only the people named on it read."""
+    return [d for d in documents_of(meeting) if not on_confidential_item(d)]
+
+
+def on_confidential_item(document: Document) -> bool:
+    return document.agenda_item is not None and document.agenda_item.confidential
+
+
 def _agenda_order(document: Document) -> tuple[int, str, int]:
     position = -1 if document.agenda_item is None else document.agenda_item.position
     return position, document.title.lower(), document.id
@@ -190,14 +200,14 @@ def listed(meeting: Meeting) -> list[Listed]:
             ),
             new=sent and document.current.announced_at is None,
         )
-        for document in documents_of(meeting)
+        for document in shared_of(meeting)
     ]
 
 
 def for_mail(meeting: Meeting, *, attach_max_bytes: int = 0) -> MailDocuments:
     """What a mail about `meeting` lists, and the files it attaches: every document's shown
     version when together they weigh at most `attach_max_bytes` (0: none attached)."""
-    documents = documents_of(meeting)
+    documents = shared_of(meeting)
     shown = listed(meeting)
     total = sum(document.current.size for document in documents)
     attachments = []
@@ -272,7 +282,7 @@ def annexes(meeting: Meeting, minutes: Minutes) -> list[Annex]:
         recorded = recorded_annexes(minutes.versions[-1])
         if recorded:
             return [_annex(version) for version in recorded]
-    return [_annex(document.current) for document in documents_of(meeting)]
+    return [_annex(document.current) for document in shared_of(meeting)]
 
 
 def recorded_annexes(minutes_version: MinutesVersion) -> list[DocumentVersion]:
@@ -292,7 +302,7 @@ def record_annexes(minutes_version: MinutesVersion) -> list[DocumentVersion]:
     this frozen version of the minutes (by its hash); those versions can no longer be
     removed."""
     db.session.flush()  # the minutes version's id
-    versions = [document.current for document in documents_of(minutes_version.minutes.meeting)]
+    versions = [document.current for document in shared_of(minutes_version.minutes.meeting)]
     db.session.add_all(
         MinutesAnnex(
             minutes_version_id=minutes_version.id, document_version_id=version.id, position=index

@@ -21,6 +21,7 @@ from overleg.auth.permissions import (
     can_edit_municipality,
     current_account,
     get_meeting,
+    may_read_confidential,
 )
 from overleg.documents import bp, checks, downloads, services
 from overleg.documents.forms import MEETING_ITSELF, ReplaceForm, UploadForm
@@ -47,8 +48,14 @@ def _settings() -> services.DocumentSettings:
     return services.DocumentSettings.from_config(current_app.config)
 
 
+def _readable(document: Document) -> bool:
+    """A document of a confidential agenda item only for the people named on it."""
+    item = document.agenda_item
+    return item is None or may_read_confidential(current_account(), item)
+
+
 def _page(meeting: Meeting, form: UploadForm, status: int = 200) -> ViewResponse:
-    documents = services.documents_of(meeting)
+    documents = [d for d in services.documents_of(meeting) if _readable(d)]
     return (
         render_template(
             "documents/index.html",
@@ -70,7 +77,7 @@ def _page(meeting: Meeting, form: UploadForm, status: int = 200) -> ViewResponse
 def _document(meeting_id: int, document_id: int, *, edit: bool) -> Document:
     meeting = get_meeting(current_account(), meeting_id, edit=edit)
     document = services.get_document(meeting, document_id)
-    if document is None:
+    if document is None or not _readable(document):
         abort(404)
     return document
 
@@ -193,6 +200,6 @@ def personal(token: str, document_id: int) -> Response:
     if state is not LinkState.VALID or invitation is None:
         abort(404)
     document = services.get_document(invitation.meeting, document_id)
-    if document is None:
+    if document is None or services.on_confidential_item(document):
         abort(404)
     return downloads.file_response(document.current, personal=True)

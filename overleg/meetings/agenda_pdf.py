@@ -33,7 +33,7 @@ def render_agenda(meeting: Meeting) -> RenderedPdf:
         municipality=meeting.municipality,
         items=meeting.public_agenda,
         invitations=invitations,
-        documents=documents.by_item(documents.documents_of(meeting)),
+        documents=documents.by_item(documents.shared_of(meeting)),
         render_markdown=render_markdown,
     )
 

@@ -130,3 +130,18 @@ def test_the_agenda_pdf_lists_the_documents_per_item(app, world):
     text = " ".join(pdf_text(agenda_pdf.render_agenda_pdf(meeting)).split())
     assert f"Documenten: Projectplan (plan.pdf, {PDF_SIZE})" in text
     assert "Documenten bij de vergadering" in text and "Cijfers (cijfers.csv, 8 B)" in text
+
+
+def test_a_confidential_items_documents_stay_with_the_people_named_on_it(client, world):
+    meeting = factories.MeetingFactory(municipality=world.north)
+    item = factories.AgendaItemFactory(meeting=meeting, title="Dossier familie X", position=1)
+    item.confidential = True
+    db.session.commit()
+    invitation = factories.invitation_with_link(meeting=meeting)
+    document = factories.document(meeting, filename="dossier.pdf", agenda_item=item)
+    meeting = db.session.get(Meeting, meeting.id)
+    assert services.listed(meeting) == []
+    assert services.for_mail(meeting, attach_max_bytes=10**7).attachments == []
+    assert client.get(f"/rsvp/{invitation.token}/documenten/{document.id}").status_code == 404
+    page = client.get(f"/rsvp/{invitation.token}").get_data(as_text=True)
+    assert "dossier.pdf" not in page and "Dossier familie X" not in page
