@@ -1,7 +1,7 @@
 """meeting documents: blobs in chunks, documents, versions, minutes annexes
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 13:33:29.327794
 
 """
@@ -13,8 +13,8 @@ import overleg.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0017"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
