@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -34,6 +34,9 @@ from overleg.models import User
 from tests.conftest import World, build_world
 from tests.factories import TEST_PASSWORD
 from tests.support import databases
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,6 +78,29 @@ def _testing_settings(database_url: str) -> dict[str, Any]:
     return settings
 
 
+def _closing_when_dropped(app: Flask) -> WSGIApplication:
+    """The app, with every response body closed even when the browser drops the connection.
+
+    Werkzeug's development server closes a body only after writing all of it; when Chromium
+    gives up a download (a favicon while it already navigates on), the open static file is left
+    to the garbage collector, whose ResourceWarning then fails whichever test runs next. A
+    generator's `finally` closes the body as soon as the server lets go of it."""
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = app(environ, start_response)
+
+        def closing() -> Iterator[bytes]:
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return closing()
+
+    return wsgi
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
     url = databases.fresh_database_url("overleg_e2e", tmp_path)
@@ -83,7 +109,7 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
         db.create_all()
         ensure_reference_data()
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_when_dropped(app), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = base
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
