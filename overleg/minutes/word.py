@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from overleg.documents.checks import MIMETYPES, Kind
 from overleg.lib.dates import long_date, long_datetime, short_date, time_only
 from overleg.lib.markup import render_markdown
 from overleg.minutes import services
@@ -44,7 +45,7 @@ from overleg.models.labels import label
 from overleg.models.types import utcnow
 
 LANGUAGE = "nl-BE"
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_MIMETYPE = MIMETYPES[Kind.DOCX]
 DASH = "\u2013"
 Context = dict[str, Any]
 
