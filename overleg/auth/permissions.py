@@ -235,11 +235,16 @@ def municipality_exists_filter(
 
 
 def can_view_municipality(user: User, municipality: Municipality) -> bool:
-    if municipality.platform_id != user.platform_id:
+    return can_view_municipality_id(user, municipality.id, municipality.platform_id)
+
+
+def can_view_municipality_id(user: User, municipality_id: int, platform_id: int) -> bool:
+    """`can_view_municipality` for a municipality known by its id and platform, not loaded."""
+    if platform_id != user.platform_id:
         return False
     if sees_all_municipalities(user):
         return True
-    return any(m.id == municipality.id for m in user.municipalities)
+    return any(m.id == municipality_id for m in user.municipalities)
 
 
 def can_edit_municipality(user: User, municipality: Municipality) -> bool:

@@ -750,13 +750,26 @@ class ConflictKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class OtherMeeting:
+    """What a conflict shows of the other meeting: a few columns, not the ORM row (with its
+    municipality), so that a busy day's many overlaps cost little each."""
+
+    id: int
+    title: str
+    start_at: datetime
+    end_at: datetime
+    municipality_id: int
+    platform_id: int  # the other municipality's: who may open the meeting depends on it
+
+
+@dataclass(frozen=True)
 class Conflict:
     """A reason to think twice about a meeting's date; it does not block saving."""
 
     kind: ConflictKind
     day: date | None = None
     name: str = ""  # the holiday's name
-    other_meeting: Meeting | None = None
+    other_meeting: OtherMeeting | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
 
 
@@ -785,42 +798,12 @@ def overlap_conflicts(meeting: Meeting) -> list[Conflict]:
     compared by id. Meetings of every municipality count (one person serves many), so the caller
     decides how much of another municipality's meeting it may show.
     """
-    required_ids = {
-        inv.contact_id
-        for inv in meeting.invitations
-        if inv.contact_id is not None and inv.role in REQUIRED_ROLES
-    }
-    if not required_ids:
+    contacts = _required_contacts(meeting)
+    if not contacts:
         return []
-    # The meetings at that time first, found by their start (no meeting lasts longer than
-    # MAX_MEETING_LENGTH), then their invitations of these people: a contact invited to every
-    # meeting (the agency's) would otherwise make the database visit all their invitations.
-    overlapping = sa.select(Meeting.id).where(
-        Meeting.id != meeting.id,
-        Meeting.status != MeetingStatus.CANCELLED,
-        Meeting.start_at > meeting.start_at - MAX_MEETING_LENGTH,
-        Meeting.start_at < meeting.end_at,
-        Meeting.end_at > meeting.start_at,
-    )
-    rows = db.session.execute(
-        sa.select(Meeting, Invitation.contact_id)
-        .join(Invitation, Invitation.meeting_id == Meeting.id)
-        .where(
-            Invitation.meeting_id.in_(overlapping),
-            Invitation.contact_id.in_(required_ids),
-            Invitation.role.in_(list(REQUIRED_ROLES)),
-        )
-        .options(selectinload(Meeting.municipality))
-        .order_by(Meeting.start_at, Meeting.id)
-    ).all()
-    contacts: dict[int | None, Contact] = {}
-    for inv in meeting.invitations:
-        if inv.contact_id in required_ids and (contact := inv.contact) is not None:
-            contacts[contact.id] = contact
-    shared: dict[int, tuple[Meeting, list[Contact]]] = {}
-    for other, contact_id in rows:
-        entry = shared.setdefault(other.id, (other, []))
-        entry[1].append(contacts[contact_id])
+    shared: dict[int, tuple[OtherMeeting, list[Contact]]] = {}
+    for other, contact_id in _overlapping_invitations(meeting, set(contacts)):
+        shared.setdefault(other.id, (other, []))[1].append(contacts[contact_id])
     return [
         Conflict(
             kind=ConflictKind.OVERLAP,
@@ -830,6 +813,55 @@ def overlap_conflicts(meeting: Meeting) -> list[Conflict]:
         )
         for other, people in shared.values()
     ]
+
+
+def _required_contacts(meeting: Meeting) -> dict[int | None, Contact]:
+    """The meeting's required invitees (role required or chair) by contact id."""
+    return {
+        inv.contact_id: inv.contact
+        for inv in meeting.invitations
+        if inv.contact_id is not None and inv.contact is not None and inv.role in REQUIRED_ROLES
+    }
+
+
+def _overlapping_invitations(
+    meeting: Meeting, contact_ids: set[int | None]
+) -> list[tuple[OtherMeeting, int | None]]:
+    """(other meeting, contact id) for each of these people required at another non-cancelled
+    meeting at an overlapping time, by the other meeting's start.
+
+    The meetings at that time first, found by their start through its index (no meeting lasts
+    longer than MAX_MEETING_LENGTH), then their invitations of these people: a contact invited
+    to every meeting (the agency's) would otherwise make the database visit all their
+    invitations. Only the columns a conflict shows are read.
+    """
+    overlapping = sa.select(Meeting.id).where(
+        Meeting.id != meeting.id,
+        Meeting.status != MeetingStatus.CANCELLED,
+        Meeting.start_at > meeting.start_at - MAX_MEETING_LENGTH,
+        Meeting.start_at < meeting.end_at,
+        Meeting.end_at > meeting.start_at,
+    )
+    rows = db.session.execute(
+        sa.select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.start_at,
+            Meeting.end_at,
+            Meeting.municipality_id,
+            Municipality.platform_id,
+            Invitation.contact_id,
+        )
+        .join(Invitation, Invitation.meeting_id == Meeting.id)
+        .join(Municipality, Municipality.id == Meeting.municipality_id)
+        .where(
+            Invitation.meeting_id.in_(overlapping),
+            Invitation.contact_id.in_(contact_ids),
+            Invitation.role.in_(list(REQUIRED_ROLES)),
+        )
+        .order_by(Meeting.start_at, Meeting.id)
+    )
+    return [(OtherMeeting(*row[:6]), row[6]) for row in rows]
 
 
 def meeting_conflicts(meeting: Meeting, rules: CalendarRules | None = None) -> list[Conflict]:

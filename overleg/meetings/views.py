@@ -19,7 +19,7 @@ from overleg.auth.permissions import (
     Access,
     access,
     can_edit_municipality,
-    can_view_municipality,
+    can_view_municipality_id,
     current_account,
     get_agenda_item,
     get_invitation,
@@ -59,11 +59,12 @@ PER_PAGE = 25
 
 def _conflict_rows(meeting: Meeting) -> list[tuple[services.Conflict, bool]]:
     """Conflicts with whether the user may open the other meeting."""
+    user = current_account()
     return [
         (
             conflict,
-            conflict.other_meeting is not None
-            and can_view_municipality(current_user, conflict.other_meeting.municipality),
+            (other := conflict.other_meeting) is not None
+            and can_view_municipality_id(user, other.municipality_id, other.platform_id),
         )
         for conflict in services.meeting_conflicts(meeting)
     ]

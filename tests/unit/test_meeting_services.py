@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from bench.pages import count_queries
 from overleg.auth.permissions import (
     can_edit_municipality,
+    can_view_municipality_id,
     may_edit_visible_municipalities,
     municipality_exists_filter,
     municipality_filter,
@@ -24,6 +26,7 @@ from overleg.models import (
     AgendaItemKind,
     Attendance,
     AuditEntry,
+    Invitation,
     InviteeRole,
     Meeting,
     MeetingStatus,
@@ -425,6 +428,55 @@ def test_overlap_with_shared_required_invitee(world):
     assert [c.kind for c in conflicts] == [ConflictKind.OVERLAP]
     assert conflicts[0].other_meeting.id == theirs.id
     assert [c.id for c in conflicts[0].contacts] == [shared.id]
+
+
+def test_overlap_conflict_carries_what_the_warning_shows_of_the_other_meeting(world):
+    shared = world.north.standing_invitees[0].contact
+    world.south.standing_invitees.append(StandingInvitee(contact=shared, role=InviteeRole.CHAIR))
+    db.session.commit()
+    day = date(2026, 3, 17)
+    ours = new_meeting(world, day=day, hour=14)
+    theirs = services.create_meeting(
+        world.south, start_at=brussels(day, 15), end_at=brussels(day, 17), now=NOW
+    )
+    db.session.commit()
+    (conflict,) = services.meeting_conflicts(ours)
+    assert conflict.day == day
+    assert conflict.other_meeting == services.OtherMeeting(
+        id=theirs.id,
+        title=theirs.title,
+        start_at=theirs.start_at,
+        end_at=theirs.end_at,
+        municipality_id=world.south.id,
+        platform_id=world.platform.id,
+    )
+    other = conflict.other_meeting
+    assert can_view_municipality_id(world.coordinator, other.municipality_id, other.platform_id)
+    assert not can_view_municipality_id(world.secretary, other.municipality_id, other.platform_id)
+    assert can_view_municipality_id(world.secretary, world.north.id, world.platform.id)
+    assert not can_view_municipality_id(world.outsider, other.municipality_id, other.platform_id)
+
+
+def test_overlap_conflicts_take_one_query_however_many_meetings_overlap(world):
+    """The overlapping meetings come as plain columns with their invitations in one statement:
+    a busy day on a large platform costs no query (and no ORM row) per other meeting."""
+    shared = world.north.standing_invitees[0].contact
+    day = date(2026, 3, 17)
+    ours = new_meeting(world, day=day, hour=14)
+    for hour in (13, 14, 15):
+        other = services.create_meeting(
+            world.south, start_at=brussels(day, hour), end_at=brussels(day, hour + 2), now=NOW
+        )
+        other.invitations.append(Invitation(contact=shared, role=InviteeRole.REQUIRED))
+    db.session.commit()
+    ours = services.load_meeting_page(ours.id)  # with its invitees, as the meeting page has it
+    with count_queries(db.engine) as statements:
+        conflicts = services.overlap_conflicts(ours)
+    assert len(statements) == 1
+    assert [c.other_meeting.start_at for c in conflicts] == [
+        brussels(day, hour) for hour in (13, 14, 15)
+    ]
+    assert all(c.contacts == (shared,) for c in conflicts)
 
 
 def test_no_overlap_conflict_when_times_only_touch_or_other_is_cancelled(world):
