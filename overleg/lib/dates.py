@@ -51,7 +51,12 @@ def to_local(value: datetime) -> datetime:
 
 def long_datetime(value: datetime, locale: str = "nl") -> str:
     """'dinsdag 17 maart 2026 om 14:00' in Brussels time."""
-    local = to_local(value)
+    return _long_datetime(_instant(value), locale)
+
+
+@lru_cache(maxsize=4096)
+def _long_datetime(instant: datetime, locale: str) -> str:
+    local = to_local(instant)
     day = babel_format_date(local.date(), "EEEE d MMMM y", locale=_babel_locale(locale))
     return f"{day} {_AT.get(locale[:2], 'om')} {_clock(local)}"
 
@@ -69,7 +74,12 @@ def short_date(value: date | datetime, locale: str = "nl") -> str:
 
 
 def short_datetime(value: datetime, locale: str = "nl") -> str:
-    local = to_local(value)
+    return _short_datetime(_instant(value), locale)
+
+
+@lru_cache(maxsize=4096)
+def _short_datetime(instant: datetime, locale: str) -> str:
+    local = to_local(instant)
     text = babel_format_datetime(
         local, "d MMM y HH:mm", tzinfo=BRUSSELS, locale=_babel_locale(locale)
     )
@@ -78,7 +88,24 @@ def short_datetime(value: datetime, locale: str = "nl") -> str:
 
 def time_only(value: datetime) -> str:
     """'14:00'; '02:30 (UTC+2)' for a time the clock shows twice that night (summer time ends)."""
-    return _clock(to_local(value))
+    return _time_only(_instant(value))
+
+
+@lru_cache(maxsize=4096)
+def _time_only(instant: datetime) -> str:
+    return _clock(to_local(instant))
+
+
+def _instant(value: datetime) -> datetime:
+    """`value` in UTC, the key of the caches of the formatted times above (a page shows the same
+    times many times, and formatting costs more than the rest of a table row).
+
+    Not `value` itself: two datetimes of one zone compare by their wall-clock fields, ignoring
+    which of the two readings of a repeated time they are (`fold`); UTC ones compare as instants.
+    """
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(UTC)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:

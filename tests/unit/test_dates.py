@@ -210,6 +210,23 @@ def test_pages_show_the_offset_of_a_time_shown_twice():
     assert time_only(datetime(2031, 10, 26, 2, 30, tzinfo=UTC)) == "03:30"
 
 
+def test_formatted_times_are_remembered_per_instant_not_per_wall_clock():
+    """The formatted times are cached: the two readings of a repeated Brussels time compare
+    equal as datetimes of that zone, yet they are different instants and read differently."""
+    first = datetime(2031, 10, 26, 2, 30, tzinfo=BRUSSELS)  # fold 0: still summer time
+    second = first.replace(fold=1)
+    assert first == second
+    for _ in range(2):  # formatted, then from the cache
+        assert time_only(first) == "02:30 (UTC+2)"
+        assert time_only(second) == "02:30 (UTC+1)"
+        assert long_datetime(second) == "zondag 26 oktober 2031 om 02:30 (UTC+1)"
+        assert short_datetime(first, "en").endswith("02:30 (UTC+2)")
+        assert short_datetime(second, "en").endswith("02:30 (UTC+1)")
+    assert long_datetime(first, "en") != long_datetime(first, "nl")
+    with pytest.raises(ValueError, match="naive"):
+        time_only(datetime(2031, 10, 26, 2, 30))  # noqa: DTZ001 - naive on purpose
+
+
 # --- the accepted range -----------------------------------------------------------------------
 
 
