@@ -772,6 +772,11 @@ class Conflict:
     other_meeting: OtherMeeting | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
 
+    @property
+    def contact_names(self) -> str:
+        """The shared required invitees' names, as the warning lists them."""
+        return ", ".join(contact.full_name for contact in self.contacts)
+
 
 def _local_days(start_at: datetime, end_at: datetime) -> list[date]:
     first = start_at.astimezone(BRUSSELS).date()

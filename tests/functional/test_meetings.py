@@ -293,6 +293,26 @@ def test_detail_shows_overlap_with_shared_required_invitee(client, world):
     assert f"/meetings/{theirs.id}" in body
 
 
+def test_overlap_warning_escapes_the_shared_names_once(client, world):
+    shared = world.north.standing_invitees[0].contact
+    shared.first_name, shared.last_name = "Jan & Piet", "Peeters <jr>"
+    other = factories.ContactFactory(
+        organisation=shared.organisation, first_name="An", last_name="Aerts"
+    )
+    day = ordinary_day()
+    ours = meeting_of(world, day=day, hour=14)
+    ours.invitations.append(Invitation(contact=other, role=InviteeRole.REQUIRED))
+    theirs = meeting_of(world, world.south, day=day, hour=15)
+    theirs.invitations.append(Invitation(contact=shared, role=InviteeRole.CHAIR))
+    theirs.invitations.append(Invitation(contact=other, role=InviteeRole.REQUIRED))
+    db.session.commit()
+    names = "An Aerts, Jan &amp; Piet Peeters &lt;jr&gt;"  # by last name, escaped once
+    for user in (world.secretary, world.coordinator):  # without and with the link
+        switch_user(client, user)
+        body = text(client.get(f"/meetings/{ours.id}"))
+        assert f"waar ook verplicht uitgenodigd is: {names}." in body
+
+
 # --- edit and cancel --------------------------------------------------------------------------
 
 
