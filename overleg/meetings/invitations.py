@@ -513,6 +513,10 @@ class _Change(Protocol):
     def old_end_at(self) -> datetime | None: ...
     @property
     def old_location(self) -> str | None: ...
+    @property
+    def title_changed(self) -> bool: ...
+    @property
+    def old_title(self) -> str | None: ...
 
 
 def _span(start: datetime, end: datetime, locale: str) -> str:
@@ -523,35 +527,55 @@ def _span(start: datetime, end: datetime, locale: str) -> str:
 
 
 def change_note(meeting: Meeting, change: _Change, locale: str = "nl") -> str:
-    """What a change of date, time or place changed, old and new, in words, and the request to
-    answer again ('' for any other change). In the mail's language (Dutch, as every mail)."""
-    notes = []
+    """What a change of title, date, time or place changed, old and new, in words, and for date,
+    time or place the request to answer again ('' for any other change). In the mail's language
+    (Dutch, as every mail)."""
     with force_locale(locale):
-        if change.time_changed and change.old_start_at is not None:
-            old_end = change.old_end_at or change.old_start_at
-            notes.append(
-                gettext(
-                    "Vroeger gepland op %(old)s, nu op %(new)s.",
-                    old=_span(change.old_start_at, old_end, locale),
-                    new=_span(meeting.start_at, meeting.end_at, locale),
-                )
-            )
-        if change.place_changed:
-            notes.append(
-                gettext(
-                    "Vroegere plaats: %(old)s; nieuwe plaats: %(new)s.",
-                    old=change.old_location or "-",
-                    new=meeting.location or "-",
-                )
-            )
-        if notes:
-            notes.append(
-                gettext(
-                    "Een antwoord dat u eerder gaf, gold voor het vorige tijdstip of de vorige "
-                    "plaats: laat opnieuw weten of u komt."
-                )
-            )
+        notes = _title_note(meeting, change) + _time_and_place_notes(meeting, change, locale)
     return " ".join(notes)
+
+
+def _title_note(meeting: Meeting, change: _Change) -> list[str]:
+    """The new title with the old one (a new title alone keeps every answer)."""
+    if not change.title_changed:
+        return []
+    return [
+        gettext(
+            "Vroegere titel: %(old)s; nieuwe titel: %(new)s.",
+            old=one_line(change.old_title or "-"),
+            new=one_line(meeting.title),
+        )
+    ]
+
+
+def _time_and_place_notes(meeting: Meeting, change: _Change, locale: str) -> list[str]:
+    """The old and new time and place, and the request to answer again when either changed."""
+    notes = []
+    if change.time_changed and change.old_start_at is not None:
+        old_end = change.old_end_at or change.old_start_at
+        notes.append(
+            gettext(
+                "Vroeger gepland op %(old)s, nu op %(new)s.",
+                old=_span(change.old_start_at, old_end, locale),
+                new=_span(meeting.start_at, meeting.end_at, locale),
+            )
+        )
+    if change.place_changed:
+        notes.append(
+            gettext(
+                "Vroegere plaats: %(old)s; nieuwe plaats: %(new)s.",
+                old=change.old_location or "-",
+                new=meeting.location or "-",
+            )
+        )
+    if notes:
+        notes.append(
+            gettext(
+                "Een antwoord dat u eerder gaf, gold voor het vorige tijdstip of de vorige "
+                "plaats: laat opnieuw weten of u komt."
+            )
+        )
+    return notes
 
 
 def queue_meeting_update(
@@ -561,7 +585,7 @@ def queue_meeting_update(
     now: datetime,
     settings: MailSettings | None = None,
 ) -> MailReport:
-    """After a change of time, place or status: an update (or CANCEL) to everyone invited.
+    """After a change of title, time, place or status: an update (or CANCEL) to everyone invited.
 
     Only invitees who already received an invitation get mail; before invitations go out a change
     needs none. Does nothing when `change` says the SEQUENCE was not raised. The report names

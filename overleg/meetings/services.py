@@ -236,8 +236,10 @@ def _record_created(user: User, meeting: Meeting) -> None:
 class MeetingChange:
     """What an update or cancellation changed.
 
-    `needs_new_sequence` (time, place or status changed) means the iCalendar SEQUENCE was raised
-    and invitees should get an updated invitation (or a cancellation).
+    `needs_new_sequence` (anything the invitation's VEVENT shows changed: time, place, title or
+    status) means the iCalendar SEQUENCE was raised and those already invited get an updated
+    invitation (or a cancellation): a calendar takes an update only with a higher SEQUENCE. Only
+    a change of time or place (`asks_again`) also asks everyone to answer again.
     """
 
     time_changed: bool = False
@@ -247,6 +249,7 @@ class MeetingChange:
     old_start_at: datetime | None = None
     old_end_at: datetime | None = None
     old_location: str | None = None
+    old_title: str | None = None
     old_status: MeetingStatus | None = None
     # How many invitees' answers no longer count (a significant change asks everyone again).
     answers_reset: int = 0
@@ -255,7 +258,7 @@ class MeetingChange:
 
     @property
     def needs_new_sequence(self) -> bool:
-        return self.time_changed or self.place_changed or self.status_changed
+        return self.time_changed or self.place_changed or self.status_changed or self.title_changed
 
     @property
     def asks_again(self) -> bool:
@@ -264,7 +267,7 @@ class MeetingChange:
 
     @property
     def changed(self) -> bool:
-        return self.needs_new_sequence or self.title_changed
+        return self.needs_new_sequence
 
 
 def update_meeting(
@@ -278,7 +281,8 @@ def update_meeting(
     user: User | None = None,
     expected_version: int | None = None,
 ) -> MeetingChange:
-    """Change time, place and title. Raises the SEQUENCE when time or place changes.
+    """Change time, place and title. Any change raises the SEQUENCE and sends those already
+    invited the updated invitation; a change of time or place also asks them to answer again.
 
     A cancelled meeting cannot be changed; a planned or invited meeting cannot be moved into
     the past; a change from a form filled from an older version is an `EditConflict`. Does not
@@ -306,7 +310,8 @@ def _change_meeting(
     location: str,
     now: datetime,
 ) -> MeetingChange:
-    """Check the new values and set them on `meeting`, raising the SEQUENCE for time or place."""
+    """Check the new values and set them on `meeting`, raising the SEQUENCE for any change (the
+    calendars show each of them) and asking for answers again for time or place."""
     _check_times(start_at, end_at)
     title = _required_title(title)
     location = _check_text(location, LOCATION_MAX, "location")
@@ -346,6 +351,7 @@ def _compare(
         old_start_at=meeting.start_at,
         old_end_at=meeting.end_at,
         old_location=meeting.location,
+        old_title=meeting.title,
         old_status=meeting.status,
     )
 
@@ -357,7 +363,7 @@ def _record_updated(user: User, meeting: Meeting, change: MeetingChange) -> None
     if change.place_changed:
         parts.append(f"plaats: {change.old_location or '-'} → {meeting.location or '-'}")
     if change.title_changed:
-        parts.append(f"titel: {meeting.title}")
+        parts.append(f"titel: {change.old_title or '-'} → {meeting.title}")
     if change.asks_again:
         parts.append(f"antwoorden opnieuw gevraagd ({change.answers_reset} vervallen)")
     audit.record(

@@ -351,13 +351,13 @@ def test_edit_time_raises_sequence(client, world):
     assert meeting.ical_sequence == 1
 
 
-def test_edit_title_only_keeps_sequence(client, world):
+def test_edit_title_only_raises_sequence_but_keeps_the_answers(client, world):
     meeting = meeting_of(world)
     login(client, world.secretary)
     post_form(client, f"/meetings/{meeting.id}/edit", edit_data(meeting, title="Andere titel"))
     meeting = db.session.get(Meeting, meeting.id)
     assert meeting.title == "Andere titel"
-    assert meeting.ical_sequence == 0
+    assert (meeting.ical_sequence, meeting.significant_sequence) == (1, 0)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from overleg.models import (
     RsvpStatus,
 )
 from tests import factories
+from tests.icaljs import assert_agrees_with_icalendar
 from tests.unit.test_invitations import NOW, SETTINGS
 
 START = datetime(2026, 3, 18, 13, 0, tzinfo=UTC)  # Wednesday 18 March, 14:00 in Brussels
@@ -284,12 +285,60 @@ def test_a_new_title_alone_keeps_every_answer(meeting):
     change = _move(meeting, hours=0, title="Woonoverleg Geel, voorjaar")
     db.session.commit()
     assert change.title_changed and not change.asks_again and change.answers_reset == 0
-    assert (meeting.ical_sequence, meeting.significant_sequence) == (0, 0)
+    # the calendars take the new title only with a higher SEQUENCE; the answers still count
+    assert (meeting.ical_sequence, meeting.significant_sequence) == (1, 0)
     assert (invitation.rsvp_status, invitation.rsvp_comment) == (RsvpStatus.ACCEPTED, "tot dan")
     data, _method = invitations.personal_calendar(invitation, now=NOW, settings=SETTINGS)
     [event] = ical.parse(data).events
     assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     assert str(event["SUMMARY"]) == "Woonoverleg Geel, voorjaar"
+    assert int(event["SEQUENCE"]) == 1
+
+
+def test_a_new_title_reaches_the_calendars_without_asking_again(meeting, world, tmp_path):
+    coming, silent = meeting.invitations
+    _answer(coming, RsvpStatus.ACCEPTED)
+    db.session.commit()
+    _move(meeting, hours=0, title="Woonoverleg Geel, voorjaar", user=world.coordinator)
+    db.session.commit()
+    updates = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "update").order_by(OutboxMessage.id)
+    ).all()
+    assert sorted(row.invitation_id for row in updates) == sorted((coming.id, silent.id))
+    files = []
+    for row in updates:
+        attendees, event = _attendees(row)
+        expected = "ACCEPTED" if row.invitation_id == coming.id else "NEEDS-ACTION"
+        assert [partstat for _address, partstat, _rsvp in attendees] == [expected]
+        assert (str(event["SUMMARY"]), int(event["SEQUENCE"])) == ("Woonoverleg Geel, voorjaar", 1)
+        assert str(event["UID"]) == meeting.ical_uid
+        message = outbox.parse(row)
+        assert str(message["Subject"]).strip().startswith("Gewijzigd: Woonoverleg Geel, voorjaar")
+        flat = " ".join(message.get_body(("plain",)).get_content().split())
+        assert (
+            "Vroegere titel: Lokaal woonoverleg Geel; nieuwe titel: Woonoverleg Geel, voorjaar."
+            in flat
+        )
+        assert "laat opnieuw weten" not in flat  # the answers still count
+        files.append(parts_by_type(message)["text/calendar"][0].get_content().encode())
+    for parsed in assert_agrees_with_icalendar(tmp_path, *files):
+        [event] = parsed["events"]
+        assert (event["summary"], event["sequence"]) == ("Woonoverleg Geel, voorjaar", 1)
+        assert parsed["method"] == "REQUEST"
+    # an answer given for the first invitation still counts (same significant version)
+    assert _answer(silent, RsvpStatus.DECLINED, sequence=0).counted
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "meeting.update")
+    ).one()
+    assert "titel: Lokaal woonoverleg Geel → Woonoverleg Geel, voorjaar" in entry.summary
+    assert "2 bijgewerkte uitnodiging(en)" in entry.summary
+    assert (entry.details["sequence"], entry.details["significant_sequence"]) == (1, 0)
+
+
+def test_the_title_note_reads_in_english_too(meeting):
+    change = _move(meeting, hours=0, title="Voorjaar")
+    note = invitations.change_note(meeting, change, "en")
+    assert note == "Previous title: Lokaal woonoverleg Geel; new title: Voorjaar."
 
 
 def test_an_answer_for_the_previous_time_goes_into_the_history_only(meeting):

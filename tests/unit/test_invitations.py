@@ -109,6 +109,8 @@ def test_update_goes_to_those_invited_with_higher_sequence(meeting):
         old_start_at = NOW
         old_end_at = None
         old_location = None
+        title_changed = False
+        old_title = None
 
     rows = invitations.queue_meeting_update(meeting, Change(), now=NOW, settings=SETTINGS).rows
     db.session.commit()
@@ -231,7 +233,17 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
     invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
     sent = len(_rows())
-    # a title-only change raises no SEQUENCE and sends nothing
+    # an edit that changes nothing raises no SEQUENCE and sends nothing
+    meetings.update_meeting(
+        meeting,
+        title=meeting.title,
+        start_at=meeting.start_at,
+        end_at=meeting.end_at,
+        location=meeting.location,
+        now=NOW,
+    )
+    assert len(_rows()) == sent and meeting.ical_sequence == 0
+    # a title-only change is shown by the calendars: SEQUENCE 1 and an update to each invitee
     meetings.update_meeting(
         meeting,
         title="Nieuwe titel",
@@ -240,7 +252,13 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
         location=meeting.location,
         now=NOW,
     )
-    assert len(_rows()) == sent
+    db.session.commit()
+    updates = _rows("update")
+    assert len(updates) == 2
+    calendar, message = _calendar_of(updates[0])
+    assert int(calendar.events[0]["SEQUENCE"]) == 1
+    assert str(calendar.events[0]["SUMMARY"]) == "Nieuwe titel"
+    assert "Vroegere titel: Lokaal woonoverleg Geel" in message.get_body(("plain",)).get_content()
     meetings.update_meeting(
         meeting,
         title=meeting.title,
@@ -251,10 +269,10 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
         user=world.coordinator,
     )
     db.session.commit()
-    updates = _rows("update")
+    updates = _rows("update")[2:]
     assert len(updates) == 2
     calendar, message = _calendar_of(updates[0])
-    assert int(calendar.events[0]["SEQUENCE"]) == 1
+    assert int(calendar.events[0]["SEQUENCE"]) == 2
     assert "Vroeger gepland op" in message.get_body(("plain",)).get_content()
 
     newcomer = meetings.add_invitee(
@@ -277,7 +295,7 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
     assert len(cancels) == 2  # the two remaining invitees with an address
     calendar, message = _calendar_of(cancels[0])
     assert str(calendar["METHOD"]) == "CANCEL"
-    assert int(calendar.events[0]["SEQUENCE"]) == meeting.ical_sequence == 2
+    assert int(calendar.events[0]["SEQUENCE"]) == meeting.ical_sequence == 3
     assert "Te weinig agendapunten" in message.get_body(("plain",)).get_content()
 
 

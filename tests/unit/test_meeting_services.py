@@ -161,7 +161,7 @@ def test_create_meeting_refuses_overlong_title(world):
 # --- update and cancel ------------------------------------------------------------------------
 
 
-def test_update_title_only_keeps_sequence(world):
+def test_update_title_only_raises_sequence_but_asks_nobody_again(world):
     meeting = new_meeting(world)
     change = services.update_meeting(
         meeting,
@@ -172,8 +172,8 @@ def test_update_title_only_keeps_sequence(world):
         now=NOW,
         user=world.coordinator,
     )
-    assert change.title_changed and not change.needs_new_sequence
-    assert meeting.ical_sequence == 0
+    assert change.title_changed and change.needs_new_sequence and not change.asks_again
+    assert (meeting.ical_sequence, meeting.significant_sequence) == (1, 0)
     assert meeting.title == "Nieuwe titel"
 
 
