@@ -9,7 +9,8 @@ calendar file reads).
 A significant change (date, time or place, RFC 5546 2.1.4) calls `ask_again`: the meeting's
 `significant_sequence` becomes its new SEQUENCE and every invitee's current answer goes back to
 NEEDS-ACTION, so a "Komt" given for Wednesday 14:00 does not count for Thursday 10:00. The earlier
-answers stay in the history (`answer_states` shows them as given for the previous time).
+answers stay in the history (`answer_states` shows them as given for the previous time). A
+delegation is the exception: it says who goes, not when (see `ask_again`).
 
 Nothing here commits.
 """
@@ -232,12 +233,21 @@ def ask_again(meeting: Meeting) -> int:
 
     The meeting's significant version becomes its SEQUENCE; every invitee's current answer goes
     back to NEEDS-ACTION (their earlier one stays in the history) and may be reminded again.
+
+    Except a delegation that still stands (`delegating`): the invitee who sent a substitute keeps
+    DELEGATED. In iTIP (RFC 5546 3.2.2.3) the delegate takes part in lieu of the delegator, who
+    only keeps receiving the updates; the delegator's answer named a person, not a time, so the
+    new time is a question for the substitute, who is asked again like every invitee and gets
+    the update. Resetting the delegator instead made the delegation vanish from the list while
+    the substitute stayed invited, reminded the delegator for a meeting they had handed on, and
+    refused them naming the same colleague again ("al uitgenodigd"): nobody clearly going.
     Returns how many answers were reset. Does not commit.
     """
     meeting.significant_sequence = meeting.ical_sequence
+    handed_on = delegating(meeting.invitations)
     reset = 0
     for invitation in meeting.invitations:
-        if invitation.is_guest:
+        if invitation.is_guest or invitation.id in handed_on:
             continue
         if invitation.rsvp_status is not RsvpStatus.NEEDS_ACTION:
             reset += 1
@@ -246,6 +256,22 @@ def ask_again(meeting: Meeting) -> int:
         invitation.responded_at = None
         invitation.reminded_at = None
     return reset
+
+
+def delegating(invitations: Iterable[Invitation]) -> set[int]:
+    """The ids of the invitations whose current answer is DELEGATED and whose substitute is
+    still invited (among `invitations`, the meeting's loaded list)."""
+    invitations = list(invitations)
+    substituted = {
+        inv.substitute_for_id
+        for inv in invitations
+        if inv.substitute_for_id is not None and not inv.is_guest
+    }
+    return {
+        inv.id
+        for inv in invitations
+        if inv.rsvp_status is RsvpStatus.DELEGATED and inv.id in substituted
+    }
 
 
 # --- what the invitee list shows ----------------------------------------------------------------
@@ -264,7 +290,11 @@ class AnswerState:
 
 
 def answer_states(meeting: Meeting, invitations: Iterable[Invitation]) -> dict[int, AnswerState]:
-    """Per invitation id, its current and earlier answer, in one query."""
+    """Per invitation id, its current and earlier answer, in one query.
+
+    A delegation that outlived a change of time or place (`ask_again`) is current, whatever
+    version it was given for."""
+    invitations = list(invitations)
     ids = [invitation.id for invitation in invitations if invitation.id is not None]
     if not ids:
         return {}
@@ -273,17 +303,23 @@ def answer_states(meeting: Meeting, invitations: Iterable[Invitation]) -> dict[i
         .where(InvitationAnswer.invitation_id.in_(ids))
         .order_by(InvitationAnswer.received_at, InvitationAnswer.id)
     )
-    return _states(meeting, rows)
+    delegated = {inv.id for inv in invitations if inv.rsvp_status is RsvpStatus.DELEGATED}
+    return _states(meeting, rows, delegated)
 
 
-def _states(meeting: Meeting, rows: Iterable[InvitationAnswer]) -> dict[int, AnswerState]:
+def _states(
+    meeting: Meeting, rows: Iterable[InvitationAnswer], delegated: set[int]
+) -> dict[int, AnswerState]:
     current: dict[int, InvitationAnswer] = {}
     earlier: dict[int, InvitationAnswer] = {}
     for row in rows:  # oldest first: the last one of each kind wins
-        if row.sequence < meeting.significant_sequence:
+        carried = row.invitation_id in delegated and row.status is RsvpStatus.DELEGATED
+        if row.sequence < meeting.significant_sequence and not carried:
             earlier[row.invitation_id] = row
         elif row.counted:
             current[row.invitation_id] = row
+    for invitation_id in delegated & current.keys():
+        earlier.pop(invitation_id, None)  # the delegation stands: nothing to answer again
     return {
         invitation_id: AnswerState(current.get(invitation_id), earlier.get(invitation_id))
         for invitation_id in current.keys() | earlier.keys()

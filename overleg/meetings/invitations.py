@@ -51,7 +51,13 @@ from overleg.mail.messages import (
 from overleg.mail.report import MailReport, Reason
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
 from overleg.meetings import agenda_pdf
-from overleg.meetings.answers import COMMENT_MAX, actor_label, check_can_answer, record_answer
+from overleg.meetings.answers import (
+    COMMENT_MAX,
+    actor_label,
+    check_can_answer,
+    delegating,
+    record_answer,
+)
 from overleg.models import (
     AnswerSource,
     Contact,
@@ -526,13 +532,33 @@ def _span(start: datetime, end: datetime, locale: str) -> str:
     return f"{long_datetime(start, locale)} \u2013 {long_datetime(end, locale)}"
 
 
-def change_note(meeting: Meeting, change: _Change, locale: str = "nl") -> str:
+def change_note(
+    meeting: Meeting, change: _Change, locale: str = "nl", *, delegated: bool = False
+) -> str:
     """What a change of title, date, time or place changed, old and new, in words, and for date,
-    time or place the request to answer again ('' for any other change). In the mail's language
-    (Dutch, as every mail)."""
+    time or place the request to answer again ('' for any other change); for an invitee whose
+    delegation stands (`delegated`), that their substitute is asked instead. In the mail's
+    language (Dutch, as every mail)."""
     with force_locale(locale):
-        notes = _title_note(meeting, change) + _time_and_place_notes(meeting, change, locale)
-    return " ".join(notes)
+        moved = _time_and_place_notes(meeting, change, locale)
+        again = [_answer_again_note(delegated)] if moved else []
+        return " ".join(_title_note(meeting, change) + moved + again)
+
+
+def _answer_again_note(delegated: bool) -> str:
+    if delegated:
+        return str(
+            gettext(
+                "U liet zich vervangen; dat blijft zo. Uw vervanger kreeg deze wijziging ook en "
+                "wordt gevraagd opnieuw te antwoorden."
+            )
+        )
+    return str(
+        gettext(
+            "Een antwoord dat u eerder gaf, gold voor het vorige tijdstip of de vorige plaats: "
+            "laat opnieuw weten of u komt."
+        )
+    )
 
 
 def _title_note(meeting: Meeting, change: _Change) -> list[str]:
@@ -549,7 +575,7 @@ def _title_note(meeting: Meeting, change: _Change) -> list[str]:
 
 
 def _time_and_place_notes(meeting: Meeting, change: _Change, locale: str) -> list[str]:
-    """The old and new time and place, and the request to answer again when either changed."""
+    """The old and new time and place, in words."""
     notes = []
     if change.time_changed and change.old_start_at is not None:
         old_end = change.old_end_at or change.old_start_at
@@ -566,13 +592,6 @@ def _time_and_place_notes(meeting: Meeting, change: _Change, locale: str) -> lis
                 "Vroegere plaats: %(old)s; nieuwe plaats: %(new)s.",
                 old=change.old_location or "-",
                 new=meeting.location or "-",
-            )
-        )
-    if notes:
-        notes.append(
-            gettext(
-                "Een antwoord dat u eerder gaf, gold voor het vorige tijdstip of de vorige "
-                "plaats: laat opnieuw weten of u komt."
             )
         )
     return notes
@@ -601,13 +620,29 @@ def queue_meeting_update(
     kind = MailKind.CANCEL if cancelled else MailKind.UPDATE
     targets = [inv for inv in _invitees(meeting.invitations) if inv.sent_at is not None]
     agenda = _agenda_attachment(meeting, settings) if targets and not cancelled else None
-    note = change_note(meeting, change) if change is not None else ""
-    batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
-    for invitation in targets:
-        batch.queue(invitation)
-    if batch.sent and not cancelled:
+    report = MailReport()
+    for delegated, group in _by_delegation(meeting, targets):
+        note = change_note(meeting, change, delegated=delegated) if change is not None else ""
+        batch = _Batch(kind, now=now, settings=settings, agenda=agenda, change_note=note)
+        for invitation in group:
+            batch.queue(invitation)
+        report.extend(batch.report)
+    if report.mailed and not cancelled:
         documents.mark_announced(meeting, now)
-    return batch.report
+    return report
+
+
+def _by_delegation(
+    meeting: Meeting, targets: list[Invitation]
+) -> list[tuple[bool, list[Invitation]]]:
+    """The recipients of an update in two groups, each with its own note: those who answer
+    again, and those whose delegation stands (answers.ask_again), who need not."""
+    handed_on = delegating(meeting.invitations)
+    groups = [
+        (False, [inv for inv in targets if inv.id not in handed_on]),
+        (True, [inv for inv in targets if inv.id in handed_on]),
+    ]
+    return [(delegated, group) for delegated, group in groups if group]
 
 
 def queue_invitee_added(

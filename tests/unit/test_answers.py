@@ -341,6 +341,96 @@ def test_the_title_note_reads_in_english_too(meeting):
     assert note == "Previous title: Lokaal woonoverleg Geel; new title: Voorjaar."
 
 
+def _delegate(invitation):
+    substitute = invitations.name_substitute(
+        invitation,
+        invitations.SubstituteData("Piet", "Janssens", "piet@example.be", "op verlof"),
+        now=NOW,
+        settings=SETTINGS,
+    )
+    db.session.commit()
+    return substitute
+
+
+def _update_of(invitation):
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "update", OutboxMessage.invitation_id == invitation.id
+        )
+    ).one()
+
+
+def test_a_reschedule_keeps_a_delegation_and_asks_the_substitute(meeting, world, tmp_path):
+    delegator, other = meeting.invitations
+    substitute = _delegate(delegator)
+    _answer(substitute, RsvpStatus.ACCEPTED)
+    db.session.commit()
+
+    change = _move(meeting, user=world.coordinator)
+    db.session.commit()
+
+    # the delegation names who goes, not when: it stands; the substitute answers the new time
+    assert change.answers_reset == 1
+    assert delegator.rsvp_status is RsvpStatus.DELEGATED
+    assert substitute.rsvp_status is RsvpStatus.NEEDS_ACTION
+    assert substitute in meeting.invitations and substitute.substitute_for is delegator
+    assert invitations.current_substitute(delegator) is substitute
+    state = answers.answer_states(meeting, meeting.invitations)
+    assert state[delegator.id].current.status is RsvpStatus.DELEGATED
+    assert state[delegator.id].earlier is None
+    assert state[substitute.id].current is None
+    assert state[substitute.id].earlier.status is RsvpStatus.ACCEPTED
+    # the reminders go to the substitute (and the others), never to whoever handed on
+    assert set(invitations.unanswered(meeting)) == {substitute, other}
+
+    # everyone invited gets the update; each mail says what to do
+    files = []
+    for invitation, partstat in (
+        (delegator, "DELEGATED"),
+        (substitute, "NEEDS-ACTION"),
+        (other, "NEEDS-ACTION"),
+    ):
+        row = _update_of(invitation)
+        attendees, event = _attendees(row)
+        assert [p for _address, p, _rsvp in attendees] == [partstat]
+        assert int(event["SEQUENCE"]) == 1 and event.start == meeting.start_at
+        message = outbox.parse(row)
+        flat = " ".join(message.get_body(("plain",)).get_content().split())
+        assert "Vroeger gepland op woensdag 18 maart 2026" in flat
+        handed_on = "U liet zich vervangen; dat blijft zo." in flat
+        asked = "laat opnieuw weten of u komt" in flat
+        assert (handed_on, asked) == (invitation is delegator, invitation is not delegator)
+        files.append(parts_by_type(message)["text/calendar"][0].get_content().encode())
+    parsed = assert_agrees_with_icalendar(tmp_path, *files)
+    assert [js["events"][0]["attendees"][0]["partstat"] for js in parsed] == [
+        "DELEGATED",
+        "NEEDS-ACTION",
+        "NEEDS-ACTION",
+    ]
+    assert {js["events"][0]["sequence"] for js in parsed} == {1}
+
+
+def test_a_delegation_whose_substitute_was_taken_off_is_asked_again(meeting, world):
+    delegator = meeting.invitations[0]
+    substitute = _delegate(delegator)
+    meetings.remove_invitee(substitute, user=world.coordinator)
+    db.session.commit()
+    _move(meeting)
+    db.session.commit()
+    # nobody goes in their place any more: the delegator is asked (and reminded) again
+    assert delegator.rsvp_status is RsvpStatus.NEEDS_ACTION
+    assert delegator in invitations.unanswered(meeting)
+
+
+def test_the_delegation_note_reads_in_english_too(meeting):
+    change = _move(meeting, hours=20)
+    note = invitations.change_note(meeting, change, "en", delegated=True)
+    assert note.endswith(
+        "You sent a substitute; that stands. Your substitute received this change too and is "
+        "asked to answer again."
+    )
+
+
 def test_an_answer_for_the_previous_time_goes_into_the_history_only(meeting):
     invitation = meeting.invitations[0]
     _move(meeting)
