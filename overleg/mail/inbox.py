@@ -176,8 +176,12 @@ def read_mailbox(
     now: datetime | None = None,
     limit: int = 50,
     connect: Connect = imap_connect,
+    keep_going: Callable[[], bool] | None = None,
 ) -> ReadReport:
-    """Handle the messages in the folder once each and move them; see the module docstring."""
+    """Handle the messages in the folder once each and move them; see the module docstring.
+
+    `keep_going` is asked before each message (the worker's lease): False stops the run there;
+    the messages not read stay in the folder for the next run."""
     report = ReadReport()
     mailbox = connect(settings)
     try:
@@ -186,6 +190,8 @@ def read_mailbox(
         uidvalidity = int(status["UIDVALIDITY"])
         mailbox.folder.set(settings.folder)
         for uid in mailbox.uids(AND(deleted=False))[:limit]:
+            if keep_going is not None and not keep_going():
+                break
             raw = fetch_raw(mailbox, uid)
             if raw is None:  # gone since the search (another client moved it)
                 continue

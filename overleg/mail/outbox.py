@@ -352,8 +352,12 @@ def deliver_due(
     now: datetime | None = None,
     limit: int = 100,
     connect: Connect = smtp_connect,
+    keep_going: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Deliver the due rows over one SMTP connection; see the module docstring. Commits."""
+    """Deliver the due rows over one SMTP connection; see the module docstring. Commits.
+
+    `keep_going` is asked before each row (the worker's lease, overleg.worker.leases): when it
+    answers False the run stops there and the remaining rows stay queued for the next run."""
     produce_queued_mail(now or utcnow())
     now = now or utcnow()  # after producing: what was just queued is due in this run
     report = DeliveryReport(interrupted=recover_interrupted(now))
@@ -374,6 +378,8 @@ def deliver_due(
         return report
     try:
         for row_id in ids:
+            if keep_going is not None and not keep_going():
+                break
             if not claim(row_id, now):
                 continue
             row = db.session.get(OutboxMessage, row_id, populate_existing=True)

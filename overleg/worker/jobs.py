@@ -5,7 +5,9 @@
 - `mailbox`: read the reply mailbox (every MAILBOX_INTERVAL_SECONDS; only with IMAP_HOST);
 - `reminders`: once a day from DAILY_JOBS_HOUR (Brussels time), remind the invitees who have not
   answered; a worker started later that day, or restarted, still runs it, once.
-Each job returns the line the worker logs, or None when it had nothing to do.
+Each job returns the line the worker logs, or None when it had nothing to do. A job gets, besides
+the time, a `KeepLease` (leases.Held.keep) to call between units of work (each message sent or
+read): it renews the job's lease and says whether to go on.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Job:
     """One job: its name (its lease), how long a run may take at most, and when it is due."""
 
     name: str
-    run: Callable[[datetime], str | None]
+    run: Callable[[datetime, leases.KeepLease], str | None]
     lease: timedelta
     every: timedelta
     daily_at_hour: int | None = None
@@ -61,16 +63,17 @@ def outbox_job(config: Mapping[str, Any]) -> Job:
     requests) queue theirs, for the development mailbox."""
     settings = outbox.SmtpSettings.from_config(config)
 
-    def run(now: datetime) -> str | None:
+    def run(now: datetime, keep: leases.KeepLease) -> str | None:
         if settings is None:
             outbox.produce_queued_mail(now)
             return None
-        report = outbox.deliver_due(settings, now=now, limit=200)
+        report = outbox.deliver_due(settings, now=now, limit=200, keep_going=keep)
         if not (report.total or report.interrupted):
             return None
         return report.summary()
 
-    # A run sends at most 200 messages; a row is claimed on its own anyway (outbox.claim).
+    # A run sends at most 200 messages, renewing the lease between them on a slow server; a row
+    # is claimed on its own anyway (outbox.claim).
     seconds = int(config.get("OUTBOX_INTERVAL_SECONDS") or 10)
     return Job("outbox", run, lease=timedelta(minutes=30), every=timedelta(seconds=seconds))
 
@@ -80,8 +83,8 @@ def mailbox_job(config: Mapping[str, Any], handler: inbox.Handler | None) -> Job
     if settings is None or handler is None:
         return None
 
-    def run(now: datetime) -> str | None:
-        report = inbox.read_mailbox(settings, handler, now=now)
+    def run(now: datetime, keep: leases.KeepLease) -> str | None:
+        report = inbox.read_mailbox(settings, handler, now=now, keep_going=keep)
         if not report.total:
             return None
         return str(
@@ -100,7 +103,8 @@ def mailbox_job(config: Mapping[str, Any], handler: inbox.Handler | None) -> Job
 def reminders_job(config: Mapping[str, Any]) -> Job:
     days_before = int(config.get("REMINDER_DAYS_BEFORE") or 7)
 
-    def run(now: datetime) -> str:
+    def run(now: datetime, keep: leases.KeepLease) -> str:
+        # One transaction: nothing to renew between (it ends long before its lease).
         report = invitations.queue_reminders(now=now, days_before=days_before)
         db.session.commit()
         return str(_("%(count)d herinnering(en) in de wachtrij.", count=report.count))

@@ -65,6 +65,7 @@ class Worker:
         return max(longest.total_seconds(), 0.05)
 
     def _run_one(self, job: Job, now: datetime) -> None:
+        held = leases.Held(job.name, self.holder, job.lease, now + job.lease, self.clock)
         if not leases.acquire(job.name, self.holder, now=now, lease=job.lease):
             self.log.info(
                 _(
@@ -77,9 +78,11 @@ class Worker:
         result: str | None = None
         try:
             if job.still_due(now):
-                result = job.run(now)
+                result = job.run(now, held.keep)
                 if result is not None:
                     self.log.info("%s: %s", job.name, result)
+                if held.lost:
+                    self._log_lost(job)
         except Exception as error:  # one failing job must not stop the others
             self.log.error(
                 _("%(job)s: mislukt: %(error)s", job=job.name, error=_describe(error)),
@@ -89,6 +92,17 @@ class Worker:
         finally:
             leases.release(job.name, self.holder, now=self.clock(), result=result)
             db.session.remove()
+
+    def _log_lost(self, job: Job) -> None:
+        """The job stopped early: its lease ran out and another worker holds it now (the
+        release then leaves that worker's lease alone)."""
+        self.log.warning(
+            _(
+                "%(job)s: gestopt, een ander proces nam deze taak over (%(holder)s)",
+                job=job.name,
+                holder=leases.holder_of(job.name),
+            )
+        )
 
 
 def _describe(error: BaseException) -> str:
