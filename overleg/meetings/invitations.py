@@ -460,6 +460,7 @@ def send_invitations(
     """Queue one invitation per invitee with an address; the meeting becomes `invited`.
 
     With `only_unsent`, invitees who already received the current version are left out.
+    Sending again to someone who holds the current version raises the SEQUENCE first (`_resent`).
     Raises Refusal for a cancelled or past meeting. Does not commit.
     """
     settings = _settings(settings)
@@ -471,6 +472,7 @@ def send_invitations(
     targets = _invitees(meeting.invitations)
     if only_unsent:
         targets = [inv for inv in targets if inv.sent_sequence != meeting.ical_sequence]
+    _resent(meeting, targets)
     agenda = _agenda_attachment(meeting, settings) if any(map(_mailable, targets)) else None
     batch = _Batch(MailKind.INVITATION, now=now, settings=settings, agenda=agenda)
     batch.queue_all(targets)
@@ -484,6 +486,20 @@ def send_invitations(
         _record_sent(user, meeting, result)
     db.session.flush()
     return result
+
+
+def _resent(meeting: Meeting, targets: Iterable[Invitation]) -> None:
+    """Raise the SEQUENCE when some of `targets` already hold the current version.
+
+    Sending the invitations again is how a changed agenda (the DESCRIPTION of the event) reaches
+    the calendars: agenda items change one at a time, and a mail per edit would flood the
+    invitees. A calendar takes a copy as newer only with a higher SEQUENCE, so the copy sent
+    again gets one; the answers still count (`significant_sequence` stays).
+    """
+    if any(
+        inv.sent_at is not None and inv.sent_sequence == meeting.ical_sequence for inv in targets
+    ):
+        meeting.ical_sequence += 1
 
 
 def _record_sent(user: User, meeting: Meeting, result: SendResult) -> None:

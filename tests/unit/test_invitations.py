@@ -136,6 +136,43 @@ def test_no_update_mail_before_invitations_went_out(meeting):
     assert invitations.queue_meeting_update(meeting, None, now=NOW, settings=SETTINGS).rows == []
 
 
+def test_sending_again_carries_the_changed_agenda_with_a_higher_sequence(meeting, tmp_path):
+    from overleg.meetings import services as meetings
+    from tests.icaljs import assert_agrees_with_icalendar
+
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    answered = meeting.invitations[0]
+    answers.record_answer(
+        answered, RsvpStatus.ACCEPTED, source=AnswerSource.LINK, sequence=0, at=NOW
+    )
+    meetings.add_agenda_item(meeting, meetings.AgendaItemData(title="Huurpremie"))
+    db.session.commit()
+    assert meeting.ical_sequence == 0  # an agenda edit alone mails nobody
+    # sending only to whoever lacks the current version raises nothing
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS, only_unsent=True)
+    assert meeting.ical_sequence == 0
+    first = len(_rows())
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    db.session.commit()
+    assert (meeting.ical_sequence, meeting.significant_sequence) == (1, 0)
+    again = _rows()[first:]
+    assert len(again) == 2
+    files = []
+    for row in again:
+        calendar, message = _calendar_of(row)
+        [event] = calendar.events
+        assert int(event["SEQUENCE"]) == 1 and "Huurpremie" in str(event["DESCRIPTION"])
+        files.append(parts_by_type(message)["text/calendar"][0].get_content().encode())
+    for parsed in assert_agrees_with_icalendar(tmp_path, *files):
+        [event] = parsed["events"]
+        assert event["sequence"] == 1 and "Huurpremie" in event["description"]
+    assert answered.rsvp_status is RsvpStatus.ACCEPTED  # the answers still count
+    # nobody holds a newer copy than the one just sent: a second press raises it once more
+    invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
+    assert meeting.ical_sequence == 2
+
+
 def test_added_and_removed_invitees(meeting):
     invitations.send_invitations(meeting, user=None, now=NOW, settings=SETTINGS)
     db.session.commit()
