@@ -168,8 +168,7 @@ def test_a_cancelled_meeting_takes_no_answer(meeting):
         _answer(meeting.invitations[0], sequence=0)
 
 
-def test_naming_a_substitute_is_a_delegated_answer_in_the_history(meeting):
-    invitation = meeting.invitations[0]
+def _delegate(invitation):
     substitute = invitations.name_substitute(
         invitation,
         invitations.SubstituteData("Piet", "Janssens", "piet@example.be", "op verlof"),
@@ -177,6 +176,12 @@ def test_naming_a_substitute_is_a_delegated_answer_in_the_history(meeting):
         settings=SETTINGS,
     )
     db.session.commit()
+    return substitute
+
+
+def test_naming_a_substitute_is_a_delegated_answer_in_the_history(meeting):
+    invitation = meeting.invitations[0]
+    substitute = _delegate(invitation)
     [row] = _history(invitation)
     assert (row.status, row.comment, row.delegated_to_id, row.delegated_to_name) == (
         RsvpStatus.DELEGATED,
@@ -339,17 +344,6 @@ def test_the_title_note_reads_in_english_too(meeting):
     change = _move(meeting, hours=0, title="Voorjaar")
     note = invitations.change_note(meeting, change, "en")
     assert note == "Previous title: Lokaal woonoverleg Geel; new title: Voorjaar."
-
-
-def _delegate(invitation):
-    substitute = invitations.name_substitute(
-        invitation,
-        invitations.SubstituteData("Piet", "Janssens", "piet@example.be", "op verlof"),
-        now=NOW,
-        settings=SETTINGS,
-    )
-    db.session.commit()
-    return substitute
 
 
 def _update_of(invitation):

@@ -264,6 +264,20 @@ def test_reminders_once_and_only_to_those_who_did_not_answer(meeting):
     assert invitations.queue_reminders(now=later + timedelta(hours=1), days_before=7).rows == []
 
 
+def _edit(meeting, *, title=None, hours=0, user=None):
+    from overleg.meetings import services as meetings
+
+    return meetings.update_meeting(
+        meeting,
+        title=title or meeting.title,
+        start_at=meeting.start_at + timedelta(hours=hours),
+        end_at=meeting.end_at + timedelta(hours=hours),
+        location=meeting.location,
+        now=NOW,
+        user=user,
+    )
+
+
 def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world):
     from overleg.meetings import services as meetings
 
@@ -271,24 +285,10 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
     db.session.commit()
     sent = len(_rows())
     # an edit that changes nothing raises no SEQUENCE and sends nothing
-    meetings.update_meeting(
-        meeting,
-        title=meeting.title,
-        start_at=meeting.start_at,
-        end_at=meeting.end_at,
-        location=meeting.location,
-        now=NOW,
-    )
+    _edit(meeting)
     assert len(_rows()) == sent and meeting.ical_sequence == 0
     # a title-only change is shown by the calendars: SEQUENCE 1 and an update to each invitee
-    meetings.update_meeting(
-        meeting,
-        title="Nieuwe titel",
-        start_at=meeting.start_at,
-        end_at=meeting.end_at,
-        location=meeting.location,
-        now=NOW,
-    )
+    _edit(meeting, title="Nieuwe titel")
     db.session.commit()
     updates = _rows("update")
     assert len(updates) == 2
@@ -296,15 +296,7 @@ def test_meeting_changes_queue_mail_through_the_meeting_services(meeting, world)
     assert int(calendar.events[0]["SEQUENCE"]) == 1
     assert str(calendar.events[0]["SUMMARY"]) == "Nieuwe titel"
     assert "Vroegere titel: Lokaal woonoverleg Geel" in message.get_body(("plain",)).get_content()
-    meetings.update_meeting(
-        meeting,
-        title=meeting.title,
-        start_at=meeting.start_at + timedelta(hours=2),
-        end_at=meeting.end_at + timedelta(hours=2),
-        location=meeting.location,
-        now=NOW,
-        user=world.coordinator,
-    )
+    _edit(meeting, hours=2, user=world.coordinator)
     db.session.commit()
     updates = _rows("update")[2:]
     assert len(updates) == 2
