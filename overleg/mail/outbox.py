@@ -377,40 +377,53 @@ def deliver_due(
             (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
         return report
     try:
-        for row_id in ids:
-            if keep_going is not None and not keep_going():
-                break
-            if not claim(row_id, now):
-                continue
-            row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-            if row is None:  # deleted since it was claimed
-                continue
-            sender = settings.mail_from or _header_address(row.raw, "From")
-            try:
-                connection.sendmail(sender, [row.to_address], _crlf(row.raw))
-            except _NETWORK_ERRORS as error:
-                reason = _describe(error)
-                if _classify(error) is PermanentError:
-                    _mark(row_id, status=OutboxStatus.FAILED, last_error=reason[:2000])
-                    report.failed.append(row_id)
-                    continue
-                status = _retry_or_fail(row_id, row.attempts, reason, now)
-                (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
-                gone = isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(
-                    error, smtplib.SMTPException
-                )
-                if gone:
-                    # The connection is gone: the remaining rows wait for the next run.
-                    break
-                continue
-            _mark(row_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="")
-            report.sent.append(row_id)
+        _send_rows(connection, ids, settings, now, report, keep_going)
     finally:
         try:
             connection.quit()
         except _NETWORK_ERRORS:
             connection.close()
     return report
+
+
+def _send_rows(
+    connection: smtplib.SMTP,
+    ids: Sequence[int],
+    settings: SmtpSettings,
+    now: datetime,
+    report: DeliveryReport,
+    keep_going: Callable[[], bool] | None,
+) -> None:
+    """Claim and send each row over the open connection, until the rows or the connection end
+    (or `keep_going` says stop)."""
+    for row_id in ids:
+        if keep_going is not None and not keep_going():
+            break
+        if not claim(row_id, now):
+            continue
+        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+        if row is None:  # deleted since it was claimed
+            continue
+        sender = settings.mail_from or _header_address(row.raw, "From")
+        try:
+            connection.sendmail(sender, [row.to_address], _crlf(row.raw))
+        except _NETWORK_ERRORS as error:
+            reason = _describe(error)
+            if _classify(error) is PermanentError:
+                _mark(row_id, status=OutboxStatus.FAILED, last_error=reason[:2000])
+                report.failed.append(row_id)
+                continue
+            status = _retry_or_fail(row_id, row.attempts, reason, now)
+            (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
+            gone = isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(
+                error, smtplib.SMTPException
+            )
+            if gone:
+                # The connection is gone: the remaining rows wait for the next run.
+                break
+            continue
+        _mark(row_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="")
+        report.sent.append(row_id)
 
 
 def _header_address(raw: bytes, name: str) -> str:
