@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from overleg.auth.commands import users_group
     from overleg.dataio.commands import backup_command
     from overleg.demo.platform import demo_data_command
-    from overleg.directory.commands import seed_command
+    from overleg.directory.commands import municipalities_group, seed_command
     from overleg.mail.commands import outbox_group
     from overleg.meetings.commands import reminders_group
     from overleg.meetings.reply_commands import replies_group
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
 
     for command in (
         seed_command,
+        municipalities_group,
         platform_group,
         demo_data_command,
         plan_command,

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from overleg.auth.permissions import municipality_exists_filter, municipality_filter
+from overleg.directory import lineage
 from overleg.extensions import db
 from overleg.models import Meeting, MeetingStatus, Municipality, User
 
@@ -31,7 +32,8 @@ def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meetin
 def municipalities_without_meeting(
     user: User, start: datetime, end: datetime
 ) -> list[Municipality]:
-    """Visible municipalities with no (non-cancelled) meeting between start and end."""
+    """Visible municipalities with no (non-cancelled) meeting between start and end (those
+    merged into another one by `start` no longer hold any)."""
     has_meeting = (
         sa.select(Meeting.id)
         .where(
@@ -45,7 +47,11 @@ def municipalities_without_meeting(
     return list(
         db.session.scalars(
             sa.select(Municipality)
-            .where(municipality_filter(user, Municipality.id), ~has_meeting)
+            .where(
+                municipality_filter(user, Municipality.id),
+                ~has_meeting,
+                lineage.not_retired(lineage.brussels_today(start)),
+            )
             .order_by(Municipality.name)
         )
     )

@@ -114,8 +114,11 @@ def add_demo_meetings(
     themes: dict[str, Theme],
     now: datetime,
     rng: random.Random,
+    *,
+    with_cancellations: bool = True,
 ) -> list[Meeting]:
-    """Lay out the dates, make the meetings, then fill each in and give it its history.
+    """Lay out the dates, make the meetings, then fill each in and give it its history (with
+    two cancelled meetings unless told otherwise).
 
     All meetings are made before any is filled in: the service flushes each new meeting, and the
     changes that follow are then written together, in one flush by the caller.
@@ -125,7 +128,7 @@ def add_demo_meetings(
         invitees[row.municipality.name].append(row)
     slots = lay_out_dates(municipalities, invitees, now, rng)
     themes_for = _theme_schedule(slots, themes, rng)
-    cancelled = _pick_cancelled(slots, now, rng)
+    cancelled = _pick_cancelled(slots, now, rng) if with_cancellations else set()
     meetings = [_new_meeting(slot, now, cancelled=number in cancelled)
                 for number, slot in enumerate(slots)]  # fmt: skip
     for number, meeting in enumerate(meetings):

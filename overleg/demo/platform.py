@@ -34,6 +34,7 @@ from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
 from overleg.demo.documents import add_demo_documents
 from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
+from overleg.demo.merger import DemoPlatform, add_demo_merger
 from overleg.demo.minutes import add_demo_minutes
 from overleg.demo.practice import add_confidential_item, add_theme_invitee
 from overleg.directory.reference_data import add_theme_catalogue, ensure_reference_data
@@ -186,9 +187,10 @@ def load_demo_data(
     ensure_reference_data()
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - reproducible demo content
     directory = _add_directory(rng)
-    meetings = add_demo_meetings(
-        directory.municipalities, directory.standing, _active_themes(directory.platform), now, rng
-    )
+    themes = _active_themes(directory.platform)
+    meetings = add_demo_meetings(directory.municipalities, directory.standing, themes, now, rng)
+    merged, merger_meetings = add_demo_merger(_merger_input(directory, themes), now, seed)
+    meetings += merger_meetings
     users = _add_users(directory.platform, directory.by_name, hasher)
     db.session.flush()
     add_confidential_item(meetings, users[0], now)
@@ -200,7 +202,7 @@ def load_demo_data(
     return DemoResult(
         created=True,
         platform_id=directory.platform.id,
-        municipalities=len(directory.municipalities),
+        municipalities=len(directory.municipalities) + len(merged),
         organisations=sum(len(group) for group in directory.organisations.values()),
         contacts=sum(len(people) for people in directory.contacts.values()),
         meetings=len(meetings),
@@ -228,9 +230,21 @@ class _Directory:
         return {m.name: m for m in self.municipalities}
 
 
+def _merger_input(directory: _Directory, themes: dict[str, Theme]) -> DemoPlatform:
+    """The merger's share of the demo platform: the project's woonbegeleider, who goes to no
+    other meeting as a required invitee, attends the merged municipalities'."""
+    igs = directory.organisations["igs"][0]
+    colleague = directory.contacts[("igs", igs.name)][3]
+    return DemoPlatform(directory.platform, _types(), themes, igs, colleague)
+
+
+def _types() -> dict[str, OrganisationType]:
+    return {t.code: t for t in db.session.scalars(sa.select(OrganisationType))}
+
+
 def _add_directory(rng: random.Random) -> _Directory:
     """The platform, its municipalities, organisations, their people and the standing lists."""
-    types = {t.code: t for t in db.session.scalars(sa.select(OrganisationType))}
+    types = _types()
     platform = Platform(
         name=PLATFORM_NAME,
         slug=PLATFORM_SLUG,

@@ -35,6 +35,7 @@ from wtforms.validators import (
 
 from overleg.models import InviteeRole
 from overleg.web.forms import (
+    DayField,
     Form,
     MultiCheckboxField,
     SelectChoice,
@@ -286,3 +287,30 @@ class OrganisationSearchForm(Form):
         **_bad_choice(_l("Onbekende gemeente.")),
     )
     archived = BooleanField(_l("Ook gearchiveerde organisaties"))
+
+
+class MergerForm(Form):
+    """A merger of municipalities (directory/mergers.py)."""
+
+    former = MultiCheckboxField(
+        _l("Voormalige gemeenten"),
+        coerce=int,
+        choices=[],
+        validators=[_required(_l("Kies minstens één voormalige gemeente."))],
+        **_bad_choice(_l("Geen geldige gemeente: %(value)s.")),
+    )
+    new_name = StrippedStringField(
+        _l("Nieuwe gemeente"),
+        validators=[_required(_l("Vul de naam van de nieuwe gemeente in.")), _too_long(120)],
+    )
+    nis_code = StrippedStringField(
+        _l("NIS-code van de nieuwe gemeente"),
+        validators=[
+            Optional(),
+            Regexp(r"^\d{5}$", message=_l("Een NIS-code bestaat uit vijf cijfers.")),
+        ],
+    )
+    merged_on = DayField(
+        _l("Datum van de samenvoeging"),
+        validators=[InputRequired(_l("Vul de datum van de samenvoeging in."))],
+    )

@@ -12,7 +12,7 @@ contacts) is checked here against the same permission helpers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -31,6 +31,7 @@ from overleg.auth.permissions import (
     visible_organisations_filter,
     visible_themes_filter,
 )
+from overleg.directory.lineage import brussels_today, not_retired
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
 from overleg.lib.refusal import Refusal
@@ -215,7 +216,7 @@ def municipality_overview(user: User, now: datetime) -> list[MunicipalityRow]:
     )
     rows = db.session.execute(
         sa.select(Municipality, count_this_year, next_id, last_held_id)
-        .where(municipality_filter(user, Municipality.id))
+        .where(municipality_filter(user, Municipality.id), not_retired(brussels_today(now)))
         .order_by(Municipality.name)
     ).all()
     wanted = {i for _, _, n, h in rows for i in (n, h) if i is not None}
@@ -242,10 +243,16 @@ class MunicipalityDetail:
     standing_invitees: list[StandingInvitee]
     meetings: list[Meeting]
     candidates: list[Contact] = field(default_factory=list)
+    # The municipalities merged into this one (directory/lineage.py): their meetings are
+    # among `meetings`, its history.
+    former: list[Municipality] = field(default_factory=list)
 
 
-def municipality_detail(municipality: Municipality) -> MunicipalityDetail:
-    """Everything the municipality page shows, in a fixed number of queries."""
+def municipality_detail(
+    municipality: Municipality, former: Sequence[Municipality] = ()
+) -> MunicipalityDetail:
+    """Everything the municipality page shows, in a fixed number of queries; the meetings
+    include those of the `former` municipalities merged into it."""
     organisations = list(
         db.session.scalars(
             sa.select(Organisation)
@@ -272,7 +279,7 @@ def municipality_detail(municipality: Municipality) -> MunicipalityDetail:
     meetings = list(
         db.session.scalars(
             sa.select(Meeting)
-            .where(Meeting.municipality_id == municipality.id)
+            .where(Meeting.municipality_id.in_([municipality.id, *(m.id for m in former)]))
             .order_by(Meeting.start_at.desc())
         )
     )
@@ -284,7 +291,9 @@ def municipality_detail(municipality: Municipality) -> MunicipalityDetail:
         if c.archived_at is None and c.erased_at is None and c.id not in on_list
     ]
     candidates.sort(key=lambda c: (c.organisation.name.lower(), c.last_name.lower(), c.first_name))
-    return MunicipalityDetail(municipality, organisations, invitees, meetings, candidates)
+    return MunicipalityDetail(
+        municipality, organisations, invitees, meetings, candidates, list(former)
+    )
 
 
 def _name_taken(

@@ -28,12 +28,13 @@ from overleg.auth.permissions import (
     municipality_scope,
     visible_municipalities,
 )
-from overleg.directory import services
+from overleg.directory import lineage, mergers, services
 from overleg.directory.forms import (
     ROLE_LABELS,
     WEEKDAY_LABELS,
     ContactForm,
     DeleteContactForm,
+    MergerForm,
     MunicipalityForm,
     OrganisationForm,
     OrganisationSearchForm,
@@ -117,6 +118,7 @@ def municipalities() -> ViewResponse:
         "directory/municipalities.html",
         rows=services.municipality_overview(user, utcnow()),
         can_create=can_create_municipality(user),
+        can_merge=can_create_municipality(user),
     )
 
 
@@ -180,11 +182,40 @@ def _candidate_choices(candidates: list[Contact]) -> list[SelectChoice]:
     return choices((c.id, f"{c.full_name} — {c.organisation.name}") for c in candidates)
 
 
+@bp.route("/municipalities/merge", methods=["GET", "POST"])
+@access(Access.COORDINATOR)
+def municipality_merge() -> ViewResponse:
+    """Record a merger: the former municipalities, the new one and the date."""
+    user = current_account()
+    candidates = [m for m in visible_municipalities(user) if m.merged_into_id is None]
+    form = MergerForm()
+    form.former.choices = choices((m.id, m.name) for m in candidates)
+
+    def save() -> Saved:
+        chosen = set(form.former.data or ())
+        merger = mergers.record_merger(
+            user,
+            user.platform_id,
+            [m for m in candidates if m.id in chosen],
+            form.new_name.data or "",
+            _given(form.merged_on.data),
+            nis_code=form.nis_code.data or None,
+        )
+        message = _("De samenvoeging tot %(name)s is bewaard.", name=merger.municipality.name)
+        return Saved(message, _municipality_url(merger.municipality))
+
+    return _form_page(form, save, "directory/merger_form.html")
+
+
 @bp.route("/municipalities/<slug>")
 @access(Access.USER)
 def municipality(slug: str) -> ViewResponse:
     found = get_municipality(current_account(), slug)
-    detail = services.municipality_detail(found)
+    successor = lineage.current_successor(found, lineage.brussels_today(utcnow()))
+    if successor is not found:
+        # A former municipality's links keep working: its history is shown under the new one.
+        return redirect(_municipality_url(successor), 308)
+    detail = services.municipality_detail(found, lineage.predecessors(found))
     add_form = StandingInviteeForm()
     add_form.contact.choices = _candidate_choices(detail.candidates)
     return _municipality_page(found, add_form, detail)

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from overleg.audit import services as audit
 from overleg.auth.permissions import municipality_filter
+from overleg.directory import lineage
 from overleg.extensions import db
 from overleg.lib import ical, tokens
 from overleg.models import Contact, Invitation, Meeting, MeetingStatus, Municipality, User
@@ -51,8 +52,14 @@ def municipality_by_slug(slug: str) -> Municipality | None:
     return db.session.scalar(sa.select(Municipality).where(Municipality.slug == slug))
 
 
+def _held_by(municipality: Municipality) -> ColumnElement[bool]:
+    """The meetings of the municipality and of the former ones merged into it (its history)."""
+    former = [m.id for m in lineage.predecessors(municipality)]
+    return Meeting.municipality_id.in_([municipality.id, *former])
+
+
 def public_meetings(municipality: Municipality, now: datetime) -> list[Meeting]:
-    return _meetings([Meeting.municipality_id == municipality.id, _window(now)], with_agenda=False)
+    return _meetings([_held_by(municipality), _window(now)], with_agenda=False)
 
 
 def public_version(municipality: Municipality, now: datetime) -> str:
@@ -67,7 +74,7 @@ def public_version(municipality: Municipality, now: datetime) -> str:
             sa.func.max(Meeting.updated_at),
             sa.func.sum(Meeting.ical_sequence),
             sa.func.sum(Meeting.id),
-        ).where(Meeting.municipality_id == municipality.id, _window(now))
+        ).where(_held_by(municipality), _window(now))
     ).one()
     raw = f"{municipality.id}:{municipality.name}:{now.date()}:{tuple(row)}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
@@ -94,7 +101,7 @@ def upcoming(
         Meeting.start_at <= now + timedelta(days=FUTURE_DAYS),
     ]
     if municipality is not None:
-        where.append(Meeting.municipality_id == municipality.id)
+        where.append(_held_by(municipality))
     if shown is not None:
         where.append(Meeting.municipality_id.in_(sa.select(Municipality.id).where(shown)))
     return _meetings(where, with_agenda=False)

@@ -27,6 +27,7 @@ from overleg.auth.permissions import (
     get_contact,
     public_calendar_filter,
 )
+from overleg.directory import lineage
 from overleg.feeds import services
 from overleg.models.types import utcnow
 from overleg.web.forms import ConfirmForm
@@ -71,6 +72,9 @@ def municipality_page(slug: str) -> ViewResponse:
     municipality = services.municipality_by_slug(slug)
     if municipality is None:
         abort(404)
+    successor = lineage.current_successor(municipality, lineage.brussels_today(utcnow()))
+    if successor is not municipality:
+        return redirect(url_for("feeds.municipality_page", slug=successor.slug), 308)
     feed_url = f"{_base_url()}{url_for('feeds.municipality_feed', slug=slug)}"
     return render_template(
         "feeds/index.html",
@@ -85,10 +89,13 @@ def municipality_page(slug: str) -> ViewResponse:
 @bp.route("/<slug>.ics")
 @access(Access.PUBLIC)
 def municipality_feed(slug: str) -> Response:
-    municipality = services.municipality_by_slug(slug)
-    if municipality is None:
+    found = services.municipality_by_slug(slug)
+    if found is None:
         abort(404)
     now = utcnow()
+    # A former municipality's subscribers keep their feed: it serves the new municipality's.
+    municipality = lineage.current_successor(found, lineage.brussels_today(now))
+    slug = municipality.slug
     etag = services.public_version(municipality, now)
     if request.if_none_match.contains(etag):
         response = Response(status=304)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,8 +82,13 @@ class Municipality(Versioned, Model):
     meeting_duration_minutes: Mapped[int] = mapped_column(default=120)
     usual_location: Mapped[str] = mapped_column(sa.String(300), default="")
     min_spacing_days: Mapped[int] = mapped_column(default=90)
+    # A merger (overleg/directory/mergers.py): the municipality this one became part of on
+    # `merged_on` (a Brussels date). Its history stays here and is shown under the new one.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    merged_on: Mapped[date | None] = mapped_column(sa.Date)
 
     platform: Mapped[Platform] = relationship(back_populates="municipalities")
+    merged_into: Mapped[Municipality | None] = relationship(remote_side="Municipality.id")
     standing_invitees: Mapped[list[StandingInvitee]] = relationship(
         back_populates="municipality", cascade="all, delete-orphan"
     )
@@ -95,6 +100,10 @@ class Municipality(Versioned, Model):
         sa.UniqueConstraint("platform_id", "name"),
         sa.CheckConstraint("meetings_per_year BETWEEN 1 AND 12", name="meetings_per_year"),
         sa.CheckConstraint("min_spacing_days >= 0", name="min_spacing_days"),
+        sa.CheckConstraint(
+            "(merged_into_id IS NULL) = (merged_on IS NULL)", name="merger_complete"
+        ),
+        sa.CheckConstraint("merged_into_id <> id", name="not_merged_into_itself"),
     )
 
     @property

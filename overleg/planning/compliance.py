@@ -13,6 +13,12 @@ in Vlaanderen, and two flags:
 Each year is judged by the list of mandatory topics in force that year (`Theme.mandatory_in_year`:
 the list changes with the law); every row carries that list (`topic_list`) so that each page and
 report says which one it used (`topic_list_sentence`).
+
+Merged municipalities (overleg/directory/mergers.py) are judged over the part of the year they
+carry the duty: a former municipality until its merger date, the new one from it. A municipality
+without duty in the year is left out; in a year it carries only in part, the yearly number is
+prorated (to the nearest whole number, at least one), only the meetings of that part count, and
+the mandatory topics are asked only of a full year.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from math import floor
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from overleg.directory.lineage import day_start, duty_starts
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
 from overleg.models import (
@@ -113,13 +121,49 @@ def year_compliance(
     at_risk_days: int = 90,
 ) -> list[MunicipalityCompliance]:
     """Compliance of each municipality for `year`, in a constant number of queries."""
-    municipalities = list(municipalities)
     start, end = year_bounds(year)
+    windows = duty_windows(municipalities, start, end)
+    municipalities = [m for m in municipalities if m.id in windows]
     records = _YearRecords.read([m.id for m in municipalities], start, end)
-    rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
     return [
-        _compliance(m, year, records, rules) for m in sorted(municipalities, key=lambda x: x.name)
+        _compliance(m, year, records, _Rules.of(windows[m.id], now, topics_per_year, at_risk_days))
+        for m in sorted(municipalities, key=lambda x: x.name)
     ]
+
+
+@dataclass(frozen=True)
+class DutyWindow:
+    """The part of a year [start, end) a municipality carries the duty; `share` of the year."""
+
+    start: datetime
+    end: datetime
+    share: float
+
+    @property
+    def whole_year(self) -> bool:
+        return self.share >= 1
+
+    def holds(self, meeting: Meeting) -> bool:
+        return self.start <= meeting.start_at < self.end
+
+
+def duty_windows(
+    municipalities: Iterable[Municipality], start: datetime, end: datetime
+) -> dict[int, DutyWindow]:
+    """Per municipality with a duty in [start, end), the part it carries (module docstring)."""
+    municipalities = list(municipalities)
+    starts = duty_starts(m.id for m in municipalities)
+    windows = {}
+    for m in municipalities:
+        begins = _later(start, starts.get(m.id))
+        ends = end if m.merged_on is None else min(end, day_start(m.merged_on))
+        if begins < ends:
+            windows[m.id] = DutyWindow(begins, ends, (ends - begins) / (end - start))
+    return windows
+
+
+def _later(start: datetime, day: date | None) -> datetime:
+    return start if day is None else max(start, day_start(day))
 
 
 @dataclass(frozen=True)
@@ -129,6 +173,17 @@ class _Rules:
     days_left: int
     topics_per_year: int
     at_risk_days: int
+    window: DutyWindow
+
+    @classmethod
+    def of(cls, window: DutyWindow, now: datetime, topics: int, at_risk_days: int) -> _Rules:
+        end = window.end
+        return cls(now, now >= end, (end - now).days, topics, at_risk_days, window)
+
+    def required(self, per_year: int) -> int:
+        if self.window.whole_year:
+            return per_year
+        return max(1, floor(per_year * self.window.share + 0.5))
 
 
 @dataclass(frozen=True)
@@ -237,14 +292,14 @@ class _MinutesTally:
 def _compliance(
     m: Municipality, year: int, records: _YearRecords, rules: _Rules
 ) -> MunicipalityCompliance:
-    own = records.meetings.get(m.id, [])
+    own = [x for x in records.meetings.get(m.id, []) if rules.window.holds(x)]
     held = [x for x in own if x.status is MeetingStatus.HELD]
     upcoming = [
         x
         for x in own
         if x.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED) and x.start_at > rules.now
     ]
-    mandatory = records.mandatory.get(m.platform_id, [])
+    mandatory = records.mandatory.get(m.platform_id, []) if rules.window.whole_year else []
     covered, missing_themes = _topics(held, mandatory, records, rules.topics_per_year)
     missing = tuple(t.name for t in missing_themes)
     tally = _MinutesTally()
@@ -254,15 +309,14 @@ def _compliance(
         _line(meeting, records.minutes.get(meeting.id), records.agenda.get(meeting.id, []))
         for meeting in own
     )
-    standing, reasons = _standing(
-        m.meetings_per_year, len(held), len(upcoming), missing, tally.late, rules
-    )
+    required = rules.required(m.meetings_per_year)
+    standing, reasons = _standing(required, len(held), len(upcoming), missing, tally.late, rules)
     return MunicipalityCompliance(
         municipality_id=m.id,
         slug=m.slug,
         name=m.name,
         year=year,
-        required=m.meetings_per_year,
+        required=required,
         held=len(held),
         upcoming=len(upcoming),
         topics_covered=covered,

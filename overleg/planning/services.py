@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
+from overleg.directory.lineage import not_retired
 from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay
 from overleg.lib.dates import BRUSSELS
@@ -257,7 +258,7 @@ def _utc_midnight(day: date) -> datetime:
 def load_problem(settings: PlanSettings, *, now: datetime) -> PlanningProblem:
     """The planner's input for `settings`, read in a constant number of queries."""
     period = _Period.of(settings, now)
-    municipalities = _municipalities(settings)
+    municipalities = _municipalities(settings, period)
     days = _meeting_days(municipalities, period)
     people, names = _required_people(municipalities)
     everybody = set().union(*people.values()) if people else set()
@@ -276,12 +277,18 @@ def load_problem(settings: PlanSettings, *, now: datetime) -> PlanningProblem:
     )
 
 
-def _municipalities(settings: PlanSettings) -> list[Municipality]:
-    """The municipalities of the chosen platforms, with their standing invitees."""
-    query = sa.select(Municipality).options(
-        selectinload(Municipality.standing_invitees)
-        .selectinload(StandingInvitee.contact)
-        .selectinload(Contact.organisation)
+def _municipalities(settings: PlanSettings, period: _Period) -> list[Municipality]:
+    """The municipalities of the chosen platforms that still exist when the period starts
+    (a merged one has no duty after its merger: directory/mergers.py), with their standing
+    invitees."""
+    query = (
+        sa.select(Municipality)
+        .where(not_retired(period.start))
+        .options(
+            selectinload(Municipality.standing_invitees)
+            .selectinload(StandingInvitee.contact)
+            .selectinload(Contact.organisation)
+        )
     )
     if settings.platform_ids is not None:
         query = query.where(Municipality.platform_id.in_(settings.platform_ids))

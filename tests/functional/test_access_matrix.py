@@ -405,6 +405,7 @@ CASES: dict[str, Case] = {
     # directory
     "directory.municipalities": Case(_static("/municipalities")),
     "directory.municipality_new": Case(_static("/municipalities/new")),
+    "directory.municipality_merge": Case(_static("/municipalities/merge")),
     "directory.municipality": Case(
         _directory("municipality", "/municipalities/{o.slug}"), scoped=True
     ),
