@@ -100,17 +100,22 @@ def _id_field(label: Any) -> SelectField:
     )
 
 
-class MunicipalityForm(VersionedForm):
-    name = StrippedStringField(
-        _l("Naam"), validators=[_required(_l("Vul de naam van de gemeente in.")), _too_long(120)]
-    )
-    nis_code = StrippedStringField(
-        _l("NIS-code"),
+def _nis_code_field(label: Any) -> StrippedStringField:
+    """An optional NIS code: five digits."""
+    return StrippedStringField(
+        label,
         validators=[
             Optional(),
             Regexp(r"^\d{5}$", message=_l("Een NIS-code bestaat uit vijf cijfers.")),
         ],
     )
+
+
+class MunicipalityForm(VersionedForm):
+    name = StrippedStringField(
+        _l("Naam"), validators=[_required(_l("Vul de naam van de gemeente in.")), _too_long(120)]
+    )
+    nis_code = _nis_code_field(_l("NIS-code"))
     meetings_per_year = IntegerField(
         _l("Vergaderingen per jaar"),
         default=2,
@@ -303,13 +308,7 @@ class MergerForm(Form):
         _l("Nieuwe gemeente"),
         validators=[_required(_l("Vul de naam van de nieuwe gemeente in.")), _too_long(120)],
     )
-    nis_code = StrippedStringField(
-        _l("NIS-code van de nieuwe gemeente"),
-        validators=[
-            Optional(),
-            Regexp(r"^\d{5}$", message=_l("Een NIS-code bestaat uit vijf cijfers.")),
-        ],
-    )
+    nis_code = _nis_code_field(_l("NIS-code van de nieuwe gemeente"))
     merged_on = DayField(
         _l("Datum van de samenvoeging"),
         validators=[InputRequired(_l("Vul de datum van de samenvoeging in."))],
