@@ -17,6 +17,7 @@ SENTENCES: dict[str, LazyString] = {
     # directory
     "municipality.create": _l("%(actor)s maakte een gemeente aan"),
     "municipality.update": _l("%(actor)s wijzigde een gemeente"),
+    "municipality.merge": _l("%(actor)s registreerde een samenvoeging van gemeenten"),
     "organisation.create": _l("%(actor)s maakte een organisatie aan"),
     "organisation.update": _l("%(actor)s wijzigde een organisatie"),
     "organisation.archive": _l("%(actor)s archiveerde een organisatie"),
