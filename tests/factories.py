@@ -381,3 +381,13 @@ def document(meeting, *, filename="nota.pdf", content=None, agenda_item=None, ti
     )
     db.session.commit()
     return added
+
+
+def joint_meeting(host: Municipality, *partners: Municipality, **kwargs) -> Meeting:  # type: ignore[no-untyped-def]
+    """A joint meeting (issue 16) of `host` with `partners`, or with a new municipality of the
+    host's platform."""
+    if not partners:
+        partners = (MunicipalityFactory(platform=host.platform),)
+    meeting = MeetingFactory(municipality=host, **kwargs)
+    meeting.partners.extend(partners)
+    return meeting

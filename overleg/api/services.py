@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from overleg.auth.permissions import municipality_filter
 from overleg.extensions import db
@@ -79,8 +80,9 @@ def meeting_links(meeting_id: int) -> dict[str, str]:
 
 
 def meeting_json(meeting: Meeting) -> dict[str, Any]:
-    """One meeting; start and end in Brussels time with their UTC offset."""
-    return {
+    """One meeting; start and end in Brussels time with their UTC offset; a joint meeting also
+    lists its municipalities (`municipalities`)."""
+    shape: dict[str, Any] = {
         "id": meeting.id,
         "municipality": meeting.municipality.slug,
         "title": meeting.title,
@@ -90,6 +92,10 @@ def meeting_json(meeting: Meeting) -> dict[str, Any]:
         "location": meeting.location,
         "links": meeting_links(meeting.id),
     }
+    if meeting.is_joint:
+        # A joint meeting lists every municipality that holds it (README): the host first.
+        shape["municipalities"] = [m.slug for m in meeting.all_municipalities]
+    return shape
 
 
 def meetings(user: User, query: MeetingQuery) -> list[dict[str, Any]]:
@@ -106,6 +112,7 @@ def meetings(user: User, query: MeetingQuery) -> list[dict[str, Any]]:
             raise UnknownMunicipality(query.municipality)
     statement = (
         visible_meetings(user, municipality_id=municipality_id, year=query.year)
+        .options(selectinload(Meeting.partners))
         .order_by(None)
         .order_by(Meeting.start_at, Meeting.id)
     )

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
 
 from overleg.extensions import db
 from overleg.models import (
+    ActionPoint,
     AgendaItem,
+    AgendaItemNote,
     AvailabilityPoll,
     ConfidentialReader,
     Contact,
@@ -36,6 +38,8 @@ from overleg.models import (
     Role,
     Theme,
     User,
+    agenda_item_municipality,
+    meeting_municipality,
     organisation_municipality,
     user_municipality,
 )
@@ -116,6 +120,9 @@ def _two_factor_first(app: Flask, user: User) -> ResponseReturnValue | None:
 
 
 def init_app(app: Flask) -> None:
+    if not sa.event.contains(Session, "do_orm_execute", _only_visible_items):
+        sa.event.listen(Session, "do_orm_execute", _only_visible_items)
+
     @app.before_request
     def enforce_route_access() -> ResponseReturnValue | None:
         if request.url_rule is None:  # 404 / 405 handled by Flask
@@ -396,15 +403,147 @@ def _row_id(value: int) -> int:
     return value
 
 
+def can_view_meeting(user: User, meeting: Meeting) -> bool:
+    """A meeting is seen by whoever sees its host or, for a joint meeting, one of the other
+    municipalities that hold it (who then sees only the agenda items of their municipalities:
+    `agenda_item_filter`)."""
+    return any(can_view_municipality(user, m) for m in meeting.all_municipalities)
+
+
+def can_edit_meeting(user: User, meeting: Meeting) -> bool:
+    """A meeting is changed by whoever edits its host (coordinators: every meeting of the
+    platform); the other municipalities of a joint meeting read it."""
+    return can_edit_municipality(user, meeting.municipality)
+
+
 def get_meeting(user: User, meeting_id: int, *, edit: bool = False) -> Meeting:
     meeting = db.session.get(Meeting, _row_id(meeting_id))
     if meeting is None:
         abort(404)
-    _require(
-        can_view_municipality(user, meeting.municipality),
-        can_edit_municipality(user, meeting.municipality) if edit else None,
-    )
+    _require(can_view_meeting(user, meeting), can_edit_meeting(user, meeting) if edit else None)
     return meeting
+
+
+def meeting_filter(user: User) -> ColumnElement[bool]:
+    """A WHERE clause for the meetings `user` may see (as `can_view_meeting`): hosted by a
+    municipality they see, or held jointly with one. The municipalities of a joint meeting are
+    all of one platform, so a coordinator's are those their platform hosts (EXISTS, see
+    `municipality_exists_filter`)."""
+    hosted = municipality_exists_filter(user, Meeting.municipality_id)
+    if sees_all_municipalities(user):
+        return hosted
+    joint = sa.select(meeting_municipality.c.meeting_id).where(
+        municipality_filter(user, meeting_municipality.c.municipality_id)
+    )
+    return sa.or_(hosted, Meeting.id.in_(joint))
+
+
+def meeting_of_municipality(
+    municipality: int | list[int] | sa.ColumnElement[int] | QueryableAttribute[int],
+) -> ColumnElement[bool]:
+    """A WHERE clause for the meetings a municipality (an id, a list of ids or a correlated
+    column) holds: as host or jointly with others."""
+    partner = meeting_municipality.c.municipality_id
+    hosts: ColumnElement[bool]
+    partners: ColumnElement[bool]
+    if isinstance(municipality, list):
+        hosts, partners = Meeting.municipality_id.in_(municipality), partner.in_(municipality)
+    else:
+        hosts, partners = Meeting.municipality_id == municipality, partner == municipality
+    joint = sa.select(meeting_municipality.c.meeting_id).where(partners)
+    return sa.or_(hosts, Meeting.id.in_(joint))
+
+
+# --- agenda items of joint meetings -----------------------------------------------------------
+
+
+def verslag_municipalities(user: User, meeting: Meeting) -> list[Municipality]:
+    """The municipalities of a joint meeting whose own verslag `user` may read (none for a
+    meeting of one municipality)."""
+    if not meeting.is_joint:
+        return []
+    return [m for m in meeting.all_municipalities if can_view_municipality(user, m)]
+
+
+def verslag_municipality(user: User, meeting: Meeting) -> Municipality | None:
+    """Which minutes of a meeting `user` reads: None for the whole (a meeting of one
+    municipality, or a joint one whose municipalities they all see), else the verslag of the
+    first of the meeting's municipalities that is theirs."""
+    theirs = verslag_municipalities(user, meeting)
+    if not meeting.is_joint or len(theirs) == len(meeting.all_municipalities):
+        return None
+    if not theirs:
+        abort(404)
+    return theirs[0]
+
+
+def hidden_agenda_items(user_id: int) -> sa.Select[tuple[int]]:
+    """The agenda items that are only for municipalities the user does not see: marked for
+    some municipalities of a joint meeting, none of them the user's."""
+    item = agenda_item_municipality.c.agenda_item_id
+    theirs = sa.select(item).where(
+        agenda_item_municipality.c.municipality_id.in_(
+            sa.select(user_municipality.c.municipality_id).where(
+                user_municipality.c.user_id == user_id
+            )
+        )
+    )
+    return sa.select(item).where(item.not_in(theirs))
+
+
+def read_as(user: User) -> None:
+    """The rest of this request renders what `user` may read, though nobody is logged in (a
+    user's personal calendar feed, reached by its secret address)."""
+    g._overleg_reader = user
+
+
+def _restricted_user() -> User | None:
+    """The user the request reads for (`read_as`, else the logged-in user) when they do not see
+    every municipality of their platform (secretaries, readers); None for coordinators,
+    anonymous visitors and outside a request. Reads only what is already loaded: this runs
+    inside every query."""
+    if not has_request_context() or g.get("_overleg_scoping"):
+        return None
+    user = g.get("_overleg_reader") or g.get("_login_user")
+    if not isinstance(user, User):
+        return None
+    g._overleg_scoping = True  # loading the user's role may itself run a query
+    try:
+        return None if sees_all_municipalities(user) else user
+    finally:
+        g._overleg_scoping = False
+
+
+def _only_visible_items(state: ORMExecuteState) -> None:
+    """Every query of a request of a secretary or reader leaves out the agenda items of a joint
+    meeting that are not for their municipalities, with their notes and action points: the
+    pages, PDFs, .ics, feeds, API and CSV cannot show them because they never load them."""
+    if not state.is_select:
+        return
+    user = _restricted_user()
+    if user is None:
+        return
+    user_id = user.id
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            AgendaItem,
+            lambda cls: cls.id.not_in(hidden_agenda_items(user_id)),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            AgendaItemNote,
+            lambda cls: cls.agenda_item_id.not_in(hidden_agenda_items(user_id)),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            ActionPoint,
+            lambda cls: sa.or_(
+                cls.agenda_item_id.is_(None),
+                cls.agenda_item_id.not_in(hidden_agenda_items(user_id)),
+            ),
+            include_aliases=True,
+        ),
+    )
 
 
 def get_organisation(user: User, organisation_id: int, *, edit: bool = False) -> Organisation:
@@ -535,7 +674,7 @@ def outbox_filter(user: User) -> ColumnElement[bool]:
     and availability polls."""
     if not can_view_outbox(user):
         return sa.false()
-    meetings = sa.select(Meeting.id).where(municipality_filter(user, Meeting.municipality_id))
+    meetings = sa.select(Meeting.id).where(meeting_filter(user))
     polls = sa.select(AvailabilityPoll.id).where(visible_polls_filter(user))
     return sa.or_(OutboxMessage.meeting_id.in_(meetings), OutboxMessage.poll_id.in_(polls))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from overleg.auth.permissions import municipality_exists_filter, municipality_filter
+from overleg.auth.permissions import meeting_filter, meeting_of_municipality, municipality_filter
 from overleg.directory import lineage
 from overleg.extensions import db
 from overleg.models import Meeting, MeetingStatus, Municipality, User
@@ -18,7 +18,7 @@ def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meetin
         db.session.scalars(
             sa.select(Meeting)
             .where(
-                municipality_exists_filter(user, Meeting.municipality_id),
+                meeting_filter(user),
                 Meeting.start_at >= now,
                 Meeting.status != MeetingStatus.CANCELLED,
             )
@@ -37,7 +37,7 @@ def municipalities_without_meeting(
     has_meeting = (
         sa.select(Meeting.id)
         .where(
-            Meeting.municipality_id == Municipality.id,
+            meeting_of_municipality(Municipality.id),
             Meeting.start_at >= start,
             Meeting.start_at < end,
             Meeting.status != MeetingStatus.CANCELLED,

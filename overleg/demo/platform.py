@@ -33,6 +33,7 @@ from slugify import slugify
 from overleg.audit import services as audit
 from overleg.auth.services import hash_password, password_hasher
 from overleg.demo.documents import add_demo_documents
+from overleg.demo.joint import add_demo_joint_meeting
 from overleg.demo.meetings import HISTORY, add_demo_meetings, planning_horizon
 from overleg.demo.merger import DemoPlatform, add_demo_merger
 from overleg.demo.minutes import add_demo_minutes
@@ -197,6 +198,7 @@ def load_demo_data(
     add_theme_invitee(meetings, users[0], now)
     add_demo_documents(meetings, now=now)
     minutes = add_demo_minutes(meetings, now=now, freeze_pdfs=freeze_pdfs)
+    add_demo_joint_meeting(meetings, directory.by_name, themes)
     _record_the_load(directory, meetings)
     db.session.commit()
     return DemoResult(

@@ -24,6 +24,8 @@ from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
 from overleg.auth.permissions import (
+    meeting_filter,
+    meeting_of_municipality,
     municipality_filter,
     municipality_scope,
     sees_all_municipalities,
@@ -186,7 +188,7 @@ def municipality_overview(user: User, now: datetime) -> list[MunicipalityRow]:
     """
     year_start, year_end = year_bounds(now.astimezone(BRUSSELS).year)
     not_cancelled = Meeting.status != MeetingStatus.CANCELLED
-    same_municipality = Meeting.municipality_id == Municipality.id
+    same_municipality = meeting_of_municipality(Municipality.id)
     count_this_year = (
         sa.select(sa.func.count(Meeting.id))
         .where(
@@ -279,7 +281,7 @@ def municipality_detail(
     meetings = list(
         db.session.scalars(
             sa.select(Meeting)
-            .where(Meeting.municipality_id.in_([municipality.id, *(m.id for m in former)]))
+            .where(meeting_of_municipality([municipality.id, *(m.id for m in former)]))
             .order_by(Meeting.start_at.desc())
         )
     )
@@ -875,7 +877,7 @@ def invitations_of(
             .join(Invitation.meeting)
             .where(
                 Invitation.contact_id == contact.id,
-                municipality_filter(user, Meeting.municipality_id),
+                meeting_filter(user),
             )
             .options(selectinload(Invitation.meeting).selectinload(Meeting.municipality))
             .order_by(*order)
@@ -934,7 +936,7 @@ def _theme_meetings(user: User) -> sa.Select[int | None, int, datetime]:
         .where(
             AgendaItem.theme_id.is_not(None),
             Meeting.status != MeetingStatus.CANCELLED,
-            municipality_filter(user, Meeting.municipality_id),
+            meeting_filter(user),
         )
         .distinct()
     )
@@ -1023,7 +1025,7 @@ def theme_meetings(
         .where(
             Meeting.id.in_(with_theme),
             Meeting.status != MeetingStatus.CANCELLED,
-            municipality_filter(user, Meeting.municipality_id),
+            meeting_filter(user),
         )
         .options(
             selectinload(Meeting.municipality),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from overleg.audit import services as audit
-from overleg.auth.permissions import municipality_filter
+from overleg.auth.permissions import meeting_filter, meeting_of_municipality
 from overleg.directory import lineage
 from overleg.extensions import db
 from overleg.lib import ical, tokens
@@ -55,7 +55,7 @@ def municipality_by_slug(slug: str) -> Municipality | None:
 def _held_by(municipality: Municipality) -> ColumnElement[bool]:
     """The meetings of the municipality and of the former ones merged into it (its history)."""
     former = [m.id for m in lineage.predecessors(municipality)]
-    return Meeting.municipality_id.in_([municipality.id, *former])
+    return meeting_of_municipality([municipality.id, *former])
 
 
 def public_meetings(municipality: Municipality, now: datetime) -> list[Meeting]:
@@ -182,9 +182,7 @@ def user_by_feed_token(token: str) -> User | None:
 
 def user_feed(user: User, *, now: datetime, base_url: str) -> bytes:
     """Every meeting of the municipalities this user may see, with agenda and page link."""
-    meetings = _meetings(
-        [municipality_filter(user, Meeting.municipality_id), _window(now)], with_agenda=True
-    )
+    meetings = _meetings([meeting_filter(user), _window(now)], with_agenda=True)
     entries = []
     for meeting in meetings:
         url = f"{base_url}/meetings/{meeting.id}"

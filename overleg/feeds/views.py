@@ -26,6 +26,7 @@ from overleg.auth.permissions import (
     current_account,
     get_contact,
     public_calendar_filter,
+    read_as,
 )
 from overleg.directory import lineage
 from overleg.feeds import services
@@ -124,6 +125,7 @@ def user_feed(token: str) -> Response:
     user = services.user_by_feed_token(token)
     if user is None:
         abort(404)
+    read_as(user)  # the agenda items of joint meetings as this user may read them
     data = services.user_feed(user, now=utcnow(), base_url=_base_url())
     return _feed_response(data, "woonoverleg.ics", public=False)
 

@@ -35,6 +35,7 @@ from overleg.web.forms import (
     INVALID_CHOICE,
     DayField,
     Form,
+    MultiCheckboxField,
     SubForm,
     WallTimeField,
     YearField,
@@ -158,6 +159,30 @@ class AgendaItemForm(VersionedForm):
     )
     notes = TextAreaField(
         _l("Toelichting bij de uitnodiging"), validators=[_max(services.NOTES_MAX)]
+    )
+    # A joint meeting's item: the municipalities it is for (none or all: for all of them).
+    for_municipalities = MultiCheckboxField(
+        _l("Voor de gemeenten"),
+        coerce=int,
+        choices=[],
+        **field_messages(
+            invalid_choice_message=_l("Geen gemeente van deze vergadering: %(value)s."),
+            invalid_value_message=INVALID_CHOICE,
+        ),
+    )
+
+
+class JointForm(Form):
+    """The other municipalities that hold a meeting with its host."""
+
+    partners = MultiCheckboxField(
+        _l("Samen met"),
+        coerce=int,
+        choices=[],
+        **field_messages(
+            invalid_choice_message=_l("Geen gemeente van het eigen platform: %(value)s."),
+            invalid_value_message=INVALID_CHOICE,
+        ),
     )
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
 from overleg.auth.permissions import (
-    municipality_exists_filter,
+    meeting_filter,
+    meeting_of_municipality,
     municipality_filter,
     visible_contacts_filter,
 )
@@ -34,7 +35,7 @@ from overleg.lib.calendar_rules import BlockedDay, CalendarRules, reasons_to_avo
 from overleg.lib.dates import BRUSSELS, check_instant, year_bounds
 from overleg.lib.refusal import Refusal
 from overleg.mail.report import MailReport
-from overleg.meetings import answers, theme_invitees
+from overleg.meetings import answers, joint, theme_invitees
 from overleg.meetings import invitations as invitation_mail
 from overleg.models import (
     AgendaItem,
@@ -463,6 +464,14 @@ class AgendaItemData:
     presenter: str = ""
     notes: str = ""
     theme: Theme | None = None
+    # A joint meeting's item: the ids of the municipalities it is for (all of them or none:
+    # for all); None leaves the item's marks as they are.
+    municipality_ids: tuple[int, ...] | None = None
+
+
+def _mark_item(item: AgendaItem, meeting: Meeting, data: AgendaItemData) -> None:
+    if data.municipality_ids is not None:
+        item.municipalities = joint.item_municipalities(meeting, data.municipality_ids)
 
 
 def _check_item(data: AgendaItemData, meeting: Meeting) -> AgendaItemData:
@@ -480,6 +489,7 @@ def _check_item(data: AgendaItemData, meeting: Meeting) -> AgendaItemData:
         presenter=_check_text(data.presenter, PRESENTER_MAX, "presenter"),
         notes=_check_text(data.notes, NOTES_MAX, "notes"),
         theme=data.theme,
+        municipality_ids=data.municipality_ids,
     )
 
 
@@ -506,6 +516,7 @@ def add_agenda_item(
         theme=data.theme,
         kind=AgendaItemKind.THEME if data.theme is not None else AgendaItemKind.OTHER,
     )
+    _mark_item(item, meeting, data)
     items.insert(insert_at, item)
     _renumber(items)
     db.session.flush()
@@ -537,6 +548,7 @@ def update_agenda_item(
         item.presenter = data.presenter
         item.notes = data.notes
         item.theme = data.theme
+        _mark_item(item, item.meeting, data)
         if data.theme is not None and item.kind is AgendaItemKind.OTHER:
             item.kind = AgendaItemKind.THEME
     if user is not None:
@@ -898,12 +910,12 @@ def visible_meetings(
     """The meetings `user` may see, filtered, newest first, municipality loaded eagerly."""
     statement = (
         sa.select(Meeting)
-        .where(municipality_exists_filter(user, Meeting.municipality_id))
+        .where(meeting_filter(user))
         .options(selectinload(Meeting.municipality))
         .order_by(Meeting.start_at.desc(), Meeting.id.desc())
     )
     if municipality_id is not None:
-        statement = statement.where(Meeting.municipality_id == municipality_id)
+        statement = statement.where(meeting_of_municipality(municipality_id))
     if year is not None:
         start, end = year_bounds(year)
         statement = statement.where(Meeting.start_at >= start, Meeting.start_at < end)
@@ -947,7 +959,9 @@ def _meeting_page_statement(meeting_id: int) -> sa.Select[Meeting]:
         .where(Meeting.id == meeting_id)
         .options(
             selectinload(Meeting.municipality),
+            selectinload(Meeting.partners),
             selectinload(Meeting.agenda_items).selectinload(AgendaItem.theme),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.municipalities),
             selectinload(Meeting.invitations)
             .selectinload(Invitation.contact)
             .selectinload(Contact.organisation),

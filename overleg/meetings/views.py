@@ -33,7 +33,7 @@ from overleg.extensions import db
 from overleg.lib.dates import brussels_instant, parse_day, to_local
 from overleg.lib.refusal import EditConflict
 from overleg.mail.report import flash_not_mailed
-from overleg.meetings import forms, services, theme_invitees
+from overleg.meetings import forms, joint, services, theme_invitees
 from overleg.meetings.search import search_meetings, theme_choices
 from overleg.meetings.services import AgendaItemData
 from overleg.models import (
@@ -46,7 +46,7 @@ from overleg.models import (
     Theme,
 )
 from overleg.models.types import utcnow
-from overleg.web.forms import ConfirmForm, flash_repeated_times, query_args
+from overleg.web.forms import ConfirmForm, SelectChoice, flash_repeated_times, query_args
 from overleg.web.pagination import page_number, paginate
 from overleg.web.refusals import form_status, refusals_on
 from overleg.web.types import ViewResponse
@@ -321,6 +321,35 @@ def held(meeting_id: int) -> ViewResponse:
     return _to_meeting(meeting_id)
 
 
+# --- joint meetings -------------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/joint", methods=["GET", "POST"])
+@access(Access.COORDINATOR)
+def joint_meeting(meeting_id: int) -> ViewResponse:
+    """Which other municipalities hold the meeting with its host (a joint woonoverleg)."""
+    meeting = get_meeting(current_user, meeting_id, edit=True)
+    if (locked := _locked(meeting)) is not None:
+        return locked
+    form = forms.JointForm()
+    form.partners.choices = [SelectChoice(m.id, m.name) for m in joint.partner_candidates(meeting)]
+    if request.method == "GET":
+        form.partners.data = [m.id for m in meeting.partners]
+    elif form.validate_on_submit():
+        with refusals_on(form) as outcome:
+            chosen = joint.set_partners(meeting, form.partners.data or (), user=current_user)
+        if outcome.accepted:
+            names = ", ".join(m.name for m in chosen)
+            message = (
+                _("Gezamenlijk woonoverleg met %(names)s.", names=names)
+                if chosen
+                else _("De vergadering is niet meer gezamenlijk.")
+            )
+            flash(message, "success")
+            return _to_meeting(meeting.id)
+    return render_template("meetings/joint.html", form=form, meeting=meeting), form_status(form)
+
+
 # --- agenda -------------------------------------------------------------------------------
 
 
@@ -335,15 +364,26 @@ def _theme_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _item_data(form: forms.AgendaItemForm) -> AgendaItemData:
+def _item_data(form: forms.AgendaItemForm, meeting: Meeting) -> AgendaItemData:
     theme = get_theme(current_account(), int(form.theme.data)) if form.theme.data else None
+    marks = tuple(form.for_municipalities.data or ()) if meeting.is_joint else None
     return AgendaItemData(
         title=form.title.data or "",
         duration_minutes=form.duration_minutes.data or 0,
         presenter=form.presenter.data or "",
         notes=form.notes.data or "",
         theme=theme,
+        municipality_ids=marks,
     )
+
+
+def _item_choices(form: forms.AgendaItemForm, meeting: Meeting) -> forms.AgendaItemForm:
+    """The theme choices and, for a joint meeting, the municipalities an item can be for."""
+    form.theme.choices = _theme_choices()
+    form.for_municipalities.choices = (
+        [SelectChoice(m.id, m.name) for m in meeting.all_municipalities] if meeting.is_joint else []
+    )
+    return form
 
 
 def _locked(meeting: Meeting) -> Response | None:
@@ -363,13 +403,14 @@ def agenda(meeting_id: int) -> ViewResponse:
     meeting = get_meeting(current_user, meeting_id, edit=True)
     if (locked := _locked(meeting)) is not None:
         return locked
-    form = forms.AgendaItemForm()
-    form.theme.choices = _theme_choices()
+    form = _item_choices(forms.AgendaItemForm(), meeting)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             with refusals_on(form) as outcome:
-                item = services.add_agenda_item(meeting, _item_data(form), user=current_user)
+                item = services.add_agenda_item(
+                    meeting, _item_data(form, meeting), user=current_user
+                )
             if outcome.accepted:
                 flash(_("Agendapunt “%(title)s” toegevoegd.", title=item.title), "success")
                 return _to_agenda(meeting.id)
@@ -414,8 +455,7 @@ def agenda_reorder(meeting_id: int) -> ViewResponse:
             return _to_agenda(meeting.id)
     elif reorder.errors.get("csrf_token"):
         code = 400
-    form = forms.AgendaItemForm(formdata=None)
-    form.theme.choices = _theme_choices()
+    form = _item_choices(forms.AgendaItemForm(formdata=None), meeting)
     return _render_agenda(meeting, form, reorder), code or 422
 
 
@@ -446,9 +486,9 @@ def _reorder(meeting: Meeting, reorder: forms.ReorderForm) -> int | None:
 
 def _item_form(item: AgendaItem) -> forms.AgendaItemForm:
     """The edit form filled from the agenda item as stored, started from its version."""
-    form = forms.AgendaItemForm(formdata=None, obj=item)
-    form.theme.choices = _theme_choices()
+    form = _item_choices(forms.AgendaItemForm(formdata=None, obj=item), item.meeting)
     form.theme.data = str(item.theme_id) if item.theme_id else ""
+    form.for_municipalities.data = [m.id for m in item.municipalities]
     form.start_from(item.version)
     return form
 
@@ -462,12 +502,14 @@ def agenda_item_edit(meeting_id: int, item_id: int) -> ViewResponse:
     if request.method == "GET":
         form = _item_form(item)
     else:
-        form = forms.AgendaItemForm()
-        form.theme.choices = _theme_choices()
+        form = _item_choices(forms.AgendaItemForm(), item.meeting)
     if form.validate_on_submit():
         with refusals_on(form) as outcome:
             services.update_agenda_item(
-                item, _item_data(form), user=current_user, expected_version=form.expected_version()
+                item,
+                _item_data(form, item.meeting),
+                user=current_user,
+                expected_version=form.expected_version(),
             )
         if outcome.accepted:
             flash(_("Het agendapunt is gewijzigd."), "success")

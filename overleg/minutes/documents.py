@@ -6,15 +6,18 @@ from __future__ import annotations
 from flask import Response
 
 from overleg.lib.pdf import dated_pdf_filename
-from overleg.models import Meeting
+from overleg.models import Meeting, Municipality
 
 
-def minutes_pdf_filename(meeting: Meeting) -> str:
-    return dated_pdf_filename("verslag", meeting.municipality.slug, meeting.start_at)
+def minutes_pdf_filename(meeting: Meeting, municipality: Municipality | None = None) -> str:
+    """The whole minutes are named after the host; a joint meeting's verslag of one
+    municipality after that municipality."""
+    owner = municipality or meeting.municipality
+    return dated_pdf_filename("verslag", owner.slug, meeting.start_at)
 
 
-def minutes_docx_filename(meeting: Meeting) -> str:
-    return minutes_pdf_filename(meeting).removesuffix(".pdf") + ".docx"
+def minutes_docx_filename(meeting: Meeting, municipality: Municipality | None = None) -> str:
+    return minutes_pdf_filename(meeting, municipality).removesuffix(".pdf") + ".docx"
 
 
 def pdf_response(content: bytes, filename: str) -> Response:

@@ -50,6 +50,7 @@ from overleg.mail import outbox
 from overleg.mail.messages import Attachment, HeaderInjectionError, build_message, one_line
 from overleg.mail.report import MailReport, Reason
 from overleg.mail.settings import MailSettings, mailable_contact, sender_for
+from overleg.meetings import joint
 from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
@@ -66,8 +67,10 @@ from overleg.models import (
     Minutes,
     MinutesStatus,
     MinutesVersion,
+    Municipality,
     Organisation,
     PublicItem,
+    StandingInvitee,
     User,
     organisation_municipality,
 )
@@ -196,8 +199,9 @@ def action_points_of(meeting: Meeting) -> list[ActionPoint]:
     )
 
 
-def follow_up_points(meeting: Meeting) -> list[ActionPoint]:
-    """Action points of the municipality's earlier meetings to follow up at this meeting.
+def follow_up_points(meeting: Meeting, municipality_id: int | None = None) -> list[ActionPoint]:
+    """Action points of the municipality's earlier meetings to follow up at this meeting (the
+    host's, or those of `municipality_id`, one of a joint meeting's municipalities).
 
     Those still open, and those closed at this meeting (so the minutes show what was closed).
     """
@@ -206,7 +210,7 @@ def follow_up_points(meeting: Meeting) -> list[ActionPoint]:
             sa.select(ActionPoint)
             .join(Meeting, ActionPoint.meeting_id == Meeting.id)
             .where(
-                ActionPoint.municipality_id == meeting.municipality_id,
+                ActionPoint.municipality_id == (municipality_id or meeting.municipality_id),
                 Meeting.start_at < meeting.start_at,
                 sa.or_(
                     ActionPoint.status == ActionPointStatus.OPEN,
@@ -829,7 +833,9 @@ def _decision_lines(note: AgendaItemNote | None) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _item_views(meeting: Meeting, minutes: Minutes, points: list[ActionPoint]) -> list[ItemView]:
+def _item_views(
+    items: list[AgendaItem], minutes: Minutes, points: list[ActionPoint]
+) -> list[ItemView]:
     notes = {note.agenda_item_id: note for note in minutes.notes}
     per_item: dict[int | None, list[ActionPoint]] = {}
     for point in points:
@@ -845,7 +851,7 @@ def _item_views(meeting: Meeting, minutes: Minutes, points: list[ActionPoint]) -
             _decision_lines(notes.get(item.id)),
             per_item.get(item.id, []),
         )
-        for item in meeting.public_agenda
+        for item in (agenda_item.public for agenda_item in items)
     ]
 
 
@@ -860,11 +866,11 @@ def _document_title(meeting: Meeting) -> str:
     return f"{_('Verslag')} {meeting.title} \u2013 {long_date(meeting.start_at)}"
 
 
-def _document_description(meeting: Meeting) -> str:
+def _document_description(meeting: Meeting, municipality: Municipality) -> str:
     return str(
         _(
             "Verslag van het lokaal woonoverleg van %(municipality)s op %(date)s",
-            municipality=meeting.municipality.name,
+            municipality=municipality.name,
             date=long_date(meeting.start_at),
         )
     )
@@ -878,26 +884,38 @@ def _status_text(minutes: Minutes) -> str:
     return text
 
 
-def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
+def document_context(
+    meeting: Meeting, minutes: Minutes, municipality: Municipality | None = None
+) -> dict[str, Any]:
     """Everything the minutes document shows, on the page and in the PDF
-    (templates/minutes/_document.html) and in the Word file (minutes/word.py)."""
+    (templates/minutes/_document.html) and in the Word file (minutes/word.py): the whole, or
+    one municipality's verslag of a joint meeting (its items and those for all, their action
+    points, its own follow-ups; the attendance is shared)."""
     from overleg.lib.markup import render_markdown
 
+    items = list(meeting.agenda_items)
     points = action_points_of(meeting)
+    if municipality is not None:
+        items = joint.items_for(items, municipality)
+        shown = {item.id for item in items}
+        points = [p for p in points if p.agenda_item_id is None or p.agenda_item_id in shown]
     by_id = {i.id: i for i in meeting.invitations}
     previous = previous_meeting(meeting)
     return {
         "meeting": meeting,
         "minutes": minutes,
         "document_title": _document_title(meeting),
-        "document_description": _document_description(meeting),
+        "document_description": _document_description(
+            meeting, municipality or meeting.municipality
+        ),
         "status_text": _status_text(minutes),
         "is_draft": minutes.status is not MinutesStatus.APPROVED,
         "platform": meeting.municipality.platform,
-        "municipality": meeting.municipality,
-        "items": _item_views(meeting, minutes, points),
+        "municipality": municipality or meeting.municipality,
+        "verslag_of": municipality,
+        "items": _item_views(items, minutes, points),
         "action_points": points,
-        "follow_ups": follow_up_points(meeting),
+        "follow_ups": follow_up_points(meeting, municipality.id if municipality else None),
         "attendance": attendance_groups(meeting),
         "chair": by_id.get(minutes.chair_invitation_id or 0),
         "minute_taker": by_id.get(minutes.minute_taker_invitation_id or 0),
@@ -911,18 +929,23 @@ def document_context(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
     }
 
 
-def render_minutes(meeting: Meeting, minutes: Minutes) -> RenderedPdf:
-    """Render the minutes as they are now (with a draft watermark unless approved)."""
+def render_minutes(
+    meeting: Meeting, minutes: Minutes, municipality: Municipality | None = None
+) -> RenderedPdf:
+    """Render the minutes as they are now (with a draft watermark unless approved): the whole,
+    or one municipality's verslag of a joint meeting."""
     return render_html_to_pdf(
-        minutes_html(meeting, minutes),
+        minutes_html(meeting, minutes, municipality),
         resources=platform_resources(meeting.municipality.platform),
     )
 
 
-def minutes_html(meeting: Meeting, minutes: Minutes) -> str:
+def minutes_html(
+    meeting: Meeting, minutes: Minutes, municipality: Municipality | None = None
+) -> str:
     """The HTML the minutes PDF is made from (templates/pdf/minutes.html)."""
     with force_locale("nl"):  # the document is Dutch, whatever the user's language
-        context = document_context(meeting, minutes)
+        context = document_context(meeting, minutes, municipality)
         watermark = _("ONTWERP") if context["is_draft"] else None
     return render_pdf_html("minutes.html", watermark=watermark, **context)
 
@@ -931,8 +954,14 @@ def latest_version(minutes: Minutes) -> MinutesVersion | None:
     return minutes.versions[-1] if minutes.versions else None
 
 
-def minutes_pdf(meeting: Meeting, minutes: Minutes) -> bytes:
-    """The PDF to hand out: approved minutes give the stored, frozen version; others render now."""
+def minutes_pdf(
+    meeting: Meeting, minutes: Minutes, municipality: Municipality | None = None
+) -> bytes:
+    """The PDF to hand out: approved minutes give the stored, frozen version; others render now.
+    One municipality's verslag of a joint meeting is rendered from the approved text (the frozen
+    version is the whole)."""
+    if municipality is not None:
+        return render_minutes(meeting, minutes, municipality).content
     if minutes.status is MinutesStatus.APPROVED:
         version = latest_version(minutes)
         if version is not None:
@@ -1130,12 +1159,31 @@ class Recipient:
     name: str
     invitation_id: int | None = None
     is_agency: bool = False
+    # A joint meeting: the municipalities whose verslag this recipient gets (those on whose
+    # standing list they are); empty: every municipality's.
+    municipality_ids: frozenset[int] = frozenset()
+
+
+def _standing_lists(meeting: Meeting) -> dict[int, frozenset[int]]:
+    """For a joint meeting, per contact the meeting's municipalities whose standing list has
+    them (one query); nothing for a meeting of one municipality."""
+    if not meeting.is_joint:
+        return {}
+    lists: dict[int, set[int]] = {}
+    for contact_id, municipality_id in db.session.execute(
+        sa.select(StandingInvitee.contact_id, StandingInvitee.municipality_id).where(
+            StandingInvitee.municipality_id.in_([m.id for m in meeting.all_municipalities])
+        )
+    ):
+        lists.setdefault(contact_id, set()).add(municipality_id)
+    return {contact_id: frozenset(ids) for contact_id, ids in lists.items()}
 
 
 def recipients(meeting: Meeting) -> list[Recipient]:
     """Every invitee with a usable address (guests have none), then Wonen in Vlaanderen."""
     result: list[Recipient] = []
     seen: set[str] = set()
+    lists = _standing_lists(meeting)
     for invitation in meeting.invitations:
         contact = invitation.contact
         if invitation.is_guest or contact is None or not mailable_contact(contact):
@@ -1143,7 +1191,8 @@ def recipients(meeting: Meeting) -> list[Recipient]:
         address = (contact.email or "").strip()
         if address.lower() not in seen:
             seen.add(address.lower())
-            result.append(Recipient(address, contact.full_name, invitation.id))
+            own = lists.get(contact.id, frozenset())
+            result.append(Recipient(address, contact.full_name, invitation.id, False, own))
     agency = (meeting.municipality.platform.agency_email or "").strip()
     if agency and agency.lower() not in seen:
         result.append(Recipient(agency, "Wonen in Vlaanderen", None, is_agency=True))
@@ -1177,8 +1226,7 @@ def distribute(
     if not targets:
         raise Refusal(_l("Er is niemand met een e-mailadres om het verslag naar te sturen."))
     version = latest_version(minutes)
-    pdf = version.pdf if version is not None else render_minutes(meeting, minutes).content
-    mailing = _Mailing(minutes, Attachment(minutes_pdf_filename(meeting), pdf, "application/pdf"))
+    mailing = _Mailing(minutes, _verslagen(meeting, minutes, version))
     report = MailReport()
     for name in without_address(meeting):
         report.skip(name, Reason.NO_ADDRESS)
@@ -1203,12 +1251,41 @@ def distribute(
     return report
 
 
+def _verslagen(
+    meeting: Meeting, minutes: Minutes, version: MinutesVersion | None
+) -> tuple[tuple[int, Attachment], ...]:
+    """The PDFs to send, by municipality: the latest frozen version for a meeting of one
+    municipality; for a joint meeting each municipality's own verslag."""
+    if not meeting.is_joint:
+        pdf = version.pdf if version is not None else render_minutes(meeting, minutes).content
+        return ((meeting.municipality_id, _pdf(minutes_pdf_filename(meeting), pdf)),)
+    return tuple(
+        (
+            m.id,
+            _pdf(
+                minutes_pdf_filename(meeting, m),
+                render_minutes(meeting, minutes, m).content,
+            ),
+        )
+        for m in meeting.all_municipalities
+    )
+
+
+def _pdf(filename: str, content: bytes) -> Attachment:
+    return Attachment(filename, content, "application/pdf")
+
+
 @dataclass(frozen=True)
 class _Mailing:
-    """The mail that carries one version of the minutes, one message per recipient."""
+    """The mail that carries one version of the minutes, one message per recipient: with the
+    verslag of each municipality the recipient belongs to (`Recipient.municipality_ids`)."""
 
     minutes: Minutes
-    attachment: Attachment
+    verslagen: tuple[tuple[int, Attachment], ...]
+
+    def attachments(self, recipient: Recipient) -> list[Attachment]:
+        wanted = recipient.municipality_ids
+        return [pdf for owner, pdf in self.verslagen if not wanted or owner in wanted]
 
     def queue(
         self, targets: list[Recipient], mail: MailSettings, report: MailReport
@@ -1252,7 +1329,7 @@ class _Mailing:
                 to_name=one_line(recipient.name),
                 subject=self._subject(approved),
                 text=text,
-                attachments=[self.attachment],
+                attachments=self.attachments(recipient),
             )
         except HeaderInjectionError:
             return None

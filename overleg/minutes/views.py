@@ -33,6 +33,8 @@ from overleg.auth.permissions import (
     can_edit_municipality,
     current_account,
     get_meeting,
+    verslag_municipalities,
+    verslag_municipality,
 )
 from overleg.extensions import db
 from overleg.lib.dates import short_date
@@ -53,6 +55,7 @@ from overleg.models import (
     Minutes,
     MinutesStatus,
     MinutesVersion,
+    Municipality,
     RsvpStatus,
 )
 from overleg.models.types import utcnow
@@ -166,7 +169,8 @@ def overview(meeting_id: int) -> ViewResponse:
     minutes = services.get_minutes(meeting)
     context: dict[str, Any] = {}
     if minutes is not None:
-        context = services.document_context(meeting, minutes)
+        verslag = verslag_municipality(current_account(), meeting)
+        context = services.document_context(meeting, minutes, verslag)
         context["last_change"] = services.last_change(minutes)
     version = str(minutes.version) if minutes else ""
     context.update(
@@ -700,33 +704,78 @@ def _minutes_document(meeting_id: int) -> tuple[Meeting, Minutes, bool]:
     return meeting, Minutes(meeting=meeting, status=MinutesStatus.DRAFT, version=0), False
 
 
+def _verslag_of(meeting: Meeting, slug: str) -> Municipality:
+    """One of a joint meeting's municipalities whose verslag the user may read; 404 otherwise."""
+    chosen = next(
+        (m for m in verslag_municipalities(current_account(), meeting) if m.slug == slug), None
+    )
+    if chosen is None:
+        abort(404)
+    return chosen
+
+
+def _pdf_of(meeting_id: int, slug: str | None) -> Response:
+    """The minutes PDF: the whole, or one municipality's verslag of a joint meeting (also for a
+    reader who sees only some of its municipalities: permissions.verslag_municipality)."""
+    meeting, minutes, stored = _minutes_document(meeting_id)
+    if slug is None:
+        municipality = verslag_municipality(current_account(), meeting)
+    else:
+        municipality = _verslag_of(meeting, slug)
+    if stored:
+        content = services.minutes_pdf(meeting, minutes, municipality)
+    else:
+        content = services.render_minutes(meeting, minutes, municipality).content
+    return pdf_response(content, minutes_pdf_filename(meeting, municipality))
+
+
+def _docx_of(meeting_id: int, slug: str | None) -> Response:
+    """The minutes as a Word file, rendered now: the whole or one municipality's verslag."""
+    meeting, minutes, _stored = _minutes_document(meeting_id)
+    if slug is None:
+        municipality = verslag_municipality(current_account(), meeting)
+    else:
+        municipality = _verslag_of(meeting, slug)
+    content = minutes_docx_file(meeting, minutes, municipality=municipality)
+    response = Response(content, mimetype=DOCX_MIMETYPE)
+    name = minutes_docx_filename(meeting, municipality)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")
 @access(Access.USER)
 def minutes_pdf(meeting_id: int) -> Response:
-    meeting, minutes, stored = _minutes_document(meeting_id)
-    if stored:
-        content = services.minutes_pdf(meeting, minutes)
-    else:
-        content = services.render_minutes(meeting, minutes).content
-    return pdf_response(content, minutes_pdf_filename(meeting))
+    return _pdf_of(meeting_id, None)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/<slug>.pdf")
+@access(Access.USER)
+def verslag_pdf(meeting_id: int, slug: str) -> Response:
+    """One municipality's verslag of a joint meeting: its items and those for all."""
+    return _pdf_of(meeting_id, slug)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes.docx")
 @access(Access.USER)
 def minutes_docx(meeting_id: int) -> Response:
-    """The minutes as a Word file, rendered now from what the minutes hold."""
-    meeting, minutes, _stored = _minutes_document(meeting_id)
-    response = Response(minutes_docx_file(meeting, minutes), mimetype=DOCX_MIMETYPE)
-    name = minutes_docx_filename(meeting)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _docx_of(meeting_id, None)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/<slug>.docx")
+@access(Access.USER)
+def verslag_docx(meeting_id: int, slug: str) -> Response:
+    """One municipality's verslag of a joint meeting as a Word file."""
+    return _docx_of(meeting_id, slug)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/versions/<int:number>.pdf")
 @access(Access.USER)
 def version_pdf(meeting_id: int, number: int) -> Response:
     meeting = _meeting(meeting_id)
+    if verslag_municipality(current_account(), meeting) is not None:
+        abort(404)  # a frozen version is the whole joint meeting: not for one municipality
     version = db.session.scalar(
         sa.select(MinutesVersion)
         .join(Minutes, MinutesVersion.minutes_id == Minutes.id)
@@ -752,6 +801,14 @@ def agenda_pdf(meeting_id: int) -> Response:
 def minutes_for(meeting: Meeting) -> Minutes | None:
     """The meeting's minutes, or None (one query)."""
     return db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+@bp.app_template_global("verslagen_for")
+def verslagen_for(meeting: Meeting) -> list[Municipality]:
+    """The municipalities of a joint meeting whose verslag the user may download."""
+    if not current_user.is_authenticated:
+        return []
+    return verslag_municipalities(current_account(), meeting)
 
 
 @bp.app_template_global("minutes_can_edit")

@@ -40,6 +40,7 @@ from overleg.models import (
     Meeting,
     Minutes,
     MinutesStatus,
+    Municipality,
 )
 from overleg.models.labels import label
 from overleg.models.types import utcnow
@@ -50,10 +51,17 @@ DASH = "\u2013"
 Context = dict[str, Any]
 
 
-def minutes_docx(meeting: Meeting, minutes: Minutes, *, now: datetime | None = None) -> bytes:
-    """The minutes as they are now, as a .docx file (Dutch, whatever the reader's language)."""
+def minutes_docx(
+    meeting: Meeting,
+    minutes: Minutes,
+    *,
+    now: datetime | None = None,
+    municipality: Municipality | None = None,
+) -> bytes:
+    """The minutes as they are now, as a .docx file (Dutch, whatever the reader's language): the
+    whole, or one municipality's verslag of a joint meeting (services.document_context)."""
     with force_locale("nl"):
-        context = services.document_context(meeting, minutes)
+        context = services.document_context(meeting, minutes, municipality)
         document = Document()
         _set_up(document, context, now or utcnow())
         for section in SECTIONS:

@@ -35,6 +35,8 @@ from overleg.models.meetings import (
     RsvpStatus,
     SubstituteNaming,
     ThemeInvitation,
+    agenda_item_municipality,
+    meeting_municipality,
 )
 from overleg.models.minutes import (
     ActionPoint,
@@ -120,6 +122,8 @@ __all__ = [
     "ThemeInvitee",
     "User",
     "WorkerJob",
+    "agenda_item_municipality",
+    "meeting_municipality",
     "organisation_municipality",
     "user_municipality",
 ]

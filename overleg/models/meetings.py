@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from overleg.extensions import Model
+from overleg.extensions import Model, db
 from overleg.models.directory import Contact, InviteeRole, Municipality, Theme
 from overleg.models.types import UTCDateTime, enum_type, utcnow
 from overleg.models.versioning import Versioned
@@ -59,6 +59,36 @@ class Attendance(enum.StrEnum):
     ABSENT = "absent"
 
 
+# A joint meeting (issue 16): the other municipalities that hold it with the host
+# (Meeting.municipality_id, which keeps every existing URL and query working).
+meeting_municipality = sa.Table(
+    "meeting_municipality",
+    db.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "municipality_id",
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+# The municipalities an agenda item of a joint meeting is for; none: for all of them.
+agenda_item_municipality = sa.Table(
+    "agenda_item_municipality",
+    db.metadata,
+    sa.Column(
+        "agenda_item_id", sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "municipality_id",
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@overleg"
 
@@ -84,6 +114,10 @@ class Meeting(Versioned, Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
+    # The other municipalities of a joint meeting (the host is `municipality`).
+    partners: Mapped[list[Municipality]] = relationship(
+        secondary=meeting_municipality, order_by="Municipality.name"
+    )
     agenda_items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
     )
@@ -105,6 +139,16 @@ class Meeting(Versioned, Model):
         """The agenda as every output outside a confidential item's own page shows it
         (`AgendaItem.public`): invitations, .ics, agenda PDF, feeds, API, the verslag."""
         return [item.public for item in self.agenda_items]
+
+    @property
+    def is_joint(self) -> bool:
+        return bool(self.partners)
+
+    @property
+    def all_municipalities(self) -> list[Municipality]:
+        """The host first, then the other municipalities of a joint meeting by name."""
+        return [self.municipality, *self.partners]
+
 
 
 @dataclass(frozen=True)
@@ -147,6 +191,14 @@ class AgendaItem(Versioned, Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     theme: Mapped[Theme | None] = relationship()
+    # In a joint meeting: the municipalities this item is for; empty: for all of them.
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=agenda_item_municipality, order_by="Municipality.name"
+    )
+
+    def is_for(self, municipality_id: int) -> bool:
+        """Whether the item belongs to this municipality's verslag (an item for all does)."""
+        return not self.municipalities or any(m.id == municipality_id for m in self.municipalities)
 
     __table_args__ = (sa.CheckConstraint("duration_minutes >= 0", name="duration"),)
 

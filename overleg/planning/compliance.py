@@ -35,6 +35,7 @@ from math import floor
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from overleg.auth.permissions import meeting_of_municipality
 from overleg.directory.lineage import day_start, duty_starts
 from overleg.extensions import db
 from overleg.lib.dates import BRUSSELS, year_bounds
@@ -46,6 +47,8 @@ from overleg.models import (
     MinutesStatus,
     Municipality,
     Theme,
+    agenda_item_municipality,
+    meeting_municipality,
 )
 
 MINUTES_GRACE_DAYS = 30
@@ -193,13 +196,17 @@ class _YearRecords:
     names, in agenda order: plain values, as loading thousands of agenda items as objects costs
     more than all the rest)."""
 
-    meetings: dict[int, list[Meeting]]
+    meetings: dict[int, list[Meeting]]  # by municipality: hosted and joint ones
     minutes: dict[int, Minutes]  # by meeting id
     mandatory: dict[int, list[Theme]]  # by platform id
-    agenda: dict[int, list[tuple[int, str]]]  # by meeting id
+    agenda: dict[int, list[_Topic]]  # by meeting id
 
-    def theme_ids(self, meeting: Meeting) -> set[int]:
-        return {theme_id for theme_id, _name in self.agenda.get(meeting.id, ())}
+    def theme_ids(self, meeting: Meeting, municipality_id: int) -> set[int]:
+        """The mandatory themes of the meeting's items for this municipality (or for all)."""
+        return {t.theme_id for t in self.topics(meeting, municipality_id)}
+
+    def topics(self, meeting: Meeting, municipality_id: int) -> list[_Topic]:
+        return [t for t in self.agenda.get(meeting.id, ()) if t.is_for(municipality_id)]
 
     @classmethod
     def read(cls, municipality_ids: list[int], start: datetime, end: datetime) -> _YearRecords:
@@ -208,7 +215,7 @@ class _YearRecords:
             db.session.scalars(
                 sa.select(Meeting)
                 .where(
-                    Meeting.municipality_id.in_(municipality_ids),
+                    meeting_of_municipality(municipality_ids),
                     Meeting.start_at >= start,
                     Meeting.start_at < end,
                     Meeting.status != MeetingStatus.CANCELLED,
@@ -222,9 +229,14 @@ class _YearRecords:
                 sa.select(Minutes).where(Minutes.meeting_id.in_([m.id for m in meetings]))
             )
         }
+        wanted = set(municipality_ids)
+        partners = _partners([m.id for m in meetings])
         by_municipality: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in meetings:
-            by_municipality[meeting.municipality_id].append(meeting)
+            # A joint meeting counts once for each of its municipalities.
+            for held_by in (meeting.municipality_id, *partners.get(meeting.id, ())):
+                if held_by in wanted:
+                    by_municipality[held_by].append(meeting)
         return cls(
             by_municipality,
             minutes,
@@ -250,18 +262,50 @@ def _mandatory_themes(municipality_ids: list[int], year: int) -> dict[int, list[
     return mandatory
 
 
-def _mandatory_agenda(meeting_ids: list[int], year: int) -> dict[int, list[tuple[int, str]]]:
-    """Per meeting, the themes of its agenda items mandatory in `year` (id, name), in agenda
-    order."""
-    agenda: dict[int, list[tuple[int, str]]] = defaultdict(list)
+@dataclass(frozen=True)
+class _Topic:
+    """A mandatory theme on an agenda item, and the municipalities the item is for (none: for
+    all those of its meeting)."""
+
+    theme_id: int
+    name: str
+    marks: frozenset[int]
+
+    def is_for(self, municipality_id: int) -> bool:
+        return not self.marks or municipality_id in self.marks
+
+
+def _partners(meeting_ids: list[int]) -> dict[int, list[int]]:
+    """Per joint meeting, the municipalities that hold it with its host."""
+    partners: dict[int, list[int]] = defaultdict(list)
     rows = db.session.execute(
-        sa.select(AgendaItem.meeting_id, Theme.id, Theme.name)
+        sa.select(meeting_municipality.c.meeting_id, meeting_municipality.c.municipality_id).where(
+            meeting_municipality.c.meeting_id.in_(meeting_ids)
+        )
+    )
+    for meeting_id, municipality_id in rows:
+        partners[meeting_id].append(municipality_id)
+    return partners
+
+
+def _mandatory_agenda(meeting_ids: list[int], year: int) -> dict[int, list[_Topic]]:
+    """Per meeting, the themes of its agenda items mandatory in `year`, in agenda order."""
+    agenda: dict[int, list[_Topic]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(AgendaItem.meeting_id, AgendaItem.id, Theme.id, Theme.name)
         .join(Theme, AgendaItem.theme_id == Theme.id)
         .where(AgendaItem.meeting_id.in_(meeting_ids), Theme.mandatory_in_year(year))
         .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)
-    )
-    for meeting_id, theme_id, name in rows:
-        agenda[meeting_id].append((theme_id, name))
+    ).all()
+    marks: dict[int, set[int]] = defaultdict(set)
+    for item_id, municipality_id in db.session.execute(
+        sa.select(
+            agenda_item_municipality.c.agenda_item_id, agenda_item_municipality.c.municipality_id
+        ).where(agenda_item_municipality.c.agenda_item_id.in_([row[1] for row in rows]))
+    ):
+        marks[item_id].add(municipality_id)
+    for meeting_id, item_id, theme_id, name in rows:
+        agenda[meeting_id].append(_Topic(theme_id, name, frozenset(marks.get(item_id, ()))))
     return agenda
 
 
@@ -301,13 +345,13 @@ def _compliance(
     ]
     year_list = records.mandatory.get(m.platform_id, [])
     mandatory = year_list if rules.window.whole_year else []  # asked only of a whole year
-    covered, missing_themes = _topics(held, mandatory, records, rules.topics_per_year)
+    covered, missing_themes = _topics(m.id, held, mandatory, records, rules.topics_per_year)
     missing = tuple(t.name for t in missing_themes)
     tally = _MinutesTally()
     for meeting in held:
         tally.add(meeting, records.minutes.get(meeting.id), rules.now)
     lines = tuple(
-        _line(meeting, records.minutes.get(meeting.id), records.agenda.get(meeting.id, []))
+        _line(meeting, records.minutes.get(meeting.id), records.topics(meeting, m.id))
         for meeting in own
     )
     required = rules.required(m.meetings_per_year)
@@ -330,37 +374,41 @@ def _compliance(
         reasons=reasons,
         meetings=lines,
         late_minutes=tuple(line for line in lines if line.meeting_id in tally.late_ids),
-        topic_gaps=tuple(_gap(theme, upcoming, records) for theme in missing_themes),
+        topic_gaps=tuple(_gap(m.id, theme, upcoming, records) for theme in missing_themes),
         topic_list=tuple(t.name for t in year_list),
     )
 
 
 def _topics(
-    held: list[Meeting], mandatory: list[Theme], records: _YearRecords, topics_per_year: int
+    municipality_id: int,
+    held: list[Meeting],
+    mandatory: list[Theme],
+    records: _YearRecords,
+    topics_per_year: int,
 ) -> tuple[tuple[str, ...], tuple[Theme, ...]]:
-    """The names of the mandatory themes discussed often enough at the held meetings, and the
-    other themes."""
+    """The names of the mandatory themes discussed often enough at the held meetings (in a
+    joint meeting: its items for this municipality or for all), and the other themes."""
     counts: Counter[int] = Counter()
     for meeting in held:
-        counts.update(records.theme_ids(meeting))
+        counts.update(records.theme_ids(meeting, municipality_id))
     covered = tuple(t.name for t in mandatory if counts[t.id] >= topics_per_year)
     missing = tuple(t for t in mandatory if counts[t.id] < topics_per_year)
     return covered, missing
 
 
-def _gap(theme: Theme, upcoming: list[Meeting], records: _YearRecords) -> TopicGap:
+def _gap(
+    municipality_id: int, theme: Theme, upcoming: list[Meeting], records: _YearRecords
+) -> TopicGap:
     """The missing `theme` and the meeting ahead (by date) whose agenda could take it."""
     for meeting in upcoming:
-        if theme.id in records.theme_ids(meeting):
+        if theme.id in records.theme_ids(meeting, municipality_id):
             return TopicGap(theme.name, meeting.id, meeting.start_at, on_agenda=True)
     if upcoming:
         return TopicGap(theme.name, upcoming[0].id, upcoming[0].start_at)
     return TopicGap(theme.name)
 
 
-def _line(
-    meeting: Meeting, minutes: Minutes | None, mandatory_themes: list[tuple[int, str]]
-) -> MeetingLine:
+def _line(meeting: Meeting, minutes: Minutes | None, mandatory_themes: list[_Topic]) -> MeetingLine:
     return MeetingLine(
         meeting.id,
         meeting.start_at,
@@ -368,7 +416,7 @@ def _line(
         minutes.status if minutes else None,
         minutes.approved_at if minutes else None,
         minutes.sent_to_agency_at if minutes else None,
-        tuple(name for _id, name in mandatory_themes),
+        tuple(topic.name for topic in mandatory_themes),
     )
 
 

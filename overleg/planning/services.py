@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from overleg.audit import services as audit
+from overleg.auth.permissions import meeting_of_municipality
 from overleg.directory.lineage import not_retired
 from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay
@@ -306,16 +307,19 @@ def _meeting_days(municipalities: list[Municipality], period: _Period) -> dict[i
     meetings = db.session.scalars(
         sa.select(Meeting)
         .where(
-            Meeting.municipality_id.in_([m.id for m in municipalities]),
+            meeting_of_municipality([m.id for m in municipalities]),
             Meeting.status != MeetingStatus.CANCELLED,
             Meeting.start_at >= window_from,
             Meeting.start_at < window_to,
         )
+        .options(selectinload(Meeting.partners))
         .order_by(Meeting.start_at)
     )
     days: dict[int, list[date]] = defaultdict(list)
     for meeting in meetings:
-        days[meeting.municipality_id].append(meeting.start_at.astimezone(BRUSSELS).date())
+        # A joint meeting counts once for each of its municipalities.
+        for held_by in meeting.all_municipalities:
+            days[held_by.id].append(meeting.start_at.astimezone(BRUSSELS).date())
     return days
 
 

@@ -85,6 +85,9 @@ def _dataio_contact(municipality: Any) -> Any:
 BUILDERS: dict[str, Callable[[World, Any], Any]] = {
     "municipality": lambda world, municipality: municipality,
     "meeting": lambda world, municipality: factories.MeetingFactory(municipality=municipality),
+    # a joint meeting (issue 16) hosted by the municipality, with one the users of the first
+    # platform are not assigned to: its secretary sees the "own" one through the host only
+    "joint_meeting": lambda world, municipality: factories.joint_meeting(municipality),
     # meetings: separate objects for the cases that delete them
     "agenda_item": lambda world, municipality: factories.AgendaItemFactory(
         meeting=factories.MeetingFactory(municipality=municipality)
@@ -318,6 +321,11 @@ CASES: dict[str, Case] = {
     "meetings.index": Case(_static("/meetings")),
     "meetings.create": Case(_static("/meetings/new")),
     "meetings.detail": Case(_meeting(), scoped=True),
+    "meetings.joint_meeting": Case(
+        lambda objects, side: f"/meetings/{objects['joint_meeting'][side].id}/joint",
+        scoped=True,
+        edit=True,
+    ),
     "meetings.edit": Case(_meeting("/edit"), scoped=True, edit=True),
     "meetings.cancel": Case(_meeting("/cancel"), scoped=True, edit=True),
     "meetings.held": Case(_meeting("/held"), method="POST", scoped=True, edit=True),
@@ -609,6 +617,20 @@ CASES: dict[str, Case] = {
     ),
     "minutes.minutes_pdf": Case(_minutes_url("meeting", "/minutes.pdf"), scoped=True),
     "minutes.minutes_docx": Case(_minutes_url("meeting", "/minutes.docx"), scoped=True),
+    "minutes.verslag_pdf": Case(
+        lambda objects, side: (
+            f"/meetings/{objects['joint_meeting'][side].id}"
+            f"/minutes/{objects['joint_meeting'][side].municipality.slug}.pdf"
+        ),
+        scoped=True,
+    ),
+    "minutes.verslag_docx": Case(
+        lambda objects, side: (
+            f"/meetings/{objects['joint_meeting'][side].id}"
+            f"/minutes/{objects['joint_meeting'][side].municipality.slug}.docx"
+        ),
+        scoped=True,
+    ),
     "minutes.agenda_pdf": Case(_minutes_url("meeting", "/agenda.pdf"), scoped=True),
     "minutes.version_pdf": Case(
         lambda objects, side: (

@@ -352,3 +352,34 @@ def test_the_demo_shows_a_confidential_item_and_a_theme_with_an_extra_invitee(ap
     meeting = db.session.get(Meeting, db.session.get(Invitation, brought.invitation_id).meeting_id)
     assert meeting.status is MeetingStatus.PLANNED
     assert theme_invitees.brought(meeting) == {brought.invitation_id: row.theme_id}
+
+
+def test_the_demo_holds_a_joint_meeting_that_counts_for_both(app):
+    from overleg.planning.compliance import year_compliance
+
+    _load()
+    joint = db.session.scalars(sa.select(Meeting).where(Meeting.partners.any())).one()
+    assert [m.name for m in joint.all_municipalities] == ["Meerhout", "Balen"]
+    marked = {i.title: [m.name for m in i.municipalities] for i in joint.agenda_items}
+    assert marked["Sociale huurwoningen Meerhout-Centrum"] == ["Meerhout"]
+    assert marked["Leegstand in de dorpskern van Balen"] == ["Balen"]
+    year = joint.start_at.astimezone(BRUSSELS).year
+    rows = year_compliance(list(joint.all_municipalities), year, now=NOW)
+    assert all(joint.id in [line.meeting_id for line in row.meetings] for row in rows)
+
+
+def test_the_demo_holds_a_merged_municipality_with_its_history(app):
+    _load()
+    merged = db.session.scalar(
+        sa.select(Municipality).where(Municipality.name == "Tessenderlo-Ham")
+    )
+    former = db.session.scalars(
+        sa.select(Municipality).where(Municipality.merged_into_id == merged.id)
+    ).all()
+    assert sorted(m.name for m in former) == ["Ham", "Tessenderlo"]
+    history = db.session.scalars(
+        sa.select(Meeting).where(Meeting.municipality_id.in_([m.id for m in former]))
+    ).all()
+    assert len(history) >= 4
+    assert all(m.start_at < datetime(2024, 12, 31, 23, tzinfo=UTC) for m in history)
+    assert all(m.status in (MeetingStatus.HELD, MeetingStatus.CANCELLED) for m in history)
