@@ -42,6 +42,11 @@ from overleg.planning.texts import note_text, problem_text, violation_text
     help="Maximum aantal vergaderingen per dag per persoon.",
 )
 @click.option(
+    "--together",
+    multiple=True,
+    help="Plan één gezamenlijk woonoverleg voor deze gemeenten (slug, meermaals).",
+)
+@click.option(
     "--poll",
     "poll_id",
     type=click.IntRange(1, 2**31 - 1),
@@ -58,6 +63,7 @@ def plan_command(
     allow_public_holidays: bool,
     allow_july_11: bool,
     max_per_day: int | None,
+    together: tuple[str, ...],
     poll_id: int | None,
 ) -> None:
     """Stel een datum voor elke ontbrekende vergadering voor (droog, tenzij --apply)."""
@@ -74,6 +80,7 @@ def plan_command(
         ),
         max_per_day=max_per_day,
         poll_id=poll_id,
+        together=frozenset(together),
     )
     with force_locale("nl"):
         _plan(options)
@@ -89,6 +96,7 @@ class _Options:
     rules: CalendarRules
     max_per_day: int | None
     poll_id: int | None
+    together: frozenset[str] = frozenset()
 
 
 def _plan(options: _Options) -> None:
@@ -141,6 +149,7 @@ def _settings(options: _Options, poll: AvailabilityPoll | None) -> PlanSettings:
         max_per_day=options.max_per_day or current_app.config["PLANNER_MAX_MEETINGS_PER_DAY"],
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
         platform_ids=platform_ids,
+        together=options.together,
     )
 
 

@@ -35,7 +35,9 @@ def offer_municipalities(
     form: PeriodForm | ProposalsForm, municipalities: Iterable[Municipality]
 ) -> None:
     """The municipalities the coordinator may leave out of the plan."""
-    form.skip.choices = [SelectChoice(m.slug, m.name) for m in municipalities]
+    offered = [SelectChoice(m.slug, m.name) for m in municipalities]
+    form.skip.choices = offered
+    form.together.choices = offered
 
 
 class _PeriodFields:
@@ -55,6 +57,12 @@ class _PeriodFields:
     avoid_school_holidays = BooleanField(_l("Geen schoolvakanties"), default=True)
     skip = SelectMultipleField(
         _l("Deze gemeenten nu niet plannen"),
+        choices=[],
+        validate_choice=True,
+        **field_messages(invalid_choice_message=_l("Kies gemeenten uit de lijst.")),
+    )
+    together = SelectMultipleField(
+        _l("Samen plannen: één gezamenlijk woonoverleg"),
         choices=[],
         validate_choice=True,
         **field_messages(invalid_choice_message=_l("Kies gemeenten uit de lijst.")),

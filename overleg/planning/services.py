@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from overleg.extensions import db
 from overleg.lib.calendar_rules import BlockedDay
 from overleg.lib.dates import BRUSSELS
 from overleg.lib.refusal import Refusal
+from overleg.meetings import joint
 from overleg.meetings.services import REQUIRED_ROLES, create_meeting
 from overleg.models import (
     AvailabilityPoll,
@@ -154,6 +155,7 @@ def apply_plan(
     if plan_violations(problem, items):
         raise Refusal(_l("Het plan breekt harde regels."))
     durations = {m.slug: m.duration_minutes for m in problem.municipalities}
+    partners = {m.slug: m.partners for m in problem.municipalities if m.partners}
     municipalities = {
         m.slug: m
         for m in db.session.scalars(
@@ -164,6 +166,9 @@ def apply_plan(
         _create_meeting(municipalities[a.slug], a, durations[a.slug], user, now, actor_label)
         for a in items
     ]
+    for assignment, meeting in zip(items, created, strict=True):
+        if assignment.slug in partners:
+            joint.set_partners(meeting, partners[assignment.slug], user=user)
     audit.record(
         user,
         "planning.apply",
@@ -263,9 +268,10 @@ def load_problem(settings: PlanSettings, *, now: datetime) -> PlanningProblem:
     days = _meeting_days(municipalities, period)
     people, names = _required_people(municipalities)
     everybody = set().union(*people.values()) if people else set()
-    requests = [
-        _request(m, settings, period, days.get(m.id, []), people[m.id]) for m in municipalities
-    ]
+    requests = joined(
+        [_request(m, settings, period, days.get(m.id, []), people[m.id]) for m in municipalities],
+        settings.together,
+    )
     return PlanningProblem(
         start=period.plan_start,
         end=period.end,
@@ -392,6 +398,37 @@ def _request(
         existing=tuple(days),
         last_year=tuple(d for d in days if last_year_from <= d <= last_year_to),
     )
+
+
+def joined(
+    requests: list[MunicipalityRequest], together: frozenset[str]
+) -> list[MunicipalityRequest]:
+    """The requests with those of `together` planned as one joint meeting (when two or more are
+    chosen): the first by slug hosts it and asks for the most meetings any of them needs, with
+    everyone's required people, the days and hours that suit all of them (the host's when none
+    do) and everyone's existing meetings for the spacing; the others ask for none."""
+    group = [r for r in requests if r.slug in together]
+    if len(group) < 2:
+        return requests
+    host, others = group[0], group[1:]
+    weekdays = tuple(d for d in host.weekdays if all(d in r.weekdays for r in others))
+    start = max(r.window_start for r in group)
+    end = min(r.window_end for r in group)
+    merged = replace(
+        host,
+        name=" + ".join(r.name for r in group),
+        count=max(r.count for r in group),
+        people=frozenset().union(*(r.people for r in group)),
+        weekdays=weekdays or host.weekdays,
+        window_start=start if start < end else host.window_start,
+        window_end=end if start < end else host.window_end,
+        duration_minutes=max(r.duration_minutes for r in group),
+        min_spacing_days=max(r.min_spacing_days for r in group),
+        existing=tuple(sorted({d for r in group for d in r.existing})),
+        last_year=tuple(sorted({d for r in group for d in r.last_year})),
+        partners=tuple(r.id for r in others),
+    )
+    return [merged if r is host else replace(r, count=0) if r in others else r for r in requests]
 
 
 # --- the calendar on the planner page ------------------------------------------------------------

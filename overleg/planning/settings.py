@@ -19,6 +19,9 @@ class PlanSettings:
     slot_step_minutes: int = 30
     platform_ids: tuple[int, ...] | None = None  # None: every platform
     exclude: frozenset[str] = frozenset()  # municipality slugs left out of this plan
+    # Municipalities to plan one joint meeting for (docs/municipalities.md): the first by slug
+    # hosts it; fewer than two: none.
+    together: frozenset[str] = frozenset()
 
 
 def period_bounds(year: int, half: int | None) -> tuple[date, date]:

@@ -152,6 +152,7 @@ def _settings(form: PeriodForm | ProposalsForm) -> PlanSettings:
         slot_step_minutes=current_app.config["PLANNER_SLOT_STEP_MINUTES"],
         platform_ids=(current_account().platform_id,),
         exclude=frozenset(form.skip.data or ()),
+        together=frozenset(form.together.data or ()),
     )
 
 
@@ -177,6 +178,7 @@ def _period_data(form: PeriodForm | ProposalsForm) -> dict[str, object]:
         "avoid_school_holidays": form.avoid_school_holidays.data,
         "max_per_day": form.max_per_day.data,
         "skip": list(form.skip.data or ()),
+        "together": list(form.together.data or ()),
     }
 
 

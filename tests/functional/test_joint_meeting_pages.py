@@ -234,3 +234,22 @@ def test_invitees_of_a_joint_meeting_are_shared(client, world, joint):
     db.session.commit()
     login(client, secretary)
     assert contact.full_name in _text(client.get(f"/meetings/{joint.id}"))
+
+
+def test_the_planning_page_proposes_and_confirms_a_joint_session(client, world):
+    from tests.functional.test_planning import YEAR, _confirm_data, _query, _rows
+
+    login(client, world.coordinator)
+    page = client.get(_query() + "&together=noorderdorp&together=zuiderdorp")
+    html = _text(page)
+    assert "Noorderdorp + Zuiderdorp" in html
+    rows = _rows(html)
+    assert {slug for slug, _day, _start in rows} == {"noorderdorp"}
+    data = _confirm_data(rows, together=["noorderdorp", "zuiderdorp"])
+    response = post_form(client, "/planning/confirm", data)
+    assert response.status_code == 302, _text(response)
+    meetings = db.session.scalars(sa.select(Meeting)).all()
+    assert len(meetings) == len(rows) == 2 and all(m.start_at.year == YEAR for m in meetings)
+    assert all([p.slug for p in m.partners] == ["zuiderdorp"] for m in meetings)
+    bad = client.get(_query() + "&together=verweg")
+    assert bad.status_code in (200, 422) and "Kies gemeenten uit de lijst." in _text(bad)

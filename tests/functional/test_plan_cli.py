@@ -83,3 +83,14 @@ def test_plan_with_a_poll_uses_its_offered_slots_and_closes_it_on_apply(runner, 
     db.session.refresh(poll)
     assert not poll.is_open
     assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 2
+
+
+def test_together_plans_one_joint_meeting_for_both(runner, world):
+    period = ["plan", "--year", str(YEAR), "--half", "1", "--platform", "kempen-test"]
+    together = ["--together", "noorderdorp", "--together", "zuiderdorp", "--apply"]
+    result = runner.invoke(args=[*period, *together])
+    assert result.exit_code == 0, result.output
+    meetings = db.session.scalars(sa.select(Meeting)).all()
+    assert len(meetings) == 1
+    assert meetings[0].municipality.slug == "noorderdorp"
+    assert [m.slug for m in meetings[0].partners] == ["zuiderdorp"]

@@ -27,6 +27,7 @@ from overleg.models import (
 )
 from overleg.planning import services as planning
 from overleg.planning.compliance import year_compliance
+from overleg.planning.planner import Assignment
 from overleg.planning.settings import PlanSettings
 from tests import factories
 from tests.pdftools import pdf_text
@@ -214,3 +215,38 @@ def test_a_meeting_of_one_municipality_sends_everyone_its_one_verslag(app, world
     assert not meeting.is_joint and meeting.all_municipalities == [world.north]
     targets = minutes_services.recipients(meeting)
     assert targets and all(not r.municipality_ids for r in targets)
+
+
+def test_the_planner_proposes_a_joint_session_when_asked(app, world):
+    settings = PlanSettings(
+        year=2027,
+        platform_ids=(world.platform.id,),
+        together=frozenset({"noorderdorp", "zuiderdorp"}),
+    )
+    problem = planning.load_problem(settings, now=datetime(2026, 12, 1, tzinfo=UTC))
+    requests = {r.slug: r for r in problem.municipalities}
+    host, other = requests["noorderdorp"], requests["zuiderdorp"]
+    assert (host.count, other.count) == (2, 0)
+    assert host.partners == (world.south.id,)
+    assert host.name == "Noorderdorp + Zuiderdorp"
+    assert host.people == {
+        s.contact_id for m in (world.north, world.south) for s in m.standing_invitees
+    }
+
+    proposed = planning.propose(settings, now=datetime(2026, 12, 1, tzinfo=UTC))
+    assignments = [Assignment(p.slug, p.start) for p in proposed.plan.proposals]
+    assert [a.slug for a in assignments] == ["noorderdorp", "noorderdorp"]
+    created = planning.confirm(proposed.problem, assignments, user=world.coordinator, now=NOW)
+    db.session.commit()
+    assert all(m.municipality_id == world.north.id for m in created)
+    assert all([p.slug for p in m.partners] == ["zuiderdorp"] for m in created)
+    south_people = {s.contact_id for s in world.south.standing_invitees}
+    assert all(south_people <= {i.contact_id for i in m.invitations} for m in created)
+
+
+def test_one_municipality_alone_is_not_a_joint_plan(app, world):
+    settings = PlanSettings(
+        year=2027, platform_ids=(world.platform.id,), together=frozenset({"noorderdorp"})
+    )
+    problem = planning.load_problem(settings, now=datetime(2026, 12, 1, tzinfo=UTC))
+    assert all(not r.partners and r.count == 2 for r in problem.municipalities)

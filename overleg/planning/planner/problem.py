@@ -48,6 +48,8 @@ class MunicipalityRequest:
     preferred_start: time | None = None  # None: the start of the window
     existing: tuple[date, ...] = ()  # local dates of its non-cancelled meetings (for the spacing)
     last_year: tuple[date, ...] = ()  # local dates of last year's meetings (for the rhythm)
+    # A joint meeting planned for this municipality as host: the ids of the others that hold it.
+    partners: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
