@@ -38,6 +38,7 @@ from overleg.models import (
     Municipality,
     StandingInvitee,
     User,
+    meeting_municipality,
     organisation_municipality,
     user_municipality,
 )
@@ -201,7 +202,38 @@ def _take_over_meetings(former_ids: list[int], successor: Municipality, on: date
     )
     for meeting in moved:
         meeting.municipality = successor
+    _take_over_joint(former_ids, successor, on)
     return len(moved)
+
+
+def _take_over_joint(former_ids: list[int], successor: Municipality, on: date) -> None:
+    """In the joint meetings from the merger date on, the new municipality holds them (and is
+    marked on their items) where a former one did."""
+    joint = sa.select(meeting_municipality.c.meeting_id).where(
+        meeting_municipality.c.municipality_id.in_(former_ids)
+    )
+    for meeting in db.session.scalars(
+        sa.select(Meeting).where(Meeting.id.in_(joint), Meeting.start_at >= day_start(on))
+    ):
+        meeting.partners = _replaced(meeting.partners, former_ids, successor, meeting.municipality)
+        for item in meeting.agenda_items:
+            item.municipalities = _replaced(item.municipalities, former_ids, successor)
+
+
+def _replaced(
+    municipalities: Sequence[Municipality],
+    former_ids: list[int],
+    successor: Municipality,
+    host: Municipality | None = None,
+) -> list[Municipality]:
+    """The list with the former municipalities replaced by the new one, each once, without the
+    host."""
+    result: list[Municipality] = []
+    for municipality in municipalities:
+        kept = successor if municipality.id in former_ids else municipality
+        if kept not in result and kept is not host:
+            result.append(kept)
+    return result
 
 
 def _take_over_links(former_ids: list[int], successor: Municipality) -> None:

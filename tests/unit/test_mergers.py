@@ -197,3 +197,22 @@ def test_a_merger_during_the_year_splits_the_duty(app, world):
     assert (new_row.required, new_row.held) == (1, 1)
     assert rows["Zuiderdorp"].reasons == ("meetings_missing",)
     assert [line.start.month for line in new_row.meetings] == [10]
+
+
+def test_joint_meetings_from_the_merger_date_on_are_held_by_the_new_one(app, world):
+    third = factories.MunicipalityFactory(platform=world.platform, name="Derdedorp", slug="derde")
+    later = factories.joint_meeting(
+        third, world.north, world.south,
+        start_at=datetime(2025, 3, 4, 9, tzinfo=UTC), end_at=datetime(2025, 3, 4, 11, tzinfo=UTC),
+    )  # fmt: skip
+    item = factories.AgendaItemFactory(meeting=later)
+    item.municipalities.append(world.south)
+    earlier = factories.joint_meeting(
+        third, world.north,
+        start_at=datetime(2024, 3, 4, 9, tzinfo=UTC), end_at=datetime(2024, 3, 4, 11, tzinfo=UTC),
+    )  # fmt: skip
+    db.session.commit()
+    new = _merge(world).municipality
+    assert [m.name for m in later.partners] == ["Middendorp"]
+    assert item.municipalities == [new]
+    assert earlier.partners == [world.north]
