@@ -134,6 +134,16 @@ class CancelForm(Form):
     )
 
 
+def _municipality_boxes(label: Any, not_offered: Any) -> MultiCheckboxField:
+    """Checkboxes of municipality ids; the view offers the choices."""
+    return MultiCheckboxField(
+        label,
+        coerce=int,
+        choices=[],
+        **field_messages(invalid_choice_message=not_offered, invalid_value_message=INVALID_CHOICE),
+    )
+
+
 class AgendaItemForm(VersionedForm):
     title = StringField(
         _l("Titel"), validators=[DataRequired(_l("Vul een titel in.")), _max(services.TITLE_MAX)]
@@ -161,28 +171,16 @@ class AgendaItemForm(VersionedForm):
         _l("Toelichting bij de uitnodiging"), validators=[_max(services.NOTES_MAX)]
     )
     # A joint meeting's item: the municipalities it is for (none or all: for all of them).
-    for_municipalities = MultiCheckboxField(
-        _l("Voor de gemeenten"),
-        coerce=int,
-        choices=[],
-        **field_messages(
-            invalid_choice_message=_l("Geen gemeente van deze vergadering: %(value)s."),
-            invalid_value_message=INVALID_CHOICE,
-        ),
+    for_municipalities = _municipality_boxes(
+        _l("Voor de gemeenten"), _l("Geen gemeente van deze vergadering: %(value)s.")
     )
 
 
 class JointForm(Form):
     """The other municipalities that hold a meeting with its host."""
 
-    partners = MultiCheckboxField(
-        _l("Samen met"),
-        coerce=int,
-        choices=[],
-        **field_messages(
-            invalid_choice_message=_l("Geen gemeente van het eigen platform: %(value)s."),
-            invalid_value_message=INVALID_CHOICE,
-        ),
+    partners = _municipality_boxes(
+        _l("Samen met"), _l("Geen gemeente van het eigen platform: %(value)s.")
     )
 
 

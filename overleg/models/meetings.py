@@ -59,34 +59,28 @@ class Attendance(enum.StrEnum):
     ABSENT = "absent"
 
 
+def _municipalities_of(owner: str) -> sa.Table:
+    """A table linking rows of `owner` to municipalities (both deleted with their row)."""
+    return sa.Table(
+        f"{owner}_municipality",
+        db.metadata,
+        sa.Column(
+            f"{owner}_id", sa.ForeignKey(f"{owner}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "municipality_id",
+            sa.ForeignKey("municipality.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
 # A joint meeting (issue 16): the other municipalities that hold it with the host
 # (Meeting.municipality_id, which keeps every existing URL and query working).
-meeting_municipality = sa.Table(
-    "meeting_municipality",
-    db.metadata,
-    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "municipality_id",
-        sa.ForeignKey("municipality.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-)
-
+meeting_municipality = _municipalities_of("meeting")
 # The municipalities an agenda item of a joint meeting is for; none: for all of them.
-agenda_item_municipality = sa.Table(
-    "agenda_item_municipality",
-    db.metadata,
-    sa.Column(
-        "agenda_item_id", sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "municipality_id",
-        sa.ForeignKey("municipality.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-)
+agenda_item_municipality = _municipalities_of("agenda_item")
 
 
 def new_ical_uid() -> str:

@@ -22,8 +22,6 @@ from overleg.models import (
     InviteeRole,
     MeetingStatus,
     OutboxMessage,
-    Platform,
-    Theme,
 )
 from overleg.planning import services as planning
 from overleg.planning.compliance import year_compliance
@@ -31,6 +29,7 @@ from overleg.planning.planner import Assignment
 from overleg.planning.settings import PlanSettings
 from tests import factories
 from tests.pdftools import pdf_text
+from tests.unit.test_compliance import _mandatory
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 MAIL = MailSettings(base_url="http://x", mail_from="overleg@example.be")
@@ -92,17 +91,6 @@ def test_an_item_is_for_municipalities_of_the_meeting_only(app, world):
     assert refused.value.field == "for_municipalities"
     # Marking every municipality is the same as marking none: for all.
     assert _item(meeting, "Voor allen", world.north, world.south).municipalities == []
-
-
-def _mandatory(slug: str = "kempen-test") -> list[Theme]:
-    return list(
-        db.session.scalars(
-            sa.select(Theme)
-            .join(Theme.platform)
-            .where(Platform.slug == slug, Theme.is_mandatory.is_(True))
-            .order_by(Theme.sort_order)
-        )
-    )
 
 
 def test_a_joint_meeting_counts_once_for_each_and_its_topics_for_whom_they_are(app, world):
