@@ -450,7 +450,13 @@ def meeting_of_municipality(
         hosts, partners = Meeting.municipality_id.in_(municipality), partner.in_(municipality)
     else:
         hosts, partners = Meeting.municipality_id == municipality, partner == municipality
-    joint = sa.select(meeting_municipality.c.meeting_id).where(partners)
+    # Correlated to the enclosing query's municipality when given a column (never a FROM of
+    # its own: that would count every joint meeting for every municipality).
+    joint = (
+        sa.select(meeting_municipality.c.meeting_id)
+        .where(partners)
+        .correlate_except(meeting_municipality)
+    )
     return sa.or_(hosts, Meeting.id.in_(joint))
 
 
@@ -481,14 +487,19 @@ def hidden_agenda_items(user_id: int) -> sa.Select[tuple[int]]:
     """The agenda items that are only for municipalities the user does not see: marked for
     some municipalities of a joint meeting, none of them the user's."""
     item = agenda_item_municipality.c.agenda_item_id
-    theirs = sa.select(item).where(
-        agenda_item_municipality.c.municipality_id.in_(
-            sa.select(user_municipality.c.municipality_id).where(
-                user_municipality.c.user_id == user_id
+    theirs = (
+        sa.select(item)
+        .where(
+            agenda_item_municipality.c.municipality_id.in_(
+                sa.select(user_municipality.c.municipality_id).where(
+                    user_municipality.c.user_id == user_id
+                )
             )
         )
+        .correlate(None)
     )
-    return sa.select(item).where(item.not_in(theirs))
+    # Never correlated: the same list whatever query it filters.
+    return sa.select(item).where(item.not_in(theirs)).correlate(None)
 
 
 def read_as(user: User) -> None:

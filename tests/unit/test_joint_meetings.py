@@ -238,3 +238,22 @@ def test_one_municipality_alone_is_not_a_joint_plan(app, world):
     )
     problem = planning.load_problem(settings, now=datetime(2026, 12, 1, tzinfo=UTC))
     assert all(not r.partners and r.count == 2 for r in problem.municipalities)
+
+
+def test_the_municipality_list_counts_a_joint_meeting_for_its_municipalities_only(app, world):
+    from overleg.dashboard.services import municipalities_without_meeting
+    from overleg.directory.services import municipality_overview
+
+    third = factories.MunicipalityFactory(platform=world.platform, name="Derdedorp", slug="derde")
+    when = NOW + timedelta(days=10)
+    factories.joint_meeting(
+        world.north, world.south, start_at=when, end_at=when + timedelta(hours=2)
+    )
+    db.session.commit()
+    counts = {
+        r.municipality.slug: r.meetings_this_year
+        for r in municipality_overview(world.coordinator, NOW)
+    }
+    assert counts == {"noorderdorp": 1, "zuiderdorp": 1, "derde": 0}
+    missing = municipalities_without_meeting(world.coordinator, NOW, NOW + timedelta(days=30))
+    assert missing == [third]
