@@ -46,6 +46,7 @@ SENTENCES: dict[str, LazyString] = {
     "meeting.update": _l("%(actor)s wijzigde een vergadering"),
     "meeting.cancel": _l("%(actor)s annuleerde een vergadering"),
     "meeting.held": _l("%(actor)s noteerde dat een vergadering gehouden is"),
+    "meeting.joint": _l("%(actor)s koos de gemeenten van een gezamenlijke vergadering"),
     "meeting.send_invitations": _l("%(actor)s verstuurde de uitnodigingen voor een vergadering"),
     "meeting.send_reminders": _l("%(actor)s stuurde een herinnering aan wie nog niet antwoordde"),
     "agenda_item.create": _l("%(actor)s voegde een agendapunt toe"),
