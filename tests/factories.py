@@ -387,7 +387,15 @@ def joint_meeting(host: Municipality, *partners: Municipality, **kwargs) -> Meet
     """A joint meeting (issue 16) of `host` with `partners`, or with a new municipality of the
     host's platform."""
     if not partners:
-        partners = (MunicipalityFactory(platform=host.platform),)
+        partner = MunicipalityFactory(platform=host.platform)
+        # As every municipality of the tests' world: one required standing invitee (the
+        # planner refuses to plan a municipality without).
+        StandingInviteeFactory(
+            municipality=partner,
+            contact=ContactFactory(organisation=organisation_serving(partner)),
+            role=InviteeRole.REQUIRED,
+        )
+        partners = (partner,)
     meeting = MeetingFactory(municipality=host, **kwargs)
     meeting.partners.extend(partners)
     return meeting

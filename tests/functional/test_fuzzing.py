@@ -322,7 +322,8 @@ def _dated_posts(form: Form) -> Iterator[dict[str, str]]:
     for name in dates:
         for day in [*EXTREME_DATES, *SUMMER_TIME_DAYS]:
             for pair in TIME_PAIRS if times else [("", "")]:
-                clocks = dict(zip(times, [*pair, *pair][: len(times)], strict=True))
+                # Start and end again for each further row (a plan has one row per meeting).
+                clocks = dict(zip(times, (list(pair) * len(times))[: len(times)], strict=True))
                 yield {**baseline, name: day, **clocks}
 
 
