@@ -79,6 +79,14 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True).replace("\r\n ", "")
 
 
+def _docx_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
+
+
 def _outputs(client, meeting: Meeting, slug: str, token: str | None) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Everything a user reads about the meeting: page, PDFs, .ics, feed, API, minutes."""
     base = f"/meetings/{meeting.id}"
@@ -122,6 +130,12 @@ def test_a_partners_secretary_sees_the_meeting_and_only_items_for_her(client, wo
     ]
     # Not the host's verslag, not the frozen whole, no item of the host.
     assert client.get(f"/meetings/{joint.id}/minutes/noorderdorp.pdf").status_code == 404
+    assert client.get(f"/meetings/{joint.id}/minutes/noorderdorp.docx").status_code == 404
+    for path in ("minutes.docx", "minutes/zuiderdorp.docx"):
+        word = client.get(f"/meetings/{joint.id}/{path}")
+        assert word.status_code == 200
+        assert NORTH_ONLY.encode() not in _docx_text(word.data).encode(), path
+        assert SOUTH_NOTE in _docx_text(word.data), path
     north_item = db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.title == NORTH_ONLY))
     assert client.get(f"/meetings/{joint.id}/agenda/{north_item}/edit").status_code in (403, 404)
     assert client.get(f"/meetings/{joint.id}/edit").status_code == 403  # the host edits it

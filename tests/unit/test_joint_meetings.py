@@ -257,3 +257,22 @@ def test_the_municipality_list_counts_a_joint_meeting_for_its_municipalities_onl
     assert counts == {"noorderdorp": 1, "zuiderdorp": 1, "derde": 0}
     missing = municipalities_without_meeting(world.coordinator, NOW, NOW + timedelta(days=30))
     assert missing == [third]
+
+
+def test_each_municipality_gets_its_own_word_verslag(app, world):
+    from io import BytesIO
+
+    from docx import Document
+
+    from overleg.minutes.word import minutes_docx
+
+    meeting, minutes = _with_minutes(world)
+
+    def text(municipality=None) -> str:  # type: ignore[no-untyped-def]
+        document = Document(BytesIO(minutes_docx(meeting, minutes, municipality=municipality)))
+        return "\n".join(p.text for p in document.paragraphs)
+
+    whole, north = text(), text(world.north)
+    assert "Noord besproken" in whole and "Zuid besproken" in whole
+    assert "Noord besproken" in north and "Samen besproken" in north
+    assert "Zuid besproken" not in north and "Project Zuiderdorp" not in north
