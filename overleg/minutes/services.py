@@ -55,6 +55,7 @@ from overleg.minutes.documents import minutes_pdf_filename
 from overleg.models import (
     ActionPoint,
     ActionPointStatus,
+    AgendaItem,
     AgendaItemKind,
     AgendaItemNote,
     Attendance,

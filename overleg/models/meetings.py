@@ -144,7 +144,6 @@ class Meeting(Versioned, Model):
         return [self.municipality, *self.partners]
 
 
-
 @dataclass(frozen=True)
 class PublicItem:
     """What an output may show of an agenda item. A confidential item is only "Vertrouwelijk
