@@ -492,26 +492,48 @@ def year_standings(
     """The standing of each municipality for `year`, exactly as `year_compliance` judges it
     (the same `_standing`), from numbers the database counts: one row per municipality and one
     per (municipality, theme) instead of every meeting, its minutes and its agenda as objects.
-    The dashboard asks this on every visit; the report's details are not needed there."""
+    A joint meeting counts for each of its municipalities (an agenda item marked for some of
+    them only for those); a municipality whose duty covers part of the year (a merger) is judged
+    by `year_compliance` itself. The dashboard asks this on every visit."""
     municipalities = list(municipalities)
-    ids = [m.id for m in municipalities]
     start, end = year_bounds(year)
+    windows = duty_windows(municipalities, start, end)
+    whole = [m for m in municipalities if m.id in windows and windows[m.id].whole_year]
+    part = [m for m in municipalities if m.id in windows and not windows[m.id].whole_year]
+    ids = [m.id for m in whole]
     tallies = _meeting_tallies(ids, start, end, now)
     mandatory = _mandatory_themes(ids, year)
     discussed = _themes_discussed(ids, [t.id for ts in mandatory.values() for t in ts], start, end)
-    rules = _Rules(now, now >= end, (end - now).days, topics_per_year, at_risk_days)
     flags: list[Flag] = []
-    for m in sorted(municipalities, key=lambda x: x.name):
+    for m in whole:
+        rules = _Rules.of(windows[m.id], now, topics_per_year, at_risk_days)
         held, upcoming, late = tallies.get(m.id, (0, 0, 0))
         themes = mandatory.get(m.platform_id, [])
         missing = tuple(t.name for t in themes if discussed[(m.id, t.id)] < topics_per_year)
         standing, reasons = _standing(m.meetings_per_year, held, upcoming, missing, late, rules)
         flags.append(Flag(m.id, m.name, standing, reasons, tuple(t.name for t in themes)))
-    return flags
+    for row in year_compliance(
+        part, year, now=now, topics_per_year=topics_per_year, at_risk_days=at_risk_days
+    ):
+        flags.append(Flag(row.municipality_id, row.name, row.standing, row.reasons, row.topic_list))
+    return sorted(flags, key=lambda flag: flag.name)
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _holders(municipality_ids: list[int]) -> sa.Subquery:
+    """(meeting_id, municipality_id) for every meeting a municipality of `municipality_ids`
+    holds: as host, or jointly with others."""
+    return sa.union_all(
+        sa.select(
+            Meeting.id.label("meeting_id"), Meeting.municipality_id.label("municipality_id")
+        ).where(Meeting.municipality_id.in_(municipality_ids)),
+        sa.select(meeting_municipality.c.meeting_id, meeting_municipality.c.municipality_id).where(
+            meeting_municipality.c.municipality_id.in_(municipality_ids)
+        ),
+    ).subquery("holders")
 
 
 def _meeting_tallies(
@@ -525,9 +547,10 @@ def _meeting_tallies(
         Minutes.status == MinutesStatus.APPROVED,
         Minutes.sent_to_agency_at.is_not(None),
     )
+    holders = _holders(municipality_ids)
     rows = db.session.execute(
         sa.select(
-            Meeting.municipality_id,
+            holders.c.municipality_id,
             _count(held),
             _count(
                 sa.and_(
@@ -543,14 +566,15 @@ def _meeting_tallies(
                 )
             ),
         )
+        .select_from(holders)
+        .join(Meeting, Meeting.id == holders.c.meeting_id)
         .outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
         .where(
-            Meeting.municipality_id.in_(municipality_ids),
             Meeting.start_at >= start,
             Meeting.start_at < end,
             Meeting.status != MeetingStatus.CANCELLED,
         )
-        .group_by(Meeting.municipality_id)
+        .group_by(holders.c.municipality_id)
     )
     return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
@@ -559,20 +583,30 @@ def _themes_discussed(
     municipality_ids: list[int], theme_ids: list[int], start: datetime, end: datetime
 ) -> Counter[tuple[int, int]]:
     """Per (municipality, theme of `theme_ids`): at how many of the year's held meetings it was
-    on the agenda."""
+    on the agenda, through an item for all the meeting's municipalities or for that one."""
+    holders = _holders(municipality_ids)
+    marks = agenda_item_municipality.c
+    marked = sa.exists().where(marks.agenda_item_id == AgendaItem.id)
+    marked_for_holder = sa.exists().where(
+        marks.agenda_item_id == AgendaItem.id, marks.municipality_id == holders.c.municipality_id
+    )
     rows = db.session.execute(
         sa.select(
-            Meeting.municipality_id, AgendaItem.theme_id, sa.func.count(sa.distinct(Meeting.id))
+            holders.c.municipality_id,
+            AgendaItem.theme_id,
+            sa.func.count(sa.distinct(Meeting.id)),
         )
+        .select_from(holders)
+        .join(Meeting, Meeting.id == holders.c.meeting_id)
         .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(
-            Meeting.municipality_id.in_(municipality_ids),
             Meeting.start_at >= start,
             Meeting.start_at < end,
             Meeting.status == MeetingStatus.HELD,
             AgendaItem.theme_id.in_(theme_ids),
+            sa.or_(sa.not_(marked), marked_for_holder),
         )
-        .group_by(Meeting.municipality_id, AgendaItem.theme_id)
+        .group_by(holders.c.municipality_id, AgendaItem.theme_id)
     )
     return Counter({(m_id, theme_id): int(n) for m_id, theme_id, n in rows if theme_id is not None})
 

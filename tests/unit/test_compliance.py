@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -223,11 +223,34 @@ def _random_year(world, seed: int) -> list:  # type: ignore[no-untyped-def]
                 end_at=start + timedelta(hours=2),
                 status=rng.choice(statuses),
             )
-            for theme in rng.sample(themes, rng.randint(0, min(4, len(themes)))):
+            items = [
                 factories.AgendaItemFactory(meeting=meeting, theme_id=theme.id, title=theme.name)
+                for theme in rng.sample(themes, rng.randint(0, min(4, len(themes))))
+            ]
+            _random_joint(rng, meeting, municipalities, items)
             _random_minutes(rng, meeting)
+    # One municipality merges into another in the middle of the year (issue 16).
+    municipalities[-1].merged_into_id = municipalities[-4].id
+    municipalities[-1].merged_on = date(YEAR, 7, 1)
     db.session.commit()
     return municipalities
+
+
+def _random_joint(rng: random.Random, meeting, municipalities, items) -> None:  # type: ignore[no-untyped-def]
+    """Now and then a joint meeting with other municipalities of its platform, and items marked
+    for some of them."""
+    others = [
+        m
+        for m in municipalities
+        if m.platform_id == meeting.municipality.platform_id and m.id != meeting.municipality_id
+    ]
+    if not others or rng.random() < 0.3:
+        return
+    meeting.partners.extend(rng.sample(others, rng.randint(1, min(2, len(others)))))
+    holders = [meeting.municipality, *meeting.partners]
+    for item in items:
+        if rng.random() < 0.8:
+            item.municipalities.extend(rng.sample(holders, rng.randint(1, len(holders) - 1)))
 
 
 def _all_themes() -> list[Theme]:

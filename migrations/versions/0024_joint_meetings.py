@@ -1,7 +1,7 @@
 """joint meetings: the other municipalities of a meeting, and those an agenda item is for
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 13:54:05.880068
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0019"
-down_revision = "0018"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

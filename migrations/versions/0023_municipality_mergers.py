@@ -1,7 +1,7 @@
 """municipality mergers: the municipality a former one became part of, and from when
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 13:33:46.582996
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0017"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
