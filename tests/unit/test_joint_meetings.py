@@ -24,7 +24,7 @@ from overleg.models import (
     OutboxMessage,
 )
 from overleg.planning import services as planning
-from overleg.planning.compliance import year_compliance
+from overleg.planning.compliance import year_compliance, year_standings
 from overleg.planning.planner import Assignment
 from overleg.planning.settings import PlanSettings
 from tests import factories
@@ -276,3 +276,21 @@ def test_each_municipality_gets_its_own_word_verslag(app, world):
     assert "Noord besproken" in whole and "Zuid besproken" in whole
     assert "Noord besproken" in north and "Samen besproken" in north
     assert "Zuid besproken" not in north and "Project Zuiderdorp" not in north
+
+
+def test_the_dashboard_standings_count_an_item_only_for_whom_it_is_marked(app, world):
+    # Every mandatory topic on one joint agenda, one of them marked for Noorderdorp alone:
+    # Zuiderdorp still misses that topic, in the report and in the dashboard's standings.
+    themes = _mandatory()
+    meeting = _held(world, datetime(2026, 3, 10, 9, tzinfo=UTC))
+    for theme in themes[1:]:
+        _item(meeting, theme.name, theme=theme)
+    _item(meeting, "Alleen Noorderdorp", world.north, theme=themes[0])
+    db.session.commit()
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    municipalities = [world.north, world.south]
+    report = {r.name: r.reasons for r in year_compliance(municipalities, 2026, now=now)}
+    flags = {f.name: f.reasons for f in year_standings(municipalities, 2026, now=now)}
+    assert flags == report
+    assert "topics_missing" in flags["Zuiderdorp"]
+    assert "topics_missing" not in flags["Noorderdorp"]
