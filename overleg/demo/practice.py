@@ -1,9 +1,10 @@
 """The demo's share of issue 16 (the woonoverleg as it is really held): a confidential item in
 a held meeting's minutes, and a theme that brings an extra invitee.
 
-- In Geel's latest held meeting a personal situation was discussed as a confidential item: the
-  verslag (page, PDF, mail) says only that a confidential item was discussed; its notes are on
-  the item's own page for the coordinator and the minute taker.
+- In Meerhout's latest held meeting, the one it held jointly with Balen (overleg/demo/joint.py),
+  a personal situation was discussed as a confidential item: both verslagen (page, PDF, mail)
+  say only that a confidential item was discussed; its notes are on the item's own page for the
+  coordinator and the minute taker.
 - The theme "Dak- en thuisloosheid" brings the CAW's housing team coach to every meeting that
   has it on the agenda; it is put on the agenda of the first planned meeting ahead, so the coach
   is on that meeting's invitee list "via the theme".
@@ -31,7 +32,7 @@ from overleg.models import (
     User,
 )
 
-CONFIDENTIAL_IN = "Geel"
+CONFIDENTIAL_IN = "Meerhout"  # the joint meeting's host (overleg/demo/joint.py)
 CONFIDENTIAL_TITLE = "Zorgwekkende woonsituatie: dreigende uithuiszetting"
 CONFIDENTIAL_REASON = "Persoonlijke situatie van een huurder; namen horen niet in het verslag."
 CONFIDENTIAL_DISCUSSION = (
@@ -44,7 +45,8 @@ THEME_WITH_INVITEE = "dak_en_thuisloosheid"
 
 
 def add_confidential_item(meetings: Sequence[Meeting], coordinator: User, now: datetime) -> None:
-    """A confidential item on Geel's latest held meeting (before its minutes are written)."""
+    """A confidential item on Meerhout's latest held meeting (before its minutes are written),
+    the meeting that becomes the joint one."""
     held = [
         m
         for m in meetings

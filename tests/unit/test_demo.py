@@ -368,6 +368,27 @@ def test_the_demo_holds_a_joint_meeting_that_counts_for_both(app):
     assert all(joint.id in [line.meeting_id for line in row.meetings] for row in rows)
 
 
+def test_the_demo_joint_meeting_has_two_verslagen_without_its_confidential_item(app):
+    """Issue 16's "done when": two verslagen, each with its own items and those for both, and
+    the confidential item out of both (named only as discussed confidentially)."""
+    from overleg.demo import joint as demo_joint
+    from overleg.demo import practice
+    from overleg.minutes import services as minutes_services
+
+    _load()
+    joint = db.session.scalars(sa.select(Meeting).where(Meeting.partners.any())).one()
+    assert [i.title for i in joint.agenda_items if i.confidential] == [practice.CONFIDENTIAL_TITLE]
+    minutes = minutes_services.get_minutes(joint)
+    assert minutes is not None
+    meerhout, balen = joint.all_municipalities
+    own = {owner: title for owner, _code, title, _said in demo_joint.ITEMS}
+    for municipality, other in ((meerhout, balen), (balen, meerhout)):
+        html = minutes_services.minutes_html(joint, minutes, municipality)
+        assert own[municipality.name] in html and own[other.name] not in html
+        assert "Dit punt werd vertrouwelijk besproken" in html
+        assert practice.CONFIDENTIAL_TITLE not in html and "afbetalingsplan" not in html
+
+
 def test_the_demo_holds_a_merged_municipality_with_its_history(app):
     _load()
     merged = db.session.scalar(
