@@ -143,6 +143,13 @@ class Config:
     # The largest logo file a coordinator may upload for the PDFs (it is re-encoded, then stored).
     LOGO_MAX_BYTES = _int("LOGO_MAX_BYTES", 512 * 1024)
 
+    # What the dashboard lists for a person is kept this many seconds, unless the data changes
+    # first (overleg/models/revision.py: any committed change recomputes it in every worker);
+    # 0 computes it on every visit. The store is Flask-Caching's, in each worker's memory.
+    DASHBOARD_CACHE_SECONDS = _int("DASHBOARD_CACHE_SECONDS", 60)
+    CACHE_TYPE = "SimpleCache"
+    CACHE_THRESHOLD = 1000  # entries per worker (one per person and language)
+
     # Proxies in front of the app (gunicorn behind nginx): how many to trust.
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 

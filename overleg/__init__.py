@@ -21,7 +21,7 @@ from config import (
     check_production_secret,
 )
 from config import config_from_environment as _config_from_environment
-from overleg.extensions import babel, csrf, db, login_manager, migrate
+from overleg.extensions import babel, cache, csrf, db, login_manager, migrate
 from overleg.web import errors, log_filters, safety, security
 from overleg.web.application import Application
 
@@ -79,10 +79,12 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from overleg.auth import permissions
-    from overleg.models import labels
+    from overleg.models import labels, revision
     from overleg.web import i18n
 
     db.init_app(app)
+    revision.track_changes()
+    cache.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

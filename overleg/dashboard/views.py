@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +13,6 @@ from overleg.auth.permissions import Access, access, current_account
 from overleg.dashboard import services, waiting
 from overleg.dashboard.forms import LanguageForm
 from overleg.extensions import db
-from overleg.lib.dates import BRUSSELS, half_year_bounds
-from overleg.models import Role
 from overleg.models.types import utcnow
 from overleg.web.i18n import current_locale
 from overleg.web.safety import safe_redirect_target
@@ -41,24 +38,20 @@ def healthz() -> ViewResponse:
 @bp.route("/")
 @access(Access.USER)
 def dashboard() -> str:
-    now = utcnow()
-    start, end = half_year_bounds(now.astimezone(BRUSSELS).date())
     config = current_app.config
     settings = waiting.Settings(
         notice_days=int(config["INVITATION_NOTICE_DAYS"]),
         topics_per_year=int(config["MANDATORY_TOPICS_PER_YEAR"]),
         at_risk_days=int(config["COMPLIANCE_AT_RISK_DAYS"]),
     )
-    user = current_account()
-    return render_template(
-        "dashboard/dashboard.html",
-        waiting=waiting.waiting_for(user, now, settings),
-        shows_waiting=user.role is not Role.READER,
-        upcoming=services.upcoming_meetings(current_user, now),
-        unplanned=services.municipalities_without_meeting(current_user, start, end),
-        half_start=start,
-        half_last_day=end.astimezone(BRUSSELS).date() - timedelta(days=1),
+    overview = services.kept_overview(
+        current_account(),
+        utcnow(),
+        settings,
+        language=current_locale(),
+        keep_seconds=int(config["DASHBOARD_CACHE_SECONDS"]),
     )
+    return render_template("dashboard/dashboard.html", overview=overview)
 
 
 @bp.route("/taal", methods=["POST"])

@@ -50,6 +50,7 @@ from overleg.models.outbox import OutboxMessage, OutboxStatus
 from overleg.models.polls import AvailabilityPoll, PollAnswer, PollRespondent, PollSlot
 from overleg.models.remarks import MinutesRemark, RemarkLink, RemarksRound
 from overleg.models.replies import CounterProposal, ProposalStatus, RejectedReply
+from overleg.models.revision import DataRevision
 from overleg.models.users import (
     AccountLink,
     AccountLinkPurpose,
@@ -79,6 +80,7 @@ __all__ = [
     "ConfidentialReader",
     "Contact",
     "CounterProposal",
+    "DataRevision",
     "Document",
     "DocumentBlob",
     "DocumentChunk",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests import factories
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 
 def test_dashboard_lists_upcoming_visible_meetings_with_place_and_status(client, world):
@@ -116,3 +116,29 @@ def test_the_dashboard_issues_as_many_queries_with_ten_times_the_work(client, wo
         busy(world.north, now, tag=f" {n}")
         busy(world.south, now, tag=f" {n}")
     assert _dashboard_queries(client, users) == small
+
+
+def test_a_meeting_planned_after_a_visit_is_on_the_next_visit(client, world):
+    # The dashboard keeps its lists for a minute (DASHBOARD_CACHE_SECONDS), but never past a
+    # committed change: the request that plans the meeting raises the database's revision.
+    from tests.functional.test_meetings import create_data, ordinary_day
+
+    login(client, world.coordinator)
+    assert "Extra overleg" not in client.get("/").get_data(as_text=True)
+    response = post_form(
+        client, "/meetings/new", create_data(ordinary_day(), title="Extra overleg")
+    )
+    assert response.status_code == 302
+    assert "Extra overleg" in client.get("/").get_data(as_text=True)
+
+
+def test_a_second_visit_reads_the_kept_lists(client, world):
+    from tests.functional.test_directory_municipalities import count_queries
+
+    login(client, world.coordinator)
+    with count_queries() as first:
+        client.get("/")
+    with count_queries() as second:
+        body = client.get("/").get_data(as_text=True)
+    assert "Wat wacht op mij" in body
+    assert len(second) < len(first) - 5  # the lists: not one of their queries again

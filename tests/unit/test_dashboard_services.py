@@ -1,15 +1,19 @@
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from overleg.dashboard.services import (
+    kept_overview,
     municipalities_without_meeting,
+    overview,
     remember_language,
     upcoming_meetings,
 )
+from overleg.dashboard.waiting import Settings
 from overleg.extensions import db
 from overleg.lib.dates import half_year_bounds
-from overleg.models import MeetingStatus, User
+from overleg.models import Meeting, MeetingStatus, User
 from tests import factories
 
 
@@ -61,3 +65,50 @@ def test_the_language_is_written_at_once(world):
     with db.session.no_autoflush:
         stored = db.session.scalar(sa.select(User.locale).where(User.id == world.reader.id))
     assert stored == "en"
+
+
+# --- the kept overview: never behind the data ---------------------------------------------------
+
+SETTINGS = Settings(notice_days=8)
+
+
+def _titles(overview) -> set[str]:  # type: ignore[no-untyped-def]
+    return {meeting.title for meeting in overview.upcoming}
+
+
+def _kept(user: User, now: datetime, keep_seconds: int = 60, language: str = "nl"):  # type: ignore[no-untyped-def]
+    return kept_overview(user, now, SETTINGS, language=language, keep_seconds=keep_seconds)
+
+
+def test_the_kept_overview_is_reused_until_a_change_is_committed(world):
+    now = datetime.now(UTC)
+    _kept(world.coordinator, now)
+    start = now + timedelta(days=5)
+    db.session.add(
+        Meeting(
+            municipality=world.north,
+            title="Nieuw overleg",
+            start_at=start,
+            end_at=start + timedelta(hours=2),
+        )
+    )
+    db.session.flush()
+    assert "Nieuw overleg" in _titles(overview(world.coordinator, now, SETTINGS))
+    assert "Nieuw overleg" not in _titles(_kept(world.coordinator, now))  # not committed yet
+    assert "Nieuw overleg" in _titles(_kept(world.coordinator, now, keep_seconds=0))
+    db.session.commit()
+    assert "Nieuw overleg" in _titles(_kept(world.coordinator, now))
+
+
+def test_each_person_and_language_has_an_overview_of_their_own(world):
+    now = datetime.now(UTC)
+    factories.MeetingFactory(
+        municipality=world.south, title="Overleg Zuiderdorp", start_at=now + timedelta(days=3)
+    )
+    assert "Overleg Zuiderdorp" in _titles(_kept(world.coordinator, now))
+    assert "Overleg Zuiderdorp" not in _titles(_kept(world.secretary, now))
+    dutch = _kept(world.coordinator, now).waiting
+    with force_locale("en"):
+        english = _kept(world.coordinator, now, language="en").waiting
+    assert dutch and english
+    assert {line.text for line in dutch}.isdisjoint({line.text for line in english})
