@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from overleg.auth.permissions import meeting_filter, meeting_of_municipality, municipality_filter
-from overleg.directory import lineage
 from overleg.dashboard import waiting
+from overleg.directory import lineage
 from overleg.extensions import cache, db
 from overleg.lib.dates import BRUSSELS, half_year_bounds
 from overleg.models import Meeting, MeetingStatus, Municipality, Role, User
@@ -31,7 +31,7 @@ class UpcomingMeeting:
     start_at: datetime
     location: str
     status: MeetingStatus
-    municipality_name: str
+    municipality_names: str  # a joint meeting's: the host first
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,14 @@ def overview(user: User, now: datetime, settings: waiting.Settings) -> Overview:
         waiting=tuple(waiting.waiting_for(user, now, settings)),
         shows_waiting=user.role is not Role.READER,
         upcoming=tuple(
-            UpcomingMeeting(m.id, m.title, m.start_at, m.location, m.status, m.municipality.name)
+            UpcomingMeeting(
+                m.id,
+                m.title,
+                m.start_at,
+                m.location,
+                m.status,
+                ", ".join(municipality.name for municipality in m.all_municipalities),
+            )
             for m in upcoming_meetings(user, now)
         ),
         unplanned=tuple(
@@ -96,7 +103,7 @@ def upcoming_meetings(user: User, now: datetime, limit: int = 20) -> list[Meetin
                 Meeting.start_at >= now,
                 Meeting.status != MeetingStatus.CANCELLED,
             )
-            .options(selectinload(Meeting.municipality))
+            .options(selectinload(Meeting.municipality), selectinload(Meeting.partners))
             .order_by(Meeting.start_at)
             .limit(limit)
         )

@@ -112,3 +112,14 @@ def test_each_person_and_language_has_an_overview_of_their_own(world):
         english = _kept(world.coordinator, now, language="en").waiting
     assert dutch and english
     assert {line.text for line in dutch}.isdisjoint({line.text for line in english})
+
+
+def test_a_joint_meeting_is_listed_with_all_its_municipalities(world):
+    now = datetime.now(UTC)
+    start = now + timedelta(days=4)
+    factories.joint_meeting(
+        world.north, world.south, title="Samen", start_at=start, end_at=start + timedelta(hours=2)
+    )
+    db.session.commit()
+    [listed] = overview(world.secretary, now, SETTINGS).upcoming  # the secretary of Noorderdorp
+    assert (listed.title, listed.municipality_names) == ("Samen", "Noorderdorp, Zuiderdorp")
