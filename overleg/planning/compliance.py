@@ -523,16 +523,20 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _holders(municipality_ids: list[int]) -> sa.Subquery:
-    """(meeting_id, municipality_id) for every meeting a municipality of `municipality_ids`
-    holds: as host, or jointly with others."""
+def _holders(municipality_ids: list[int], start: datetime, end: datetime) -> sa.Subquery:
+    """(meeting_id, municipality_id) for every meeting between `start` and `end` that a
+    municipality of `municipality_ids` holds: as host, or jointly with others. Restricted to
+    the period here, not only by the query around it: else the database gathers every meeting
+    of ten years of the municipalities first."""
+    in_period = sa.and_(Meeting.start_at >= start, Meeting.start_at < end)
+    partners = meeting_municipality.c
     return sa.union_all(
         sa.select(
             Meeting.id.label("meeting_id"), Meeting.municipality_id.label("municipality_id")
-        ).where(Meeting.municipality_id.in_(municipality_ids)),
-        sa.select(meeting_municipality.c.meeting_id, meeting_municipality.c.municipality_id).where(
-            meeting_municipality.c.municipality_id.in_(municipality_ids)
-        ),
+        ).where(in_period, Meeting.municipality_id.in_(municipality_ids)),
+        sa.select(partners.meeting_id, partners.municipality_id)
+        .join(Meeting, Meeting.id == partners.meeting_id)
+        .where(in_period, partners.municipality_id.in_(municipality_ids)),
     ).subquery("holders")
 
 
@@ -547,7 +551,7 @@ def _meeting_tallies(
         Minutes.status == MinutesStatus.APPROVED,
         Minutes.sent_to_agency_at.is_not(None),
     )
-    holders = _holders(municipality_ids)
+    holders = _holders(municipality_ids, start, end)
     rows = db.session.execute(
         sa.select(
             holders.c.municipality_id,
@@ -584,7 +588,7 @@ def _themes_discussed(
 ) -> Counter[tuple[int, int]]:
     """Per (municipality, theme of `theme_ids`): at how many of the year's held meetings it was
     on the agenda, through an item for all the meeting's municipalities or for that one."""
-    holders = _holders(municipality_ids)
+    holders = _holders(municipality_ids, start, end)
     marks = agenda_item_municipality.c
     marked = sa.exists().where(marks.agenda_item_id == AgendaItem.id)
     marked_for_holder = sa.exists().where(
