@@ -183,3 +183,15 @@ def test_the_outbox_filters_are_kept_across_pages(client, world):
     assert "Pagina 2 van 2" in second
     assert len(re.findall(r'href="/outbox/\d+"', second)) == 2  # 52 found, 50 a page
     assert f'href="/outbox/{other.id}"' not in second
+
+
+def test_the_meeting_page_links_to_its_own_mail(client, world):
+    # Older meetings are not among the filter's choices (the latest 100 with mail): the meeting
+    # page's link still reaches their mail.
+    meeting = _meeting(world.north, datetime(2026, 3, 10, 13, 0, tzinfo=UTC), title="Noord")
+    login(client, world.coordinator)
+    body = _body(client.get(f"/meetings/{meeting.id}"))
+    assert f'href="/outbox?meeting={meeting.id}">Uitgaande mail van deze vergadering</a>' in body
+    client.delete_cookie("session")
+    login(client, world.secretary)
+    assert "Uitgaande mail van deze vergadering" not in _body(client.get(f"/meetings/{meeting.id}"))
