@@ -21,6 +21,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -353,13 +354,18 @@ def deliver_due(
     limit: int = 100,
     connect: Connect = smtp_connect,
     keep_going: Callable[[], bool] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
     """Deliver the due rows over one SMTP connection; see the module docstring. Commits.
 
     `keep_going` is asked before each row (the worker's lease, overleg.worker.leases): when it
-    answers False the run stops there and the remaining rows stay queued for the next run."""
+    answers False the run stops there and the remaining rows stay queued for the next run.
+    `clock` tells the time at which a row is claimed or retried: by default `now` plus what the
+    run has taken so far, so a row claimed late in a long run gets its own LEASE (another
+    sender would otherwise take it for interrupted while it is being sent)."""
     produce_queued_mail(now or utcnow())
     now = now or utcnow()  # after producing: what was just queued is due in this run
+    clock = clock or _run_clock(now)
     report = DeliveryReport(interrupted=recover_interrupted(now))
     ids = due_ids(now, limit)
     if not ids:
@@ -377,7 +383,7 @@ def deliver_due(
             (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
         return report
     try:
-        _send_rows(connection, ids, settings, now, report, keep_going)
+        _send_rows(connection, ids, settings, clock, report, keep_going)
     finally:
         try:
             connection.quit()
@@ -390,7 +396,7 @@ def _send_rows(
     connection: smtplib.SMTP,
     ids: Sequence[int],
     settings: SmtpSettings,
-    now: datetime,
+    clock: Callable[[], datetime],
     report: DeliveryReport,
     keep_going: Callable[[], bool] | None,
 ) -> None:
@@ -399,7 +405,7 @@ def _send_rows(
     for row_id in ids:
         if keep_going is not None and not keep_going():
             break
-        if not claim(row_id, now):
+        if not claim(row_id, clock()):
             continue
         row = db.session.get(OutboxMessage, row_id, populate_existing=True)
         if row is None:  # deleted since it was claimed
@@ -413,7 +419,7 @@ def _send_rows(
                 _mark(row_id, status=OutboxStatus.FAILED, last_error=reason[:2000])
                 report.failed.append(row_id)
                 continue
-            status = _retry_or_fail(row_id, row.attempts, reason, now)
+            status = _retry_or_fail(row_id, row.attempts, reason, clock())
             (report.failed if status is OutboxStatus.FAILED else report.retrying).append(row_id)
             gone = isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(
                 error, smtplib.SMTPException
@@ -424,6 +430,16 @@ def _send_rows(
             continue
         _mark(row_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="")
         report.sent.append(row_id)
+
+
+def _run_clock(started_at: datetime) -> Callable[[], datetime]:
+    """`started_at` moved on by the time the run has taken since this call."""
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return started_at + timedelta(seconds=time.monotonic() - started)
+
+    return clock
 
 
 def _header_address(raw: bytes, name: str) -> str:

@@ -227,3 +227,25 @@ def test_cli_send_delivers(app, runner, smtp):
     assert result.exit_code == 0, result.output
     assert "verstuurd: 2" in result.output
     assert len(smtp.messages) == 2
+
+
+def test_a_row_claimed_late_in_a_long_run_gets_its_own_lease(app, smtp):
+    # Eleven minutes pass per row (a slow server): the third row's claim and retry count from
+    # when it was taken, not from the start of the run, else a second sender would take the
+    # row for interrupted (its LEASE run out) while this one is still sending it.
+    smtp.handler.refuse["p1@example.be"] = "550 5.1.1 Onbekende gebruiker"
+    smtp.handler.refuse["p2@example.be"] = "451 4.3.0 Probeer later"
+    ids = _queued(3)
+    start = utcnow()
+    ticks = itertools.count()
+
+    def clock():  # type: ignore[no-untyped-def]
+        return start + next(ticks) * timedelta(minutes=11)
+
+    report = outbox.deliver_due(_settings(smtp.port), now=start, clock=clock)
+    assert report.sent == [ids[0]] and report.failed == [ids[1]] and report.retrying == [ids[2]]
+    refused, retried = _row(ids[1]), _row(ids[2])
+    # Refused for good: its claim's deadline stays, one LEASE after the second tick.
+    assert refused.next_attempt_at == start + timedelta(minutes=11) + outbox.LEASE
+    # Retried: the first retry's backoff counts from the tick at which it failed.
+    assert retried.next_attempt_at == start + timedelta(minutes=33) + outbox.backoff(1)
