@@ -76,6 +76,7 @@ class Spec:
 
 
 LARGE = Spec()
+SLOT_HOURS = (0, 3, 6)  # the clash groups' start times in a day, after 08:00 UTC (two hours each)
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,24 @@ def generate(
     )
 
 
+def _clash_group_start(period_start: datetime, group: int) -> datetime:
+    """When clash group `group` meets in the period from `period_start`: the municipalities of
+    one group meet at the same time (their overlap warnings, through the IGS coordinator they
+    share, are part of the pages measured), each group at a time of its own: three two-hour
+    slots a working day, the groups one after the other. A meeting then overlaps with the other
+    meetings of its group only, on a platform of 30 municipalities as on one of 300 (the day
+    offsets used to wrap around after 26 groups, and seven groups met at once)."""
+    weekdays, slot = divmod(group, len(SLOT_HOURS))
+    day = period_start.replace(hour=8, minute=0, second=0)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    for _ in range(weekdays):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day + timedelta(hours=SLOT_HOURS[slot])
+
+
 def _meeting_rows(
     spec: Spec, muni_ids: list[int], now: datetime, rng: random.Random
 ) -> tuple[list[dict[str, Any]], list[int]]:
@@ -326,14 +345,9 @@ def _meeting_rows(
     for i, m in enumerate(muni_ids):
         for year in range(spec.years):
             for k in range(spec.meetings_per_year):
-                # Municipalities of one clash group meet at the same time: conflict warnings
-                # (they share the IGS coordinator) are part of the pages being measured.
-                group = i // spec.clash_group
-                offset = year * 365 + k * spacing + (group * 7) % spacing
-                day = (first_day + timedelta(days=offset)).replace(hour=8, minute=0, second=0)
-                while day.weekday() >= 5:
-                    day += timedelta(days=1)
-                start = day + timedelta(hours=(0, 1, 5)[(group + year + k) % 3])
+                start = _clash_group_start(
+                    first_day + timedelta(days=year * 365 + k * spacing), i // spec.clash_group
+                )
                 end = start + timedelta(hours=2)
                 if end <= now:
                     status = MeetingStatus.CANCELLED if rng.random() < 0.02 else MeetingStatus.HELD
