@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -80,11 +81,29 @@ def _raise_when_changed(session: Session) -> None:
     # other's rows while holding it).
     session.flush()
     if session.info.pop(_CHANGED, False):
-        session.connection().execute(
-            sa.update(DataRevision)
-            .where(DataRevision.id == ROW_ID)
-            .values(number=DataRevision.number + 1)
-        )
+        _raise(session.connection())
+
+
+def _raise(connection: sa.Connection) -> None:
+    raised = connection.execute(
+        sa.update(DataRevision)
+        .where(DataRevision.id == ROW_ID)
+        .values(number=DataRevision.number + 1)
+    )
+    if raised.rowcount == 0:
+        # The row is gone (a table emptied by hand, or by the test suite): make it again; the
+        # readers meanwhile found no revision and kept nothing.
+        connection.execute(_insert_first_row(connection.dialect.name))
+
+
+def _insert_first_row(dialect: str) -> sa.Executable:
+    """The first row, or nothing when a concurrent transaction made it first."""
+    values = {"id": ROW_ID, "number": 1}
+    if dialect == "postgresql":
+        return postgresql.insert(DataRevision).values(values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(DataRevision).values(values).on_conflict_do_nothing()
+    return sa.insert(DataRevision).values(values)
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from overleg.extensions import db
-from overleg.models import Meeting, Municipality
+from overleg.models import DataRevision, Meeting, Municipality
 from overleg.models.revision import current_revision
 
 
@@ -70,3 +70,14 @@ def test_a_savepoint_counts_with_the_transaction_around_it(world):
         world.north.name = "In een savepoint"
     assert current_revision() == before  # not yet: the transaction is still open
     assert _committed_revision() == before + 1
+
+
+def test_a_missing_row_means_nothing_kept_and_is_made_again_by_the_next_change(world):
+    db.session.commit()
+    with db.engine.begin() as connection:  # past the session, as a table emptied by hand
+        connection.execute(sa.delete(DataRevision))
+    assert current_revision() is None
+    world.north.name = "Opnieuw geteld"
+    assert _committed_revision() == 1
+    world.north.name = "En verder"
+    assert _committed_revision() == 2
