@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -85,6 +86,41 @@ def _distributed(world: World, text: dict[str, str]) -> list[Any]:
     items.append(_meeting_with_secret(world, coming, text))
     invitations.send_invitations(coming, user=world.coordinator, now=now, settings=mail)
     return items
+
+
+def _joint_distributed(world: World, text: dict[str, str]) -> Any:
+    """A held joint meeting of Noorderdorp and Zuiderdorp with a confidential item: its verslag
+    per municipality went out to each municipality's members (issue 16 item 1)."""
+    now = utcnow()
+    held = factories.joint_meeting(
+        world.north,
+        world.south,
+        start_at=now - timedelta(days=3),
+        end_at=now - timedelta(days=3) + timedelta(hours=2),
+        status=MeetingStatus.HELD,
+    )
+    for municipality in (world.north, world.south):
+        member = factories.ContactFactory(
+            organisation=factories.organisation_serving(municipality),
+            email=f"lid-{municipality.slug}@example.be",
+        )
+        factories.InvitationFactory(meeting=held, contact=member)
+    item = _meeting_with_secret(world, held, text)
+    minutes = services.ensure_minutes(held)
+    services.circulate(minutes, expected_version=minutes.version, user=world.coordinator, now=now)
+    services.distribute(
+        minutes, mail=MailSettings.from_config(current_app.config), user=world.coordinator, now=now
+    )
+    return item
+
+
+def _joint_paths(meeting: Any) -> list[str]:
+    """Each municipality's verslag of a joint meeting, as PDF and as Word file."""
+    return [
+        f"/meetings/{meeting.id}/minutes/{municipality.slug}.{kind}"
+        for municipality in meeting.all_municipalities
+        for kind in ("pdf", "docx")
+    ]
 
 
 def _mail_text(raw: bytes) -> str:
@@ -171,12 +207,18 @@ def test_no_confidential_text_reaches_any_output_but_its_own_page(
         for name in ("agenda_item", "linked_invitation", "minutes_guest")
     ]
     items += _distributed(world, text)
+    joint = _joint_distributed(world, text)
+    items.append(joint)
     db.session.commit()
     found = re.compile(re.escape(marker), re.IGNORECASE)
     login(client, world.coordinator)
     own_page = client.get(f"/meetings/{items[0].meeting_id}/agenda/{items[0].id}/confidential")
     assert found.search(own_page.get_data(as_text=True)), "the item's own page shows it"
-    leaks = _leaks(client, _paths(objects, items, world), found)
+    leaks = _leaks(client, [*_paths(objects, items, world), *_joint_paths(joint.meeting)], found)
+    # The joint meeting's verslagen are really there, and went to each municipality's member.
+    assert all(client.get(path).status_code == 200 for path in _joint_paths(joint.meeting))
+    addresses = set(db.session.scalars(sa.select(OutboxMessage.to_address)))
+    assert {"lid-noorderdorp@example.be", "lid-zuiderdorp@example.be"} <= addresses
     for invitation in items[0].meeting.invitations:  # the invitees are not named on the item
         response = client.post(
             f"/contacts/{invitation.contact_id}/personal-data.json",
