@@ -6,14 +6,15 @@ raised in the committing transaction itself, as its last statement, so a reader 
 data under an old number for longer than it takes to read the number again.
 
 Raised when the transaction flushed a change of any mapped row, or ran a statement through the
-session that is not a SELECT (bulk UPDATE or DELETE, text()). Statements sent past the session
-on a connection of their own (the health check, the document store's streaming reads) change no
-data the caches hold.
+session that is not a SELECT (bulk UPDATE or DELETE, text()), except in the bookkeeping tables
+no cache reads (UNCOUNTED: the worker's leases, written at every run of a job, and the login
+attempts and sessions). Statements sent past the session on a connection of their own (the
+health check, the document store's streaming reads) change no data the caches hold.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -28,9 +29,14 @@ from sqlalchemy.orm import (
 )
 
 from overleg.extensions import Model, db
+from overleg.models.users import LoginAttempt, LoginSession
+from overleg.models.worker import WorkerJob
 
 _CHANGED = "overleg.data_changed"
 ROW_ID = 1
+UNCOUNTED = frozenset(
+    cast(sa.Table, model.__table__).name for model in (WorkerJob, LoginAttempt, LoginSession)
+)
 
 
 class DataRevision(Model):
@@ -64,13 +70,16 @@ def track_changes() -> None:
 
 
 def _note_flush(session: Session, _flush: UOWTransaction) -> None:
-    if session.new or session.dirty or session.deleted:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(sa.inspect(instance).mapper.local_table.name not in UNCOUNTED for instance in changed):
         session.info[_CHANGED] = True
 
 
 def _note_statement(state: ORMExecuteState) -> None:
-    if not state.is_select:
-        state.session.info[_CHANGED] = True
+    table = getattr(state.statement, "table", None)
+    if state.is_select or (isinstance(table, sa.Table) and table.name in UNCOUNTED):
+        return
+    state.session.info[_CHANGED] = True
 
 
 def _raise_when_changed(session: Session) -> None:

@@ -81,3 +81,19 @@ def test_a_missing_row_means_nothing_kept_and_is_made_again_by_the_next_change(w
     assert _committed_revision() == 1
     world.north.name = "En verder"
     assert _committed_revision() == 2
+
+
+def test_the_worker_s_leases_and_logins_are_not_counted(world):
+    from overleg.models import LoginAttempt
+    from overleg.models.types import utcnow
+    from overleg.worker import leases
+
+    before = _committed_revision()
+    now = utcnow()
+    holder = leases.new_holder()
+    assert leases.acquire("outbox", holder, now=now, lease=timedelta(minutes=5))  # commits
+    leases.release("outbox", holder, now=now, result="ok")
+    db.session.add(LoginAttempt(email="iemand@example.be", ip_address="127.0.0.1", at=now))
+    assert _committed_revision() == before
+    world.north.name = "Wel geteld"
+    assert _committed_revision() == before + 1
