@@ -64,7 +64,7 @@ def overview(user: User, now: datetime, settings: waiting.Settings) -> Overview:
                 m.start_at,
                 m.location,
                 m.status,
-                ", ".join(municipality.name for municipality in m.all_municipalities),
+                m.municipality_names,
             )
             for m in upcoming_meetings(user, now)
         ),

@@ -143,6 +143,11 @@ class Meeting(Versioned, Model):
         """The host first, then the other municipalities of a joint meeting by name."""
         return [self.municipality, *self.partners]
 
+    @property
+    def municipality_names(self) -> str:
+        """'Meerhout, Balen': the names of `all_municipalities`, as pages and lists show them."""
+        return ", ".join(municipality.name for municipality in self.all_municipalities)
+
 
 @dataclass(frozen=True)
 class PublicItem:
