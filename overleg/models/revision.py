@@ -106,13 +106,10 @@ def _raise(connection: sa.Connection) -> None:
 
 
 def _insert_first_row(dialect: str) -> sa.Executable:
-    """The first row, or nothing when a concurrent transaction made it first."""
-    values = {"id": ROW_ID, "number": 1}
-    if dialect == "postgresql":
-        return postgresql.insert(DataRevision).values(values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(DataRevision).values(values).on_conflict_do_nothing()
-    return sa.insert(DataRevision).values(values)
+    """The first row, or nothing when a concurrent transaction made it first (the two
+    databases overleg runs on)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(DataRevision).values(id=ROW_ID, number=1).on_conflict_do_nothing()
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:
