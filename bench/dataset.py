@@ -323,14 +323,17 @@ def _clash_group_start(period_start: datetime, group: int) -> datetime:
     meetings of its group only, on a platform of 30 municipalities as on one of 300 (the day
     offsets used to wrap around after 26 groups, and seven groups met at once)."""
     weekdays, slot = divmod(group, len(SLOT_HOURS))
-    day = period_start.replace(hour=8, minute=0, second=0)
+    day = _working_day(period_start.replace(hour=8, minute=0, second=0))
+    for _ in range(weekdays):
+        day = _working_day(day + timedelta(days=1))
+    return day + timedelta(hours=SLOT_HOURS[slot])
+
+
+def _working_day(day: datetime) -> datetime:
+    """`day`, or the Monday after it when it falls in a weekend."""
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    for _ in range(weekdays):
-        day += timedelta(days=1)
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
-    return day + timedelta(hours=SLOT_HOURS[slot])
+    return day
 
 
 def _meeting_rows(
